@@ -1,0 +1,76 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// config is tuikuan serve's configuration. Flags win; TUIKUAN_* environment variables are
+// the fallback; the defaults run with no setup.
+type config struct {
+	Addr          string
+	Data          string
+	SettleDelay   time.Duration
+	Lenient       bool
+	RefundSpacing bool
+	LogLevel      string
+}
+
+// newFlagSet returns a FlagSet that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// dataFlag registers --data, shared by every command that reads the data dir.
+func dataFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("data", envOr(getenv, "TUIKUAN_DATA", "./tuikuan-data"), "data directory (env TUIKUAN_DATA)")
+}
+
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := newFlagSet("serve", stderr)
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "TUIKUAN_ADDR", "127.0.0.1:8080"), "listen address (env TUIKUAN_ADDR)")
+	data := dataFlag(fs, getenv)
+	delay, err := envDuration(getenv, "TUIKUAN_SETTLE_DELAY", 5*time.Second)
+	if err != nil {
+		return c, err
+	}
+	fs.DurationVar(&c.SettleDelay, "settle-delay", delay, "how long a refund stays PROCESSING before the simulated channel settles it; 0 = only when told (env TUIKUAN_SETTLE_DELAY)")
+	fs.BoolVar(&c.Lenient, "lenient", envBool(getenv, "TUIKUAN_LENIENT"), "ignore unknown JSON body fields instead of answering PARAM_ERROR (env TUIKUAN_LENIENT)")
+	fs.BoolVar(&c.RefundSpacing, "refund-spacing", envBool(getenv, "TUIKUAN_REFUND_SPACING"), "require one minute between two refunds of one order, as WeChat Pay does (env TUIKUAN_REFUND_SPACING)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	c.Data = *data
+	return c, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(getenv func(string) string, key string) bool {
+	v, _ := strconv.ParseBool(getenv(key))
+	return v
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/apiv3"
+	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/sandbox"
+	"github.com/tuikuan/tuikuan/internal/sqlite"
+)
+
+// serve runs the server until ctx is done. Everything a script reads — credentials.json
+// and the files it names — is on disk before the listener answers its first request.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	store, platform, token, err := openData(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	svc := refund.NewService(store, refund.Simulated{Delay: cfg.SettleDelay}, refund.NewClock(nil))
+	svc.Spacing = cfg.RefundSpacing
+	if err := svc.LoadClock(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	apiBase := "http://" + ln.Addr().String()
+	if err := writeCredentials(ctx, cfg.Data, apiBase, store, platform, token); err != nil {
+		ln.Close()
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient}))
+	mux.Handle("/sandbox/", sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	srv := &http.Server{Handler: apiv3.Common(mux, log), ReadHeaderTimeout: 10 * time.Second}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go svc.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	printConnect(stdout, apiBase, cfg.Data)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// openData opens the store in dir and makes sure the platform identity and the default
+// merchants exist.
+func openData(ctx context.Context, dir string) (*sqlite.Store, *identity.Platform, string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, "", fmt.Errorf("create data dir: %w", err)
+	}
+	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	now := time.Now()
+	platform, token, err := identity.LoadOrCreatePlatform(ctx, store, now)
+	if err == nil {
+		err = identity.EnsureDefaults(ctx, dir, store, now)
+	}
+	if err != nil {
+		store.Close()
+		return nil, nil, "", err
+	}
+	return store, platform, token, nil
+}
+
+func writeCredentials(ctx context.Context, dir, apiBase string, store refund.Store, p *identity.Platform, token string) error {
+	ms, err := identity.Merchants(ctx, store)
+	if err != nil {
+		return err
+	}
+	return identity.WriteCredentials(dir, apiBase, p, token, ms)
+}
+
+func printConnect(w io.Writer, apiBase, dir string) {
+	fmt.Fprintf(w, `tuikuan is listening on %s
+  credentials:  %s
+  merchants, keys and the platform public key are listed there; point your WeChat Pay
+  client at %s instead of https://api.mch.weixin.qq.com (see README "Connect a client").
+  sandbox API:  %s/sandbox/v1/… with "Authorization: Bearer <sandbox_token>"
+`, apiBase, filepath.Join(dir, identity.CredentialsFile), apiBase, apiBase)
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,236 @@
+package apiv3
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// authScheme is the only scheme WeChat Pay accepts (protocol.md §1.2).
+const authScheme = "WECHATPAY2-SHA256-RSA2048"
+
+// signWindow is how far a request's timestamp may be from real time (§1.4).
+const signWindow = 5 * time.Minute
+
+// authorization is a parsed Authorization header.
+type authorization struct {
+	Mchid     string
+	Nonce     string
+	Timestamp string
+	Serial    string
+	Signature string
+}
+
+// parseAuthorization reads `WECHATPAY2-SHA256-RSA2048 k="v",k="v",…`. The five items come
+// in any order ("以上五项签名信息，无顺序要求", §1.2); spaces after commas and unquoted
+// values are tolerated.
+func parseAuthorization(h string) (authorization, error) {
+	var a authorization
+	scheme, params, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if h == "" || !ok {
+		return a, errors.New("Http 头 Authorization 值格式错误")
+	}
+	if scheme != authScheme {
+		return a, errors.New("Http 头 Authorization 认证类型不正确")
+	}
+	for _, part := range strings.Split(params, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return a, errors.New("Http 头 Authorization 值格式错误")
+		}
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		}
+		switch strings.TrimSpace(k) {
+		case "mchid":
+			a.Mchid = v
+		case "nonce_str":
+			a.Nonce = v
+		case "timestamp":
+			a.Timestamp = v
+		case "serial_no":
+			a.Serial = v
+		case "signature":
+			a.Signature = v
+		}
+	}
+	if a.Mchid == "" || a.Nonce == "" || a.Timestamp == "" || a.Serial == "" || a.Signature == "" {
+		return a, errors.New("Http 头 Authorization 值格式错误")
+	}
+	return a, nil
+}
+
+// signError is a failed request signature. Besides the FAQ message it tells the user what
+// the server verified, the thing every integrator wishes the real service said.
+type signError struct {
+	message string
+	issue   string
+	field   string
+	method  string
+	url     string
+	signed  string // the string-to-sign as the server built it
+}
+
+func (e *signError) Error() string { return "SIGN_ERROR: " + e.message + ": " + e.issue }
+
+// Observed real detail shape (protocol.md §1.4), with the FAQ's top-level issue as well.
+func (e *signError) detail() any {
+	type signInfo struct {
+		Method               string `json:"method"`
+		URL                  string `json:"url"`
+		TruncatedSignMessage string `json:"truncated_sign_message"`
+		SignMessageLength    int    `json:"sign_message_length"`
+	}
+	d := map[string]any{
+		"field":    e.field,
+		"location": "authorization",
+		"issue":    e.issue,
+		"detail":   map[string]string{"issue": e.issue},
+	}
+	if e.method != "" {
+		d["sign_information"] = signInfo{e.method, e.url, truncateSigned(e.signed), len(e.signed)}
+	}
+	return d
+}
+
+// truncateSigned keeps the first lines whole and shortens a long body.
+func truncateSigned(s string) string {
+	const max = 512
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + fmt.Sprintf("…(%d bytes more)\n", len(s)-max)
+}
+
+// authenticate checks the request signature against the merchant's certificate: raw
+// request target, raw body, real time (never the sandbox clock), nonce not seen within
+// the window.
+func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, error) {
+	auth, err := parseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, &signError{message: err.Error(), issue: "authorization header malformed", field: "authorization"}
+	}
+	targets := canonicalTargets(r)
+	se := &signError{field: "signature", method: r.Method, url: targets[0]}
+	ts, tsErr := strconv.ParseInt(auth.Timestamp, 10, 64)
+	if tsErr == nil {
+		se.signed = wxcrypto.RequestMessage(r.Method, targets[0], ts, auth.Nonce, body)
+	}
+	m, err := a.svc.Merchant(r.Context(), auth.Mchid)
+	if errors.Is(err, refund.ErrNotFound) {
+		return nil, se.with("商户未申请过证书。", "mchid", "unknown mchid "+auth.Mchid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find merchant %s: %w", auth.Mchid, err)
+	}
+	if !strings.EqualFold(auth.Serial, m.CertSerial) {
+		return nil, se.with("商户证书序列号有误。", "serial_no", fmt.Sprintf("unknown serial_no %s: merchant %s's certificate serial is %s", auth.Serial, m.Mchid, m.CertSerial))
+	}
+	pub, cert, err := a.certificate(m)
+	if err != nil {
+		return nil, fmt.Errorf("merchant %s certificate: %w", m.Mchid, err)
+	}
+	now := a.now()
+	if now.After(cert.NotAfter) {
+		return nil, se.with("商户证书已过期。", "serial_no", "merchant certificate expired at "+cert.NotAfter.Format(time.RFC3339))
+	}
+	if tsErr != nil || absDuration(now.Sub(time.Unix(ts, 0))) > signWindow {
+		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp",
+			fmt.Sprintf("stale timestamp %s: server time is %d", auth.Timestamp, now.Unix()))
+	}
+	if !verifyAny(pub, r.Method, targets, ts, auth, body) {
+		return nil, se.with("错误的签名，验签失败", "signature", "sign not match")
+	}
+	if !a.nonces.add(m.Mchid+"\x00"+auth.Nonce, now) {
+		return nil, se.with("重复的请求：nonce_str 在5分钟内已被使用", "nonce_str", "nonce replayed "+auth.Nonce)
+	}
+	return m, nil
+}
+
+func (e *signError) with(message, field, issue string) *signError {
+	e.message, e.field, e.issue = message, field, issue
+	return e
+}
+
+// canonicalTargets lists the URLs a client may have signed: the raw target as received
+// first (what wechatpay-go and Java sign), then the percent-decoded path (gopay signs the
+// path it formatted, which Go's client re-escapes on the wire), then the target without a
+// trailing bare "?" (gopay's list calls) (protocol.md §1.1).
+func canonicalTargets(r *http.Request) []string {
+	targets := []string{r.RequestURI}
+	add := func(t string) {
+		for _, have := range targets {
+			if have == t {
+				return
+			}
+		}
+		targets = append(targets, t)
+	}
+	if p, err := url.PathUnescape(r.URL.EscapedPath()); err == nil {
+		if r.URL.RawQuery != "" {
+			p += "?" + r.URL.RawQuery
+		}
+		add(p)
+	}
+	if t, ok := strings.CutSuffix(r.RequestURI, "?"); ok {
+		add(t)
+	}
+	return targets
+}
+
+func verifyAny(pub *rsa.PublicKey, method string, targets []string, ts int64, auth authorization, body []byte) bool {
+	for _, t := range targets {
+		if wxcrypto.Verify(pub, wxcrypto.RequestMessage(method, t, ts, auth.Nonce, body), auth.Signature) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// nonceCache remembers the nonces seen within the signature window. A request outside
+// the window is refused by its timestamp anyway, so entries older than twice the window
+// can go.
+type nonceCache struct {
+	mu        sync.Mutex
+	seen      map[string]time.Time
+	nextSweep int
+}
+
+func newNonceCache() *nonceCache {
+	return &nonceCache{seen: make(map[string]time.Time), nextSweep: 1024}
+}
+
+// add records key and reports whether it was new.
+func (c *nonceCache) add(key string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if at, ok := c.seen[key]; ok && now.Sub(at) <= 2*signWindow {
+		return false
+	}
+	c.seen[key] = now
+	if len(c.seen) >= c.nextSweep {
+		for k, at := range c.seen {
+			if now.Sub(at) > 2*signWindow {
+				delete(c.seen, k)
+			}
+		}
+		c.nextSweep = max(1024, 2*len(c.seen))
+	}
+	return true
+}

@@ -1,0 +1,143 @@
+package apiv3
+
+import (
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// ecommerceRefundBody is POST /v3/ecommerce/refunds/apply (seed 002; Java's
+// CreateRefundRequest adds refund_account, funds_account and amount.from).
+type ecommerceRefundBody struct {
+	SubMchid      *string     `json:"sub_mchid"`
+	SpAppid       *string     `json:"sp_appid"`
+	SubAppid      *string     `json:"sub_appid"`
+	TransactionID *string     `json:"transaction_id"`
+	OutTradeNo    *string     `json:"out_trade_no"`
+	OutRefundNo   *string     `json:"out_refund_no"`
+	Reason        *string     `json:"reason"`
+	Amount        *amountBody `json:"amount"`
+	NotifyURL     *string     `json:"notify_url"`
+	RefundAccount *string     `json:"refund_account"`
+	FundsAccount  *string     `json:"funds_account"`
+}
+
+func (a *api) createEcommerceRefund(c *call) (any, error) {
+	var b ecommerceRefundBody
+	if err := a.decode(c, &b); err != nil {
+		return nil, err
+	}
+	q := refund.ApplyRequest{
+		API: refund.APIEcommerce, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid),
+		SpAppid: str(b.SpAppid), SubAppid: str(b.SubAppid),
+		TransactionID: str(b.TransactionID), OutTradeNo: str(b.OutTradeNo), OutRefundNo: str(b.OutRefundNo),
+		Reason: str(b.Reason), NotifyURL: str(b.NotifyURL),
+		RefundAccount: str(b.RefundAccount), FundsAccount: str(b.FundsAccount),
+	}
+	if err := b.Amount.into(&q); err != nil {
+		return nil, err
+	}
+	r, err := a.svc.Apply(c.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	return ecommerceCreated{
+		RefundID:        r.ID,
+		OutRefundNo:     r.OutRefundNo,
+		CreateTime:      timeString(r.CreateTime),
+		RefundAccount:   refundAccount(r),
+		Amount:          ecommerceAmount(r),
+		PromotionDetail: promotions(r.Promotions),
+	}, nil
+}
+
+func (a *api) queryEcommerceRefund(c *call) (any, error) {
+	r, err := a.svc.Query(c.Context(), refund.APIEcommerce, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue("out_refund_no"))
+	if err != nil {
+		return nil, err
+	}
+	return EcommerceRefund(r), nil
+}
+
+func (a *api) queryEcommerceRefundByID(c *call) (any, error) {
+	r, err := a.svc.QueryByID(c.Context(), refund.APIEcommerce, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue("refund_id"))
+	if err != nil {
+		return nil, err
+	}
+	return EcommerceRefund(r), nil
+}
+
+// ecommerceCreated is seed 002's answer.
+type ecommerceCreated struct {
+	RefundID        string              `json:"refund_id"`
+	OutRefundNo     string              `json:"out_refund_no"`
+	CreateTime      string              `json:"create_time"`
+	RefundAccount   string              `json:"refund_account,omitempty"`
+	Amount          ecommerceAmountJSON `json:"amount"`
+	PromotionDetail []promotionJSON     `json:"promotion_detail,omitempty"`
+}
+
+// ecommerceRefundJSON is the e-commerce query answer (protocol.md §6.2).
+type ecommerceRefundJSON struct {
+	RefundID            string              `json:"refund_id"`
+	OutRefundNo         string              `json:"out_refund_no"`
+	TransactionID       string              `json:"transaction_id"`
+	OutTradeNo          string              `json:"out_trade_no"`
+	Channel             string              `json:"channel"`
+	UserReceivedAccount string              `json:"user_received_account"`
+	SuccessTime         *string             `json:"success_time,omitempty"`
+	CreateTime          string              `json:"create_time"`
+	Status              refund.Status       `json:"status"`
+	RefundAccount       string              `json:"refund_account,omitempty"`
+	FundsAccount        string              `json:"funds_account"`
+	Amount              ecommerceAmountJSON `json:"amount"`
+	PromotionDetail     []promotionJSON     `json:"promotion_detail,omitempty"`
+}
+
+type ecommerceAmountJSON struct {
+	Refund         int64      `json:"refund"`
+	From           []fromJSON `json:"from,omitempty"`
+	PayerRefund    int64      `json:"payer_refund"`
+	DiscountRefund int64      `json:"discount_refund"`
+	Currency       string     `json:"currency"`
+	// Advance is what the platform advanced (垫付) for a REFUND_SOURCE_PARTNER_ADVANCE refund.
+	Advance *int64 `json:"advance,omitempty"`
+}
+
+// EcommerceRefund renders a refund as the e-commerce query API does.
+func EcommerceRefund(r *refund.Refund) any {
+	return ecommerceRefundJSON{
+		RefundID:            r.ID,
+		OutRefundNo:         r.OutRefundNo,
+		TransactionID:       r.TransactionID,
+		OutTradeNo:          r.OutTradeNo,
+		Channel:             r.Channel,
+		UserReceivedAccount: r.UserReceivedAccount,
+		SuccessTime:         optTime(r.SuccessTime),
+		CreateTime:          timeString(r.CreateTime),
+		Status:              r.Status,
+		RefundAccount:       refundAccount(r),
+		FundsAccount:        fundsAccount(r),
+		Amount:              ecommerceAmount(r),
+		PromotionDetail:     promotions(r.Promotions),
+	}
+}
+
+func ecommerceAmount(r *refund.Refund) ecommerceAmountJSON {
+	out := ecommerceAmountJSON{
+		Refund: r.Amount.Refund, From: fromList(r.Amount.From), PayerRefund: r.Amount.PayerRefund,
+		DiscountRefund: r.Amount.DiscountRefund, Currency: r.Amount.Currency,
+	}
+	if r.RefundAccount == "REFUND_SOURCE_PARTNER_ADVANCE" {
+		advance := r.Amount.Refund
+		out.Advance = &advance
+	}
+	return out
+}
+
+// refundAccount defaults to the sub-merchant's own funds (seed 002's refund_account
+// default, protocol.md §6.1).
+func refundAccount(r *refund.Refund) string {
+	if r.RefundAccount == "" {
+		return "REFUND_SOURCE_SUB_MERCHANT"
+	}
+	return r.RefundAccount
+}

@@ -1,0 +1,209 @@
+package apiv3
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// signResponse adds the four Wechatpay-* headers over body, with a fresh real-time
+// timestamp (protocol.md §0.1–0.3, §2.1–2.2). serial is the public-key ID or, for a client
+// in certificate mode, the platform certificate serial.
+func (a *api) signResponse(h http.Header, serial string, body []byte) error {
+	ts := a.now().Unix()
+	nonce := strings.ToUpper(wxcrypto.Hex(16))
+	sig, err := wxcrypto.Sign(a.platform.Key, wxcrypto.ResponseMessage(ts, nonce, body))
+	if err != nil {
+		return err
+	}
+	h.Set("Wechatpay-Timestamp", strconv.FormatInt(ts, 10))
+	h.Set("Wechatpay-Nonce", nonce)
+	h.Set("Wechatpay-Signature", sig)
+	h.Set("Wechatpay-Serial", serial)
+	h.Set("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
+	return nil
+}
+
+// serialFor picks the Wechatpay-Serial a caller can verify: the certificate serial when
+// the request's own Wechatpay-Serial names the certificate, else the public-key ID.
+func (a *api) serialFor(r *http.Request) string {
+	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Wechatpay-Serial")), a.platform.CertSerial) {
+		return a.platform.CertSerial
+	}
+	return a.platform.PublicKeyID
+}
+
+// noContent makes a handler answer 204 (signed over the empty body, §2.2).
+type noContent struct{}
+
+// write sends a signed 200 JSON answer, or a signed 204 for noContent.
+func (a *api) write(w http.ResponseWriter, r *http.Request, serial string, v any) {
+	status, body := http.StatusOK, []byte(nil)
+	if _, ok := v.(noContent); ok {
+		status = http.StatusNoContent
+	} else {
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			a.writeError(w, r, fmt.Errorf("encode response: %w", err))
+			return
+		}
+	}
+	if err := a.signResponse(w.Header(), serial, body); err != nil {
+		a.writeError(w, r, fmt.Errorf("sign response: %w", err))
+		return
+	}
+	if body != nil {
+		// Java's client wants application/json on every 2xx with a body (§0.9).
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// errorBody is the WeChat Pay error envelope (§11.1).
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Detail  any    `json:"detail,omitempty"`
+}
+
+type paramDetail struct {
+	Field    string `json:"field"`
+	Value    any    `json:"value,omitempty"`
+	Issue    string `json:"issue"`
+	Location string `json:"location"`
+}
+
+// ErrorBody turns err into the wire envelope and its status. Anything that is not a
+// *refund.Error is a SYSTEM_ERROR whose detail stays in the log.
+func ErrorBody(err error) (int, errorBody) {
+	var se *signError
+	if errors.As(err, &se) {
+		return http.StatusUnauthorized, errorBody{Code: refund.CodeSignError, Message: se.message, Detail: se.detail()}
+	}
+	var e *refund.Error
+	if !errors.As(err, &e) {
+		return http.StatusInternalServerError, errorBody{Code: refund.CodeSystemError, Message: "系统异常，请稍后重试"}
+	}
+	b := errorBody{Code: e.Code, Message: e.Message}
+	if e.Field != "" {
+		b.Detail = paramDetail{Field: e.Field, Value: e.Value, Issue: e.Issue, Location: e.Location}
+	}
+	return Status(e.Code), b
+}
+
+// writeError answers with the error envelope. Error answers are signed too: no SDK checks
+// them (§0.4), but a real client that logs signatures sees the same headers as on 2xx.
+func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, b := ErrorBody(err)
+	if status == http.StatusInternalServerError {
+		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	body, _ := json.Marshal(b)
+	if err := a.signResponse(w.Header(), a.serialFor(r), body); err != nil {
+		a.log.Error("sign error response", "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// WriteJSONError writes the envelope unsigned, for the sandbox API and the listener's own
+// 404/405 answers.
+func WriteJSONError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err error) {
+	status, b := ErrorBody(err)
+	if status == http.StatusInternalServerError {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(b)
+}
+
+// Decode reads a JSON body into v. Strict mode, the default, refuses unknown fields as the
+// real service does, so that client bugs show up in tests rather than in production.
+// Type errors name the field.
+func Decode(body []byte, contentType string, strict bool, v any) error {
+	if contentType != "" {
+		mt, _, err := mime.ParseMediaType(contentType)
+		if err != nil || mt != "application/json" {
+			return refund.Errorf(refund.CodeInvalidRequest, "Content-Type必须为application/json，收到%q", contentType)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return refund.Errorf(refund.CodeParamError, "请求体JSON之后有多余的内容")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return refund.Errorf(refund.CodeParamError, "请求体为空，应为JSON对象")
+	case errors.As(err, &syntaxErr):
+		return refund.Errorf(refund.CodeParamError, "请求体不是合法的JSON：第%d字节附近 %s", syntaxErr.Offset, syntaxErr.Error())
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return refund.Errorf(refund.CodeParamError, "请求体应为JSON对象，实际为%s", typeErr.Value)
+		}
+		return refund.ParamError(field, fmt.Sprintf("类型错误：应为%s，实际为%s", jsonKind(typeErr.Type.String()), typeErr.Value), nil)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return refund.ParamError(name, "未知字段（接口未定义该参数）", nil)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return refund.Errorf(refund.CodeParamError, "请求体JSON不完整")
+	}
+	return refund.Errorf(refund.CodeParamError, "请求体无法解析：%v", err)
+}
+
+func jsonKind(goType string) string {
+	switch strings.TrimLeft(goType, "*[]") {
+	case "int64", "int", "int32":
+		return "integer"
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	}
+	if strings.HasPrefix(goType, "[]") {
+		return "array"
+	}
+	return "object"
+}
+
+// timeString writes a time as WeChat Pay does: RFC3339 in Beijing time (§0.6).
+func timeString(t time.Time) string {
+	return t.In(refund.Beijing).Format(time.RFC3339)
+}
+
+// optTime is nil for the zero time, so that optional times are omitted rather than sent
+// as "" (which breaks wechatpay-go, §0.6).
+func optTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := timeString(t)
+	return &s
+}

@@ -1,0 +1,58 @@
+package apiv3
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// Common wraps every endpoint of the listener: a Request-ID on every answer (§11.3),
+// panic recovery into the JSON envelope rather than a dropped connection, and an access
+// log line that carries no header or body (they hold signatures and personal data).
+func Common(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		w.Header().Set("Request-ID", id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
+				if !sw.wrote {
+					WriteJSONError(sw, log, r, fmt.Errorf("panic: %v", p))
+				}
+			}
+			log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "duration", time.Since(start))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// newRequestID mimics the real IDs' shape, e.g. "08D799FEFC…BA04-270924360".
+func newRequestID() string {
+	return strings.ToUpper(wxcrypto.Hex(22)) + "-" + wxcrypto.Digits(9)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status, s.wrote = code, true
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}

@@ -1,0 +1,229 @@
+package apiv3
+
+import (
+	"fmt"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// amountBody is a refund request's amount; pointers tell an absent field from a zero.
+type amountBody struct {
+	Refund   *int64     `json:"refund"`
+	Total    *int64     `json:"total"`
+	Currency *string    `json:"currency"`
+	From     []fromBody `json:"from"`
+}
+
+type fromBody struct {
+	Account *string `json:"account"`
+	Amount  *int64  `json:"amount"`
+}
+
+type goodsBody struct {
+	MerchantGoodsID  *string `json:"merchant_goods_id"`
+	WechatpayGoodsID *string `json:"wechatpay_goods_id"`
+	GoodsName        *string `json:"goods_name"`
+	UnitPrice        *int64  `json:"unit_price"`
+	RefundAmount     *int64  `json:"refund_amount"`
+	RefundQuantity   *int64  `json:"refund_quantity"`
+}
+
+// createRefundBody is POST /v3/refund/domestic/refunds (protocol.md §5.1).
+type createRefundBody struct {
+	SubMchid      *string     `json:"sub_mchid"`
+	TransactionID *string     `json:"transaction_id"`
+	OutTradeNo    *string     `json:"out_trade_no"`
+	OutRefundNo   *string     `json:"out_refund_no"`
+	Reason        *string     `json:"reason"`
+	NotifyURL     *string     `json:"notify_url"`
+	FundsAccount  *string     `json:"funds_account"`
+	Amount        *amountBody `json:"amount"`
+	GoodsDetail   []goodsBody `json:"goods_detail"`
+}
+
+func (a *api) createRefund(c *call) (any, error) {
+	var b createRefundBody
+	if err := a.decode(c, &b); err != nil {
+		return nil, err
+	}
+	q := refund.ApplyRequest{
+		API: refund.APIDomestic, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid),
+		TransactionID: str(b.TransactionID), OutTradeNo: str(b.OutTradeNo), OutRefundNo: str(b.OutRefundNo),
+		Reason: str(b.Reason), NotifyURL: str(b.NotifyURL), FundsAccount: str(b.FundsAccount),
+	}
+	if err := b.Amount.into(&q); err != nil {
+		return nil, err
+	}
+	for i, g := range b.GoodsDetail {
+		d, err := g.goods(i)
+		if err != nil {
+			return nil, err
+		}
+		q.GoodsDetail = append(q.GoodsDetail, d)
+	}
+	r, err := a.svc.Apply(c.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	return DomesticRefund(r), nil
+}
+
+func (a *api) queryRefund(c *call) (any, error) {
+	r, err := a.svc.Query(c.Context(), refund.APIDomestic, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue("out_refund_no"))
+	if err != nil {
+		return nil, err
+	}
+	return DomesticRefund(r), nil
+}
+
+// into checks the amount's required fields and copies it into q.
+func (b *amountBody) into(q *refund.ApplyRequest) error {
+	if b == nil {
+		return refund.ParamError("amount", "字段必填", nil)
+	}
+	if b.Refund == nil {
+		return refund.ParamError("amount.refund", "字段必填", nil)
+	}
+	if b.Total == nil {
+		return refund.ParamError("amount.total", "字段必填", nil)
+	}
+	q.Refund, q.Total, q.Currency = *b.Refund, *b.Total, str(b.Currency)
+	if b.From == nil {
+		return nil
+	}
+	q.From = make([]refund.FundsFrom, 0, len(b.From))
+	for i, f := range b.From {
+		if f.Account == nil || f.Amount == nil {
+			return refund.ParamError(fmt.Sprintf("amount.from[%d]", i), "account与amount必填", nil)
+		}
+		q.From = append(q.From, refund.FundsFrom{Account: *f.Account, Amount: *f.Amount})
+	}
+	return nil
+}
+
+func (g goodsBody) goods(i int) (refund.GoodsDetail, error) {
+	field := fmt.Sprintf("goods_detail[%d]", i)
+	switch {
+	case g.MerchantGoodsID == nil:
+		return refund.GoodsDetail{}, refund.ParamError(field+".merchant_goods_id", "字段必填", nil)
+	case g.UnitPrice == nil:
+		return refund.GoodsDetail{}, refund.ParamError(field+".unit_price", "字段必填", nil)
+	case g.RefundAmount == nil:
+		return refund.GoodsDetail{}, refund.ParamError(field+".refund_amount", "字段必填", nil)
+	case g.RefundQuantity == nil:
+		return refund.GoodsDetail{}, refund.ParamError(field+".refund_quantity", "字段必填", nil)
+	}
+	return refund.GoodsDetail{
+		MerchantGoodsID: *g.MerchantGoodsID, WechatpayGoodsID: str(g.WechatpayGoodsID), GoodsName: str(g.GoodsName),
+		UnitPrice: *g.UnitPrice, RefundAmount: *g.RefundAmount, RefundQuantity: *g.RefundQuantity,
+	}, nil
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// refundJSON is the Refund object of the domestic refund answers and queries (§5.2,
+// seed 001's sample).
+type refundJSON struct {
+	RefundID            string          `json:"refund_id"`
+	OutRefundNo         string          `json:"out_refund_no"`
+	TransactionID       string          `json:"transaction_id"`
+	OutTradeNo          string          `json:"out_trade_no"`
+	Channel             string          `json:"channel"`
+	UserReceivedAccount string          `json:"user_received_account"`
+	SuccessTime         *string         `json:"success_time,omitempty"`
+	CreateTime          string          `json:"create_time"`
+	Status              refund.Status   `json:"status"`
+	FundsAccount        string          `json:"funds_account"`
+	Amount              amountJSON      `json:"amount"`
+	PromotionDetail     []promotionJSON `json:"promotion_detail,omitempty"`
+}
+
+type amountJSON struct {
+	Total            int64      `json:"total"`
+	Refund           int64      `json:"refund"`
+	From             []fromJSON `json:"from,omitempty"`
+	PayerTotal       int64      `json:"payer_total"`
+	PayerRefund      int64      `json:"payer_refund"`
+	SettlementRefund int64      `json:"settlement_refund"`
+	SettlementTotal  int64      `json:"settlement_total"`
+	DiscountRefund   int64      `json:"discount_refund"`
+	Currency         string     `json:"currency"`
+}
+
+// fromJSON is an element of amount.from, an array for wechatpay-go, Java and gopay ≥
+// v1.5.115 alike; it is omitted unless the request sent it (protocol.md §0.7).
+type fromJSON struct {
+	Account string `json:"account"`
+	Amount  int64  `json:"amount"`
+}
+
+type promotionJSON struct {
+	PromotionID  string `json:"promotion_id"`
+	Scope        string `json:"scope"`
+	Type         string `json:"type"`
+	Amount       int64  `json:"amount"`
+	RefundAmount int64  `json:"refund_amount"`
+}
+
+// DomesticRefund renders a refund as the domestic refund API does.
+func DomesticRefund(r *refund.Refund) any {
+	return refundJSON{
+		RefundID:            r.ID,
+		OutRefundNo:         r.OutRefundNo,
+		TransactionID:       r.TransactionID,
+		OutTradeNo:          r.OutTradeNo,
+		Channel:             r.Channel,
+		UserReceivedAccount: r.UserReceivedAccount,
+		SuccessTime:         optTime(r.SuccessTime),
+		CreateTime:          timeString(r.CreateTime),
+		Status:              r.Status,
+		FundsAccount:        fundsAccount(r),
+		Amount: amountJSON{
+			Total: r.Amount.Total, Refund: r.Amount.Refund, From: fromList(r.Amount.From),
+			PayerTotal: r.Amount.PayerTotal, PayerRefund: r.Amount.PayerRefund,
+			SettlementRefund: r.Amount.SettlementRefund, SettlementTotal: r.Amount.SettlementTotal,
+			DiscountRefund: r.Amount.DiscountRefund, Currency: r.Amount.Currency,
+		},
+		PromotionDetail: promotions(r.Promotions),
+	}
+}
+
+// fundsAccount is required in answers; a request that named none refunds from the
+// merchant's unsettled funds first, as basic merchants' refunds do.
+func fundsAccount(r *refund.Refund) string {
+	if r.FundsAccount == "" {
+		return "UNSETTLED"
+	}
+	return r.FundsAccount
+}
+
+func fromList(fs []refund.FundsFrom) []fromJSON {
+	if fs == nil {
+		return nil
+	}
+	out := make([]fromJSON, len(fs))
+	for i, f := range fs {
+		out[i] = fromJSON{Account: f.Account, Amount: f.Amount}
+	}
+	return out
+}
+
+// promotions lists the promotions this refund returned money to: promotion_detail is
+// "订单使用了代金券且代金券发生退款时返回" (seed 001).
+func promotions(ps []refund.PromotionRefund) []promotionJSON {
+	var out []promotionJSON
+	for _, p := range ps {
+		if p.RefundAmount == 0 {
+			continue
+		}
+		out = append(out, promotionJSON{
+			PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, RefundAmount: p.RefundAmount,
+		})
+	}
+	return out
+}

@@ -1,0 +1,161 @@
+// Package apiv3 serves WeChat Pay's JSON APIv3: request signature checks, signed answers,
+// the error envelope, and the refund endpoints. Handlers decode, check the request's
+// shape, make one refund.Service call and encode; the rules live in package refund.
+package apiv3
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// Config is what the APIv3 handler needs.
+type Config struct {
+	Service  *refund.Service
+	Platform *identity.Platform
+	Logger   *slog.Logger
+	// Lenient ignores unknown body fields instead of answering PARAM_ERROR.
+	Lenient bool
+	// Now is real time, for signatures and their window; nil means time.Now.
+	Now func() time.Time
+}
+
+type api struct {
+	svc      *refund.Service
+	platform *identity.Platform
+	log      *slog.Logger
+	strict   bool
+	now      func() time.Time
+	nonces   *nonceCache
+
+	certMu sync.Mutex
+	certs  map[string]parsedCert // by certificate PEM
+}
+
+type parsedCert struct {
+	pub  *rsa.PublicKey
+	cert *x509.Certificate
+}
+
+// NewHandler returns the APIv3 endpoints, every one behind the signature check.
+func NewHandler(c Config) http.Handler {
+	a := &api{
+		svc: c.Service, platform: c.Platform, log: c.Logger, strict: !c.Lenient,
+		now: c.Now, nonces: newNonceCache(), certs: make(map[string]parsedCert),
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /v3/certificates", a.handle(a.certificates))
+	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(a.createRefund))
+	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(a.queryRefund))
+	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(a.createEcommerceRefund))
+	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(a.queryEcommerceRefundByID))
+	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(a.queryEcommerceRefund))
+	return jsonFallback(mux, a.log)
+}
+
+// call is one authenticated request.
+type call struct {
+	*http.Request
+	body     []byte
+	merchant *refund.Merchant
+	// certMode makes the answer name the platform certificate whatever the request's
+	// Wechatpay-Serial said.
+	certMode bool
+}
+
+// maxBody bounds a JSON request body; no refund request comes near it.
+const maxBody = 1 << 20
+
+// handle adapts a handler that returns its answer or an error: it reads the body, checks
+// the signature, and writes a signed answer or the error envelope.
+func (a *api) handle(f func(c *call) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				err = refund.Errorf(refund.CodeInvalidRequest, "请求体超过%d字节", maxBody)
+			}
+			a.writeError(w, r, err)
+			return
+		}
+		m, err := a.authenticate(r, body)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		c := &call{Request: r, body: body, merchant: m}
+		out, err := f(c)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		serial := a.serialFor(r)
+		if c.certMode {
+			serial = a.platform.CertSerial
+		}
+		a.write(w, r, serial, out)
+	})
+}
+
+// decode reads the call's JSON body into v, strictly unless configured lenient.
+func (a *api) decode(c *call, v any) error {
+	return Decode(c.body, c.Header.Get("Content-Type"), a.strict, v)
+}
+
+// certificate parses a merchant's certificate once per distinct PEM.
+func (a *api) certificate(m *refund.Merchant) (*rsa.PublicKey, *x509.Certificate, error) {
+	a.certMu.Lock()
+	defer a.certMu.Unlock()
+	if pc, ok := a.certs[m.CertPEM]; ok {
+		return pc.pub, pc.cert, nil
+	}
+	cert, err := wxcrypto.ParseCertificate([]byte(m.CertPEM))
+	if err != nil {
+		return nil, nil, err
+	}
+	pc := parsedCert{pub: cert.PublicKey.(*rsa.PublicKey), cert: cert}
+	a.certs[m.CertPEM] = pc
+	return pc.pub, pc.cert, nil
+}
+
+// jsonFallback answers unknown paths and wrong methods with the JSON envelope rather than
+// the mux's plain text: every client parses error bodies as JSON (protocol.md §0.4).
+func jsonFallback(mux *http.ServeMux, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{header: make(http.Header)}
+		mux.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			WriteJSONError(w, log, r, refund.Errorf(codeMethodNotAllowed, "请求方法%s不被该接口支持", r.Method))
+			return
+		}
+		WriteJSONError(w, log, r, refund.Errorf(refund.CodeResourceNotExists, "请求的接口%s不存在", r.URL.Path))
+	})
+}
+
+// statusRecorder captures what the mux would answer, to re-answer it as JSON.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (s *statusRecorder) Header() http.Header         { return s.header }
+func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (s *statusRecorder) WriteHeader(code int)        { s.status = code }

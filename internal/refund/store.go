@@ -1,0 +1,53 @@
+package refund
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps tuikuan's state. Every read-modify-write goes through Update, whose
+// function runs inside one backend transaction: its writes commit together or not at all,
+// and two Updates that touch the same transaction (order) never interleave, so the rules
+// of money hold under any concurrency. SQLite gets that from its single writer,
+// PostgreSQL from row locks taken by Tx.Transaction.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// TradeRef names an order the way a refund request does: transaction_id wins over
+// out_trade_no when both are given (protocol.md §5.1).
+type TradeRef struct {
+	TransactionID string
+	OutTradeNo    string
+}
+
+// Tx is the set of operations available inside Store.Update and Store.View. Lookups
+// return ErrNotFound when nothing matches; inserts return ErrDuplicate on a key clash.
+type Tx interface {
+	Merchant(ctx context.Context, mchid string) (*Merchant, error)
+	Merchants(ctx context.Context) ([]*Merchant, error)
+	InsertMerchant(ctx context.Context, m *Merchant) error
+
+	// Transaction finds mchid's order by ref. Inside Update it locks the order until
+	// the transaction ends.
+	Transaction(ctx context.Context, mchid string, ref TradeRef) (*Transaction, error)
+	TransactionByID(ctx context.Context, transactionID string) (*Transaction, error)
+	InsertTransaction(ctx context.Context, t *Transaction) error
+	UpdateTransaction(ctx context.Context, t *Transaction) error
+
+	// Refund finds mchid's refund by out_refund_no.
+	Refund(ctx context.Context, mchid, outRefundNo string) (*Refund, error)
+	RefundByID(ctx context.Context, refundID string) (*Refund, error)
+	// RefundsOfTransaction lists an order's refunds, oldest first.
+	RefundsOfTransaction(ctx context.Context, transactionID string) ([]*Refund, error)
+	InsertRefund(ctx context.Context, r *Refund) error
+	UpdateRefund(ctx context.Context, r *Refund) error
+	// DueRefunds lists up to limit PROCESSING refunds whose SettleAt is set and not after now.
+	DueRefunds(ctx context.Context, now time.Time, limit int) ([]*Refund, error)
+
+	// Setting reads a small named value ("" and ErrNotFound when unset); PutSetting writes it.
+	Setting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+}

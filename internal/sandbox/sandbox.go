@@ -1,0 +1,123 @@
+// Package sandbox serves tuikuan's own control API under /sandbox/v1: the things a tester
+// needs that WeChat Pay has no API for — paid orders to refund, settling refunds, moving
+// business time. It is JSON behind a bearer token, with no signatures.
+package sandbox
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/apiv3"
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// Config is what the sandbox handler needs.
+type Config struct {
+	Service *refund.Service
+	Token   string
+	Logger  *slog.Logger
+}
+
+type handler struct {
+	svc *refund.Service
+	log *slog.Logger
+}
+
+// NewHandler returns the /sandbox/v1 endpoints behind the bearer token.
+func NewHandler(c Config) http.Handler {
+	h := &handler{svc: c.Service, log: c.Logger}
+	mux := http.NewServeMux()
+	mux.Handle("POST /sandbox/v1/transactions", h.handle(h.createTransaction))
+	mux.Handle("GET /sandbox/v1/transactions/{transaction_id}", h.handle(h.getTransaction))
+	mux.Handle("POST /sandbox/v1/refunds/{refund_id}/settle", h.handle(h.settle))
+	mux.Handle("POST /sandbox/v1/clock", h.handle(h.advanceClock))
+	mux.Handle("GET /sandbox/v1/clock", h.handle(h.getClock))
+	return h.requireToken(c.Token, mux)
+}
+
+func (h *handler) requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+			apiv3.WriteJSONError(w, h.log, r, refund.Errorf(refund.CodeUnauthorized,
+				"需要 Authorization: Bearer <sandbox_token>（见数据目录下的 credentials.json）"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *handler) handle(f func(r *http.Request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out, err := f(r)
+		if err != nil {
+			apiv3.WriteJSONError(w, h.log, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(out)
+	})
+}
+
+// decode reads a strict JSON body: a typo in a sandbox request is a 400, not a default.
+func decode(r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err != nil {
+		return refund.Errorf(refund.CodeParamError, "请求体无法读取：%v", err)
+	}
+	return apiv3.Decode(body, r.Header.Get("Content-Type"), true, v)
+}
+
+type clockJSON struct {
+	Now           string `json:"now"`
+	OffsetSeconds int64  `json:"offset_seconds"`
+}
+
+func (h *handler) clock() clockJSON {
+	c := h.svc.Clock()
+	return clockJSON{Now: c.Now().In(refund.Beijing).Format(time.RFC3339), OffsetSeconds: int64(c.Offset().Seconds())}
+}
+
+func (h *handler) advanceClock(r *http.Request) (any, error) {
+	var b struct {
+		AdvanceSeconds *int64 `json:"advance_seconds"`
+	}
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	if b.AdvanceSeconds == nil {
+		return nil, refund.ParamError("advance_seconds", "字段必填", nil)
+	}
+	if _, err := h.svc.AdvanceClock(r.Context(), time.Duration(*b.AdvanceSeconds)*time.Second); err != nil {
+		return nil, err
+	}
+	// Refunds whose settlement time the clock jumped past settle now, not on the next tick.
+	if _, err := h.svc.SettleDue(r.Context()); err != nil {
+		return nil, err
+	}
+	return h.clock(), nil
+}
+
+func (h *handler) getClock(r *http.Request) (any, error) { return h.clock(), nil }
+
+func (h *handler) settle(r *http.Request) (any, error) {
+	var b struct {
+		Status *string `json:"status"`
+	}
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	if b.Status == nil {
+		return nil, refund.ParamError("status", "字段必填", nil)
+	}
+	rf, err := h.svc.Settle(r.Context(), r.PathValue("refund_id"), refund.Status(*b.Status))
+	if err != nil {
+		return nil, err
+	}
+	return refundView(rf), nil
+}

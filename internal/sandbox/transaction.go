@@ -1,0 +1,101 @@
+package sandbox
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/apiv3"
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+type promotionJSON struct {
+	PromotionID string `json:"promotion_id"`
+	Scope       string `json:"scope"`
+	Type        string `json:"type"`
+	Amount      int64  `json:"amount"`
+}
+
+// transactionBody is POST /sandbox/v1/transactions.
+type transactionBody struct {
+	Mchid         string          `json:"mchid"`
+	SpMchid       string          `json:"sp_mchid"`
+	Appid         string          `json:"appid"`
+	OutTradeNo    string          `json:"out_trade_no"`
+	Total         *int64          `json:"total"`
+	PayerTotal    *int64          `json:"payer_total"`
+	Promotions    []promotionJSON `json:"promotions"`
+	BankType      string          `json:"bank_type"`
+	RefundOutcome string          `json:"refund_outcome"`
+}
+
+func (h *handler) createTransaction(r *http.Request) (any, error) {
+	var b transactionBody
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	if b.Total == nil {
+		return nil, refund.ParamError("total", "字段必填", nil)
+	}
+	q := refund.TransactionRequest{
+		Mchid: b.Mchid, SpMchid: b.SpMchid, Appid: b.Appid, OutTradeNo: b.OutTradeNo,
+		Total: *b.Total, PayerTotal: b.PayerTotal, BankType: b.BankType,
+		RefundOutcome: refund.Status(b.RefundOutcome),
+	}
+	for _, p := range b.Promotions {
+		q.Promotions = append(q.Promotions, refund.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount})
+	}
+	t, err := h.svc.CreateTransaction(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	return transactionView(t, nil), nil
+}
+
+func (h *handler) getTransaction(r *http.Request) (any, error) {
+	t, rs, err := h.svc.Transaction(r.Context(), r.PathValue("transaction_id"))
+	if err != nil {
+		return nil, err
+	}
+	return transactionView(t, rs), nil
+}
+
+type transactionJSON struct {
+	TransactionID string          `json:"transaction_id"`
+	OutTradeNo    string          `json:"out_trade_no"`
+	Mchid         string          `json:"mchid"`
+	SpMchid       string          `json:"sp_mchid,omitempty"`
+	Appid         string          `json:"appid"`
+	SubAppid      string          `json:"sub_appid,omitempty"`
+	TradeState    string          `json:"trade_state"`
+	Total         int64           `json:"total"`
+	PayerTotal    int64           `json:"payer_total"`
+	Currency      string          `json:"currency"`
+	Promotions    []promotionJSON `json:"promotions,omitempty"`
+	BankType      string          `json:"bank_type,omitempty"`
+	RefundOutcome string          `json:"refund_outcome,omitempty"`
+	SuccessTime   string          `json:"success_time"`
+	Refunded      int64           `json:"refunded"`
+	Refundable    int64           `json:"refundable"`
+	RefundCount   int             `json:"refund_count"`
+	Refunds       []any           `json:"refunds,omitempty"`
+}
+
+func transactionView(t *refund.Transaction, rs []*refund.Refund) transactionJSON {
+	v := transactionJSON{
+		TransactionID: t.ID, OutTradeNo: t.OutTradeNo, Mchid: t.Mchid, SpMchid: t.SpMchid,
+		Appid: t.Appid, SubAppid: t.SubAppid, TradeState: "SUCCESS",
+		Total: t.Total, PayerTotal: t.PayerTotal, Currency: t.Currency, BankType: t.BankType,
+		RefundOutcome: string(t.RefundOutcome), SuccessTime: t.SuccessTime.In(refund.Beijing).Format(time.RFC3339),
+		Refunded: t.Refunded, Refundable: t.Refundable(), RefundCount: t.RefundCount,
+	}
+	for _, p := range t.Promotions {
+		v.Promotions = append(v.Promotions, promotionJSON{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount})
+	}
+	for _, rf := range rs {
+		v.Refunds = append(v.Refunds, refundView(rf))
+	}
+	return v
+}
+
+// refundView is the refund exactly as the domestic query API shows it.
+func refundView(r *refund.Refund) any { return apiv3.DomesticRefund(r) }

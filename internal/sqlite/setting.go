@@ -1,0 +1,23 @@
+package sqlite
+
+import "context"
+
+// Setting reads a named value; "" and ErrNotFound when unset.
+func (tx *tx) Setting(ctx context.Context, key string) (string, error) {
+	var value string
+	err := tx.tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
+	if err != nil {
+		return "", dbError("setting "+key, err)
+	}
+	return value, nil
+}
+
+// PutSetting writes a named value, replacing any earlier one.
+func (tx *tx) PutSetting(ctx context.Context, key, value string) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return dbError("put setting "+key, err)
+	}
+	return nil
+}

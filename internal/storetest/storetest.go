@@ -1,0 +1,93 @@
+// Package storetest is the conformance suite for refund.Store: a backend is correct when
+// Run passes against it. Every backend runs the same suite so that the domain can rely on
+// one behaviour, whatever the database.
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// Run runs the suite. open must return a new, empty, migrated store for each call and
+// close it through t.Cleanup.
+func Run(t *testing.T, open func(t *testing.T) refund.Store) {
+	t.Run("Merchant", func(t *testing.T) { testMerchant(t, open(t)) })
+	t.Run("Merchants", func(t *testing.T) { testMerchants(t, open(t)) })
+	t.Run("Transaction", func(t *testing.T) { testTransaction(t, open(t)) })
+	t.Run("TransactionDuplicate", func(t *testing.T) { testTransactionDuplicate(t, open(t)) })
+	t.Run("UpdateTransaction", func(t *testing.T) { testUpdateTransaction(t, open(t)) })
+	t.Run("Refund", func(t *testing.T) { testRefund(t, open(t)) })
+	t.Run("RefundDuplicate", func(t *testing.T) { testRefundDuplicate(t, open(t)) })
+	t.Run("RefundsOfTransaction", func(t *testing.T) { testRefundsOfTransaction(t, open(t)) })
+	t.Run("UpdateRefund", func(t *testing.T) { testUpdateRefund(t, open(t)) })
+	t.Run("DueRefunds", func(t *testing.T) { testDueRefunds(t, open(t)) })
+	t.Run("Setting", func(t *testing.T) { testSetting(t, open(t)) })
+	t.Run("UpdateRollback", func(t *testing.T) { testUpdateRollback(t, open(t)) })
+	t.Run("ConcurrentRefunds", func(t *testing.T) { testConcurrentRefunds(t, open(t)) })
+	t.Run("ConcurrentOutRefundNo", func(t *testing.T) { testConcurrentOutRefundNo(t, open(t)) })
+}
+
+// cmpOpts forgive what storage may legitimately change: sub-millisecond precision,
+// location and monotonic reading of times, and nil versus empty lists.
+var cmpOpts = cmp.Options{
+	cmpopts.EquateApproxTime(time.Millisecond),
+	cmpopts.EquateEmpty(),
+}
+
+// write runs fn in one Update and returns its error.
+func write(t *testing.T, s refund.Store, fn func(tx refund.Tx) error) error {
+	t.Helper()
+	return s.Update(t.Context(), fn)
+}
+
+// mustWrite runs fn in one Update and stops the test if it fails.
+func mustWrite(t *testing.T, s refund.Store, fn func(tx refund.Tx) error) {
+	t.Helper()
+	if err := s.Update(t.Context(), fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+// read runs get in one View and returns what it read.
+func read[T any](t *testing.T, s refund.Store, get func(tx refund.Tx) (T, error)) (T, error) {
+	t.Helper()
+	var v T
+	err := s.View(t.Context(), func(tx refund.Tx) error {
+		var err error
+		v, err = get(tx)
+		return err
+	})
+	return v, err
+}
+
+// mustRead runs get in one View and stops the test if it fails.
+func mustRead[T any](t *testing.T, s refund.Store, get func(tx refund.Tx) (T, error)) T {
+	t.Helper()
+	v, err := read(t, s, get)
+	if err != nil {
+		t.Fatalf("View: %v", err)
+	}
+	return v
+}
+
+// checkErr reports an error unless err matches want.
+func checkErr(t *testing.T, call string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s error = %v, want %v", call, err, want)
+	}
+}
+
+// checkEqual reports a diff between want and got.
+func checkEqual(t *testing.T, call string, want, got any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got, cmpOpts); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", call, diff)
+	}
+}

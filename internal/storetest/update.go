@@ -1,0 +1,156 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+func testUpdateRollback(t *testing.T, s refund.Store) {
+	ctx := t.Context()
+	m := newMerchant("1900000109")
+	tr := newTransaction("4200000001", m.Mchid, "trade-1")
+	fail := refund.Errorf(refund.CodeNotEnough, "not enough")
+	err := write(t, s, func(tx refund.Tx) error {
+		if err := tx.InsertMerchant(ctx, m); err != nil {
+			return err
+		}
+		if err := tx.InsertTransaction(ctx, tr); err != nil {
+			return err
+		}
+		if err := tx.PutSetting(ctx, "k", "v"); err != nil {
+			return err
+		}
+		return fail
+	})
+	if err != fail {
+		t.Errorf("Update error = %v, want fn's own error %v", err, fail)
+	}
+	var e *refund.Error
+	if !errors.As(err, &e) || e.Code != refund.CodeNotEnough {
+		t.Errorf("Update error = %v, want a *refund.Error with code %s", err, refund.CodeNotEnough)
+	}
+
+	_, err = read(t, s, func(tx refund.Tx) (*refund.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
+	checkErr(t, "Merchant after rollback", err, refund.ErrNotFound)
+	_, err = read(t, s, func(tx refund.Tx) (*refund.Transaction, error) { return tx.TransactionByID(ctx, tr.ID) })
+	checkErr(t, "TransactionByID after rollback", err, refund.ErrNotFound)
+	_, err = read(t, s, func(tx refund.Tx) (string, error) { return tx.Setting(ctx, "k") })
+	checkErr(t, "Setting after rollback", err, refund.ErrNotFound)
+
+	// The store is usable after a rollback, and the same rows now go in.
+	seed(t, s, m.Mchid, tr.ID, tr.OutTradeNo)
+}
+
+var errNotEnough = errors.New("not enough")
+
+// testConcurrentRefunds races read-modify-write Updates on one order: unless the store
+// serializes them, two read the same Refunded and together refund more than was paid.
+func testConcurrentRefunds(t *testing.T, s refund.Store) {
+	const workers, amount = 40, 100
+	ctx := t.Context()
+	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
+	tr.Refunded, tr.RefundCount = 0, 0
+	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateTransaction(ctx, tr) })
+
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			errs[i] = s.Update(ctx, func(tx refund.Tx) error {
+				cur, err := tx.Transaction(ctx, tr.Mchid, refund.TradeRef{OutTradeNo: tr.OutTradeNo})
+				if err != nil {
+					return err
+				}
+				if cur.Refunded+amount > cur.Total {
+					return errNotEnough
+				}
+				r := newProcessingRefund(fmt.Sprintf("5000%07d", i), fmt.Sprintf("refund-%d", i), cur, base)
+				r.Amount.Refund = amount
+				if err := tx.InsertRefund(ctx, r); err != nil {
+					return err
+				}
+				cur.Refunded += amount
+				cur.RefundCount++
+				return tx.UpdateTransaction(ctx, cur)
+			})
+		})
+	}
+	wg.Wait()
+
+	accepted := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			accepted++
+		case !errors.Is(err, errNotEnough):
+			t.Errorf("worker %d: Update: %v", i, err)
+		}
+	}
+	checkRefunded(t, s, tr, accepted*amount)
+}
+
+// checkRefunded checks that the order's refunds add up to want, which the order's
+// Refunded agrees with and which stays within its Total.
+func checkRefunded(t *testing.T, s refund.Store, tr *refund.Transaction, want int) {
+	t.Helper()
+	ctx := t.Context()
+	refunds := mustRead(t, s, func(tx refund.Tx) ([]*refund.Refund, error) { return tx.RefundsOfTransaction(ctx, tr.ID) })
+	got := mustRead(t, s, func(tx refund.Tx) (*refund.Transaction, error) { return tx.TransactionByID(ctx, tr.ID) })
+	var sum int64
+	for _, r := range refunds {
+		sum += r.Amount.Refund
+	}
+	if sum != int64(want) || sum > got.Total || got.Refunded != sum || got.RefundCount != len(refunds) {
+		t.Errorf("after the race: refunds sum to %d (accepted %d), Refunded = %d, RefundCount = %d for %d refunds, Total = %d",
+			sum, want, got.Refunded, got.RefundCount, len(refunds), got.Total)
+	}
+	if sum != got.Total {
+		t.Errorf("refunds sum to %d, want the whole Total %d: every worker with room must succeed", sum, got.Total)
+	}
+}
+
+// testConcurrentOutRefundNo races Updates that look an out_refund_no up and insert it
+// when absent: exactly one refund may come of it.
+func testConcurrentOutRefundNo(t *testing.T, s refund.Store) {
+	const workers = 20
+	ctx := t.Context()
+	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
+
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for i := range workers {
+		wg.Go(func() {
+			errs[i] = s.Update(ctx, func(tx refund.Tx) error {
+				if _, err := tx.Transaction(ctx, tr.Mchid, refund.TradeRef{TransactionID: tr.ID}); err != nil {
+					return err
+				}
+				_, err := tx.Refund(ctx, tr.Mchid, "refund-once")
+				if err == nil {
+					return refund.ErrDuplicate
+				}
+				if !errors.Is(err, refund.ErrNotFound) {
+					return err
+				}
+				return tx.InsertRefund(ctx, newProcessingRefund(fmt.Sprintf("5000%07d", i), "refund-once", tr, base))
+			})
+		})
+	}
+	wg.Wait()
+
+	n := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, refund.ErrDuplicate):
+			t.Errorf("worker %d: Update: %v", i, err)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d Updates inserted out_refund_no %q, want 1", n, "refund-once")
+	}
+}
