@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wechatpay-apiv3/wechatpay-go/core"
+	"github.com/wechatpay-apiv3/wechatpay-go/core/downloader"
+	"github.com/wechatpay-apiv3/wechatpay-go/core/option"
+	"github.com/wechatpay-apiv3/wechatpay-go/utils"
+
+	"github.com/tuikuan/tuikuan/internal/identity"
+)
+
+// testServer is the whole program, run through run() on a free loopback port with its
+// own data dir.
+type testServer struct {
+	dir   string
+	base  string
+	creds *identity.Credentials
+	stop  func()
+}
+
+// startServer runs `tuikuan serve` with args and waits for /healthz. Refunds stay
+// PROCESSING until settled unless args say otherwise.
+func startServer(t testing.TB, args ...string) *testServer {
+	t.Helper()
+	return startServerIn(t, t.TempDir(), args...)
+}
+
+func startServerIn(t testing.TB, dir string, args ...string) *testServer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--settle-delay", "0", "--log-level", "error"}, args...)
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() { done <- run(ctx, all, func(string) string { return "" }, io.Discard, &lockedWriter{w: &out}) }()
+	s := &testServer{dir: dir}
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(s.stop)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v\n%s", err, out.String())
+		default:
+		}
+		if c, err := identity.ReadCredentials(dir); err == nil && s.healthy(c.APIBase) {
+			s.creds, s.base = c, c.APIBase
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server did not become healthy")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *testServer) healthy(base string) bool {
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// merchant returns the credentials of the first merchant of kind.
+func (s *testServer) merchant(t testing.TB, kind string) identity.MerchantCredential {
+	t.Helper()
+	for _, m := range s.creds.Merchants {
+		if m.Kind == kind {
+			return m
+		}
+	}
+	t.Fatalf("no %s merchant in credentials.json", kind)
+	return identity.MerchantCredential{}
+}
+
+func (s *testServer) path(rel string) string { return filepath.Join(s.dir, rel) }
+
+// rewriteHost sends wechatpay-go's requests to the test server. The SDK signs before the
+// transport runs, so the signature stays valid (protocol.md §12.1).
+type rewriteHost struct{ base *url.URL }
+
+func (r rewriteHost) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host, req.Host = r.base.Scheme, r.base.Host, r.base.Host
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func (s *testServer) httpClient() *http.Client {
+	u, _ := url.Parse(s.base)
+	return &http.Client{Transport: rewriteHost{base: u}, Timeout: 30 * time.Second}
+}
+
+// wechatpayClient is the official SDK in public-key mode, as WeChat Pay now recommends.
+func (s *testServer) wechatpayClient(t testing.TB, m identity.MerchantCredential) *core.Client {
+	t.Helper()
+	key, err := utils.LoadPrivateKeyWithPath(s.path(m.PrivateKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := utils.LoadPublicKeyWithPath(s.path(s.creds.Platform.PublicKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := core.NewClient(context.Background(),
+		option.WithWechatPayPublicKeyAuthCipher(m.Mchid, m.CertSerial, key, s.creds.Platform.PublicKeyID, pub),
+		option.WithHTTPClient(s.httpClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// wechatpayCertClient is the official SDK in platform-certificate mode, its certificates
+// fetched from /v3/certificates by the SDK's own downloader.
+func (s *testServer) wechatpayCertClient(t testing.TB, m identity.MerchantCredential) *core.Client {
+	t.Helper()
+	ctx := context.Background()
+	key, err := utils.LoadPrivateKeyWithPath(s.path(m.PrivateKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := core.NewClient(ctx, option.WithMerchantCredential(m.Mchid, m.CertSerial, key),
+		option.WithoutValidator(), option.WithHTTPClient(s.httpClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := downloader.NewCertificateDownloaderMgr(ctx)
+	t.Cleanup(mgr.Stop)
+	if err := mgr.RegisterDownloaderWithClient(ctx, plain, m.Mchid, m.APIv3Key); err != nil {
+		t.Fatalf("download platform certificates: %v", err)
+	}
+	c, err := core.NewClient(ctx,
+		option.WithWechatPayAutoAuthCipherUsingDownloaderMgr(m.Mchid, m.CertSerial, key, mgr),
+		option.WithHTTPClient(s.httpClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// sandbox calls the sandbox API and decodes the answer into out (if not nil); it returns
+// the status.
+func (s *testServer) sandbox(t testing.TB, method, path string, body, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+s.creds.SandboxToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type paidOrder struct {
+	TransactionID string `json:"transaction_id"`
+	OutTradeNo    string `json:"out_trade_no"`
+	Total         int64  `json:"total"`
+	PayerTotal    int64  `json:"payer_total"`
+	Refunded      int64  `json:"refunded"`
+	Refunds       []struct {
+		RefundID string `json:"refund_id"`
+		Status   string `json:"status"`
+		Amount   struct {
+			Refund int64 `json:"refund"`
+		} `json:"amount"`
+	} `json:"refunds"`
+}
+
+// pay creates a paid order through the sandbox API.
+func (s *testServer) pay(t testing.TB, body map[string]any) paidOrder {
+	t.Helper()
+	var o paidOrder
+	if st := s.sandbox(t, "POST", "/sandbox/v1/transactions", body, &o); st != http.StatusOK {
+		t.Fatalf("create transaction %v: status %d", body, st)
+	}
+	return o
+}
+
+func (s *testServer) order(t testing.TB, transactionID string) paidOrder {
+	t.Helper()
+	var o paidOrder
+	if st := s.sandbox(t, "GET", "/sandbox/v1/transactions/"+transactionID, nil, &o); st != http.StatusOK {
+		t.Fatalf("get transaction %s: status %d", transactionID, st)
+	}
+	return o
+}
+
+// apiError unwraps wechatpay-go's *core.APIError, failing the test if err is another kind.
+func apiError(t testing.TB, err error) *core.APIError {
+	t.Helper()
+	var ae *core.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error = %v, want *core.APIError", err)
+	}
+	return ae
+}
+
+func uniq(prefix string) string {
+	return fmt.Sprintf("%s%d", prefix, time.Now().UnixNano())
+}
+
