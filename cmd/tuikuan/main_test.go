@@ -244,4 +244,3 @@ func apiError(t testing.TB, err error) *core.APIError {
 func uniq(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, time.Now().UnixNano())
 }
-

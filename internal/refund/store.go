@@ -10,6 +10,9 @@ import (
 // and two Updates that touch the same transaction (order) never interleave, so the rules
 // of money hold under any concurrency. SQLite gets that from its single writer,
 // PostgreSQL from row locks taken by Tx.Transaction.
+//
+// Updates never nest (SQLite's one write connection is held by the outer one), and a Tx
+// whose statement failed is not used again: PostgreSQL aborts the whole transaction.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error
