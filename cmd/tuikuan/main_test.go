@@ -25,7 +25,10 @@ import (
 // testServer is the whole program, run through run() on a free loopback port with its
 // own data dir.
 type testServer struct {
-	dir   string
+	// transport is the clients' own, closed before the server stops: Shutdown waits up
+	// to 5 s for connections a client dialed but never used.
+	transport *http.Transport
+	dir       string
 	base  string
 	creds *identity.Credentials
 	stop  func()
@@ -45,10 +48,11 @@ func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 	done := make(chan error, 1)
 	var out bytes.Buffer
 	go func() { done <- run(ctx, all, func(string) string { return "" }, io.Discard, &lockedWriter{w: &out}) }()
-	s := &testServer{dir: dir}
+	s := &testServer{dir: dir, transport: http.DefaultTransport.(*http.Transport).Clone()}
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {
+			s.transport.CloseIdleConnections()
 			cancel()
 			if err := <-done; err != nil {
 				t.Errorf("serve: %v", err)
@@ -75,7 +79,7 @@ func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 }
 
 func (s *testServer) healthy(base string) bool {
-	resp, err := http.Get(base + "/healthz")
+	resp, err := (&http.Client{Transport: s.transport}).Get(base + "/healthz")
 	if err != nil {
 		return false
 	}
@@ -110,17 +114,20 @@ func (s *testServer) path(rel string) string { return filepath.Join(s.dir, rel) 
 
 // rewriteHost sends wechatpay-go's requests to the test server. The SDK signs before the
 // transport runs, so the signature stays valid (protocol.md §12.1).
-type rewriteHost struct{ base *url.URL }
+type rewriteHost struct {
+	base *url.URL
+	next http.RoundTripper
+}
 
 func (r rewriteHost) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.URL.Scheme, req.URL.Host, req.Host = r.base.Scheme, r.base.Host, r.base.Host
-	return http.DefaultTransport.RoundTrip(req)
+	return r.next.RoundTrip(req)
 }
 
 func (s *testServer) httpClient() *http.Client {
 	u, _ := url.Parse(s.base)
-	return &http.Client{Transport: rewriteHost{base: u}, Timeout: 30 * time.Second}
+	return &http.Client{Transport: rewriteHost{base: u, next: s.transport}, Timeout: 30 * time.Second}
 }
 
 // wechatpayClient is the official SDK in public-key mode, as WeChat Pay now recommends.
@@ -183,7 +190,7 @@ func (s *testServer) sandbox(t testing.TB, method, path string, body, out any) i
 	req, _ := http.NewRequest(method, s.base+path, rd)
 	req.Header.Set("Authorization", "Bearer "+s.creds.SandboxToken)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Transport: s.transport}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
