@@ -29,9 +29,9 @@ type testServer struct {
 	// to 5 s for connections a client dialed but never used.
 	transport *http.Transport
 	dir       string
-	base  string
-	creds *identity.Credentials
-	stop  func()
+	base      string
+	creds     *identity.Credentials
+	stop      func()
 }
 
 // startServer runs `tuikuan serve` with args and waits for /healthz. Refunds stay
