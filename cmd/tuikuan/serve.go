@@ -45,7 +45,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	apiBase := "http://" + ln.Addr().String()
+	apiBase := baseURL(ln.Addr())
 	if err := writeCredentials(ctx, cfg.Data, apiBase, store, platform, token); err != nil {
 		ln.Close()
 		return err
@@ -106,6 +106,19 @@ func writeCredentials(ctx context.Context, dir, apiBase string, store refund.Sto
 		return err
 	}
 	return identity.WriteCredentials(dir, apiBase, p, token, ms)
+}
+
+// baseURL is how a client on this machine reaches the listener: a wildcard address
+// (":8080", "0.0.0.0:8080") is reached through loopback.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func printConnect(w io.Writer, apiBase, dir string) {

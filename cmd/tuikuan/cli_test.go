@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wechatpay-apiv3/wechatpay-go/core"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
+
+	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// runCLI runs one tuikuan command and returns its standard output.
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr)
+	return stdout.String(), err
+}
+
+// Ensure credentials.json keeps exactly the keys of its contract, and the files it names
+// are what the SDKs' loaders accept.
+func TestServe_Credentials(t *testing.T) {
+	s := startServer(t)
+	raw, err := os.ReadFile(s.path(identity.CredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sortedKeys(doc), []string{"api_base", "merchants", "platform", "sandbox_token"}; !slices.Equal(got, want) {
+		t.Errorf("credentials.json keys = %v, want %v", got, want)
+	}
+	var ms []map[string]any
+	json.Unmarshal(doc["merchants"], &ms)
+	wantMerchant := []string{"apiv2_key", "apiv3_key", "appid", "cert_file", "cert_serial", "kind", "mchid", "private_key_file", "sp_mchid"}
+	kinds := map[string]bool{}
+	for _, m := range ms {
+		if got := sortedKeys(m); !slices.Equal(got, wantMerchant) {
+			t.Errorf("merchant keys = %v, want %v", got, wantMerchant)
+		}
+		kinds[m["kind"].(string)] = true
+	}
+	if !kinds["direct"] || !kinds["partner"] || !kinds["sub"] {
+		t.Errorf("merchant kinds = %v, want direct, partner and sub", kinds)
+	}
+	if sub := s.merchant(t, "sub"); sub.SpMchid != s.merchant(t, "partner").Mchid {
+		t.Errorf("sub merchant's sp_mchid = %q, want the partner", sub.SpMchid)
+	}
+	if !strings.HasPrefix(s.creds.Platform.PublicKeyID, "PUB_KEY_ID_") {
+		t.Errorf("public_key_id = %q", s.creds.Platform.PublicKeyID)
+	}
+	for _, m := range s.creds.Merchants {
+		info, err := os.Stat(s.path(m.PrivateKeyFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode = %v, want 0600", m.PrivateKeyFile, info.Mode().Perm())
+		}
+		cert, err := os.ReadFile(s.path(m.CertFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := wxcrypto.ParseCertificate(cert)
+		if err != nil || wxcrypto.SerialHex(c) != m.CertSerial {
+			t.Errorf("%s: serial of the certificate file != cert_serial %s (%v)", m.CertFile, m.CertSerial, err)
+		}
+		if len(m.APIv3Key) != 32 || len(m.APIv2Key) != 32 || !strings.HasPrefix(m.Appid, "wx") {
+			t.Errorf("merchant %s: apiv3_key %d chars, apiv2_key %d chars, appid %q", m.Mchid, len(m.APIv3Key), len(m.APIv2Key), m.Appid)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Ensure a merchant added from its certificate only can call the API signing with a key
+// tuikuan never saw.
+func TestMerchantAdd_CertificateOnly(t *testing.T) {
+	dir := t.TempDir()
+	key, err := wxcrypto.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, certPEM, err := wxcrypto.SelfSign(key, "1900009999", "my shop", time.Now(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, _ := wxcrypto.EncodePrivateKey(key)
+	mine := t.TempDir()
+	os.WriteFile(filepath.Join(mine, "cert.pem"), certPEM, 0o644)
+	os.WriteFile(filepath.Join(mine, "key.pem"), keyPEM, 0o600)
+
+	out, err := runCLI(t, "merchant", "add", "--data", dir, "--kind", "direct", "--mchid", "1900009999", "--cert", filepath.Join(mine, "cert.pem"))
+	if err != nil {
+		t.Fatalf("merchant add: %v", err)
+	}
+	if !strings.Contains(out, "1900009999") {
+		t.Errorf("merchant add printed %q", out)
+	}
+	if _, err := runCLI(t, "merchant", "add", "--data", dir, "--kind", "direct", "--mchid", "1900009999"); err == nil {
+		t.Error("adding the same mchid twice succeeded")
+	}
+	if _, err := runCLI(t, "merchant", "add", "--data", dir, "--kind", "sub", "--sp-mchid", "1900009999"); err == nil {
+		t.Error("adding a sub merchant of a direct merchant succeeded")
+	}
+
+	s := startServerIn(t, dir)
+	var m identity.MerchantCredential
+	for _, c := range s.creds.Merchants {
+		if c.Mchid == "1900009999" {
+			m = c
+		}
+	}
+	if m.Mchid == "" || m.PrivateKeyFile != "" {
+		t.Fatalf("credentials.json entry = %+v, want the merchant with no private_key_file", m)
+	}
+	m.PrivateKeyFile, _ = filepath.Rel(dir, filepath.Join(mine, "key.pem"))
+	o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 88})
+	svc := refunddomestic.RefundsApiService{Client: s.wechatpayClient(t, m)}
+	if _, _, err := svc.Create(context.Background(), refunddomestic.CreateRequest{
+		TransactionId: core.String(o.TransactionID), OutRefundNo: core.String("M-1"),
+		Amount: &refunddomestic.AmountReq{Refund: core.Int64(88), Total: core.Int64(88), Currency: core.String("CNY")},
+	}); err != nil {
+		t.Fatalf("refund signed with the merchant's own key: %v", err)
+	}
+}
+
+// Ensure the sandbox commands drive a running server found through credentials.json.
+func TestCLI_Sandbox(t *testing.T) {
+	s := startServer(t)
+	m := s.merchant(t, "direct")
+	out, err := runCLI(t, "transaction", "create", "--data", s.dir, "--mchid", m.Mchid, "--total", "1000",
+		"--promotion", "109519:GLOBAL:COUPON:200", "--out-trade-no", "CLI-ORDER-1")
+	if err != nil {
+		t.Fatalf("transaction create: %v", err)
+	}
+	var o paidOrder
+	if err := json.Unmarshal([]byte(out), &o); err != nil || o.PayerTotal != 800 || o.OutTradeNo != "CLI-ORDER-1" {
+		t.Fatalf("transaction create printed %s (%v)", out, err)
+	}
+	svc := refunddomestic.RefundsApiService{Client: s.wechatpayClient(t, m)}
+	r, _, err := svc.Create(context.Background(), refunddomestic.CreateRequest{
+		OutTradeNo: core.String("CLI-ORDER-1"), OutRefundNo: core.String("CLI-R-1"),
+		Amount: &refunddomestic.AmountReq{Refund: core.Int64(1000), Total: core.Int64(1000), Currency: core.String("CNY")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err = runCLI(t, "refund", "settle", "--data", s.dir, "--status", "CLOSED", *r.RefundId); err != nil || !strings.Contains(out, `"CLOSED"`) {
+		t.Fatalf("refund settle = %s, %v", out, err)
+	}
+	if _, err = runCLI(t, "refund", "settle", "--data", s.dir, "--status", "SUCCESS", *r.RefundId); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Errorf("settling a CLOSED refund to SUCCESS: err = %v, want a 409", err)
+	}
+	if got := s.order(t, o.TransactionID).Refunded; got != 0 {
+		t.Errorf("refunded after CLOSED = %d, want 0", got)
+	}
+	if out, err = runCLI(t, "clock", "--data", s.dir, "--advance", "36h"); err != nil || !strings.Contains(out, `"offset_seconds": 129600`) {
+		t.Errorf("clock --advance 36h = %s, %v", out, err)
+	}
+}
+
+// Ensure the unknown-field rule is strict by default and relaxed with --lenient.
+func TestServe_Lenient(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 400},
+		{[]string{"--lenient"}, 200},
+	} {
+		s := startServer(t, tt.args...)
+		m := s.merchant(t, "direct")
+		o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 10})
+		body := `{"transaction_id":"` + o.TransactionID + `","out_refund_no":"L-1","amount":{"refund":1,"total":10,"currency":"CNY"},"coupon":"x"}`
+		resp, err := s.wechatpayClient(t, m).Post(context.Background(), "https://api.mch.weixin.qq.com/v3/refund/domestic/refunds", json.RawMessage(body))
+		status := 0
+		if err == nil {
+			status = resp.Response.StatusCode
+			io.Copy(io.Discard, resp.Response.Body)
+		} else {
+			status = apiError(t, err).StatusCode
+		}
+		if status != tt.want {
+			t.Errorf("serve %v: unknown body field answered %d, want %d", tt.args, status, tt.want)
+		}
+	}
+}
