@@ -49,22 +49,6 @@ func (a *api) createEcommerceRefund(c *call) (any, error) {
 	}, nil
 }
 
-func (a *api) queryEcommerceRefund(c *call) (any, error) {
-	r, err := a.svc.Query(c.Context(), refund.APIEcommerce, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue("out_refund_no"))
-	if err != nil {
-		return nil, err
-	}
-	return EcommerceRefund(r), nil
-}
-
-func (a *api) queryEcommerceRefundByID(c *call) (any, error) {
-	r, err := a.svc.QueryByID(c.Context(), refund.APIEcommerce, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue("refund_id"))
-	if err != nil {
-		return nil, err
-	}
-	return EcommerceRefund(r), nil
-}
-
 // ecommerceCreated is seed 002's answer.
 type ecommerceCreated struct {
 	RefundID        string              `json:"refund_id"`

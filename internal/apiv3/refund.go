@@ -1,6 +1,7 @@
 package apiv3
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
@@ -68,12 +69,19 @@ func (a *api) createRefund(c *call) (any, error) {
 	return DomesticRefund(r), nil
 }
 
-func (a *api) queryRefund(c *call) (any, error) {
-	r, err := a.svc.Query(c.Context(), refund.APIDomestic, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue("out_refund_no"))
-	if err != nil {
-		return nil, err
+// finder is refund.Service's Query or QueryByID.
+type finder func(ctx context.Context, api refund.API, caller, subMchid, key string) (*refund.Refund, error)
+
+// query makes a GET handler that finds a refund by the path value param (with
+// ?sub_mchid= for partners) and renders it with view.
+func (a *api) query(api refund.API, find finder, param string, view func(*refund.Refund) any) func(*call) (any, error) {
+	return func(c *call) (any, error) {
+		r, err := find(c.Context(), api, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue(param))
+		if err != nil {
+			return nil, err
+		}
+		return view(r), nil
 	}
-	return DomesticRefund(r), nil
 }
 
 // into checks the amount's required fields and copies it into q.
