@@ -115,11 +115,11 @@ func truncateSigned(s string) string {
 // request target, raw body, real time (never the sandbox clock), nonce not seen within
 // the window.
 func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, error) {
+	targets := canonicalTargets(r)
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
-		return nil, &signError{message: err.Error(), issue: "authorization header malformed", field: "authorization"}
+		return nil, &signError{message: err.Error(), issue: "authorization header malformed", field: "authorization", method: r.Method, url: targets[0]}
 	}
-	targets := canonicalTargets(r)
 	se := &signError{field: "signature", method: r.Method, url: targets[0]}
 	ts, tsErr := strconv.ParseInt(auth.Timestamp, 10, 64)
 	if tsErr == nil {
