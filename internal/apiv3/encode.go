@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -143,16 +144,20 @@ func Decode(body []byte, contentType string, strict bool, v any) error {
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if strict {
-		dec.DisallowUnknownFields()
-	}
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return refund.Errorf(refund.CodeParamError, "请求体JSON之后有多余的内容")
 	}
-	return nil
+	if !strict {
+		return nil
+	}
+	var raw any
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return jsonError(err)
+	}
+	return checkKeys(raw, reflect.TypeOf(v), "")
 }
 
 func jsonError(err error) error {
@@ -169,9 +174,6 @@ func jsonError(err error) error {
 			return refund.Errorf(refund.CodeParamError, "请求体应为JSON对象，实际为%s", typeErr.Value)
 		}
 		return refund.ParamError(field, fmt.Sprintf("类型错误：应为%s，实际为%s", jsonKind(typeErr.Type.String()), typeErr.Value), nil)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return refund.ParamError(name, "未知字段（接口未定义该参数）", nil)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return refund.Errorf(refund.CodeParamError, "请求体JSON不完整")
 	}

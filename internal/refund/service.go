@@ -234,6 +234,13 @@ func (s *Service) owner(ctx context.Context, tx Tx, api API, caller, subMchid st
 		if subMchid != "" && subMchid != c.Mchid {
 			return nil, ParamError("sub_mchid", "普通商户不能传入子商户号", subMchid)
 		}
+		if c.Kind == KindSub {
+			// A sub-merchant calling as itself sees only orders it made on its own;
+			// those made through its partner are the partner's to refund.
+			direct := *c
+			direct.SpMchid = ""
+			return &direct, nil
+		}
 		return c, nil
 	}
 	if subMchid == "" {

@@ -84,7 +84,8 @@ func apportion(amount int64, weights, soFar []int64) []int64 {
 	return shares
 }
 
-// mulDivRound is round(a × b / c), half up, without overflow.
+// mulDivRound is round(a × b / c), half up, without overflow, for a, b ≥ 0 and c > 0
+// (amounts are never negative).
 func mulDivRound(a, b, c int64) int64 {
 	if c == 0 {
 		return 0

@@ -145,7 +145,7 @@ func tradeNo(v string) error {
 	}
 	return firstError(
 		maxBytes("out_trade_no", v, 32),
-		charset("out_trade_no", v, "0-9a-zA-Z_-|*", func(c rune) bool { return isTradeNoChar(c) || c == '|' }),
+		charset("out_trade_no", v, "0-9a-zA-Z_-|*", isOrderNoChar),
 	)
 }
 

@@ -59,6 +59,7 @@ func (q *ApplyRequest) Validate() error {
 	return firstError(
 		maxBytes("transaction_id", q.TransactionID, 32),
 		maxBytes("out_trade_no", q.OutTradeNo, 32),
+		charset("out_trade_no", q.OutTradeNo, "0-9a-zA-Z_-|*", isOrderNoChar),
 		required("out_refund_no", q.OutRefundNo, 64),
 		charset("out_refund_no", q.OutRefundNo, "0-9a-zA-Z_-|*@", isRefundNoChar),
 		maxRunes("reason", q.Reason, 80),
@@ -202,6 +203,9 @@ func charset(field, v, desc string, ok func(rune) bool) error {
 func isRefundNoChar(c rune) bool {
 	return isTradeNoChar(c) || c == '|' || c == '@'
 }
+
+// isOrderNoChar: out_trade_no "只能是数字、大小写字母_-|*" (protocol.md §13).
+func isOrderNoChar(c rune) bool { return isTradeNoChar(c) || c == '|' }
 
 // isTradeNoChar: out_trade_no "只能是数字、大小写字母_-*".
 func isTradeNoChar(c rune) bool {

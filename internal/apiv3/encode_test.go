@@ -1,0 +1,221 @@
+package apiv3
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// validBody is a domestic refund request as wechatpay-go sends it: keys sorted, a
+// trailing newline from json.Encoder (protocol.md §1.1).
+const validBody = `{"amount":{"currency":"CNY","refund":100,"total":1000},"out_refund_no":"R1","transaction_id":"4200000000202506010000000001"}` + "\n"
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		contentType string
+		lenient     bool   // strict=false
+		wantCode    string // "" when Decode succeeds
+		wantField   string // checked when not ""
+	}{
+		{name: "OK", body: validBody, contentType: "application/json"},
+		{name: "NoTrailingNewline", body: strings.TrimSpace(validBody), contentType: "application/json"},
+		{name: "TrailingSpace", body: validBody + " \r\n\t", contentType: "application/json"},
+		{name: "Charset", body: validBody, contentType: "application/json; charset=utf-8"},
+		{name: "UpperCaseType", body: validBody, contentType: "Application/JSON;charset=UTF-8"},
+		{name: "NoContentType", body: validBody, contentType: ""},
+		{name: "EmptyObject", body: `{}`, contentType: "application/json"},
+		{name: "Null", body: `null`, contentType: "application/json"},
+
+		{name: "TextPlain", body: validBody, contentType: "text/plain", wantCode: refund.CodeInvalidRequest},
+		{name: "Form", body: validBody, contentType: "application/x-www-form-urlencoded", wantCode: refund.CodeInvalidRequest},
+		{name: "JSONPrefix", body: validBody, contentType: "application/jsonp", wantCode: refund.CodeInvalidRequest},
+		{name: "MalformedType", body: validBody, contentType: "application/json; charset", wantCode: refund.CodeInvalidRequest},
+
+		{name: "UnknownField", body: `{"out_refund_no":"R1","refund_fee":1}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "refund_fee"},
+		{name: "UnknownFieldLenient", body: `{"out_refund_no":"R1","refund_fee":1}`, contentType: "application/json", lenient: true},
+		{name: "UnknownNestedField", body: `{"amount":{"refund":1,"fee":1}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.fee"},
+		{name: "UnknownFieldInArray", body: `{"amount":{"refund":1,"from":[{"account":"AVAILABLE","amount":1,"x":2}]}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.from[0].x"},
+		{name: "UnknownNestedFieldLenient", body: `{"amount":{"refund":1,"fee":1}}`, contentType: "application/json", lenient: true},
+		// JSON keys are case-sensitive (RFC 8259) and so is the real service.
+		{name: "MiscasedField", body: `{"OUT_REFUND_NO":"R1"}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "OUT_REFUND_NO"},
+
+		{name: "WrongType", body: `{"out_refund_no":1}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "out_refund_no"},
+		{name: "WrongNestedType", body: `{"amount":{"refund":"100","total":1000}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+		{name: "Fraction", body: `{"amount":{"refund":1.5}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+		{name: "Overflow", body: `{"amount":{"refund":1e400}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+		{name: "WrongTypeInArray", body: `{"amount":{"from":[{"account":"AVAILABLE","amount":"1"}]}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.from.amount"},
+		{name: "ObjectForArray", body: `{"goods_detail":{}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "goods_detail"},
+		{name: "ArrayForObject", body: `{"amount":[]}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount"},
+		{name: "TopLevelArray", body: `[]`, contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "TopLevelString", body: `"R1"`, contentType: "application/json", wantCode: refund.CodeParamError},
+
+		{name: "SyntaxError", body: `{"out_refund_no":}`, contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "SingleQuotes", body: `{'out_refund_no':'R1'}`, contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "Truncated", body: `{"amount":{"refund":1`, contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "Empty", body: ``, contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "Whitespace", body: " \n", contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "TrailingGarbage", body: validBody + "x", contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "TwoObjects", body: `{}{}`, contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "TrailingBracket", body: `{}]`, contentType: "application/json", wantCode: refund.CodeParamError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b createRefundBody
+			err := Decode([]byte(tt.body), tt.contentType, !tt.lenient, &b)
+			if tt.wantCode == "" {
+				if err != nil {
+					t.Errorf("Decode(%q, %q) = %v, want nil", tt.body, tt.contentType, err)
+				}
+				return
+			}
+			var e *refund.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Decode(%q, %q) = %v, want a *refund.Error %s", tt.body, tt.contentType, err, tt.wantCode)
+			}
+			if e.Code != tt.wantCode {
+				t.Errorf("Decode(%q, %q) code = %q (%v), want %q", tt.body, tt.contentType, e.Code, err, tt.wantCode)
+			}
+			if tt.wantField != "" && e.Field != tt.wantField {
+				t.Errorf("Decode(%q, %q) field = %q (%v), want %q", tt.body, tt.contentType, e.Field, err, tt.wantField)
+			}
+		})
+	}
+}
+
+// TestDecode_Values checks that a decoded body keeps what was sent and tells an absent
+// field from a zero one.
+func TestDecode_Values(t *testing.T) {
+	var b createRefundBody
+	body := `{"out_refund_no":"R1|*@","amount":{"refund":0,"total":1000,"from":[{"account":"AVAILABLE","amount":1}]}}`
+	if err := Decode([]byte(body), "application/json", true, &b); err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if b.OutRefundNo == nil || *b.OutRefundNo != "R1|*@" || b.TransactionID != nil {
+		t.Errorf("Decode out_refund_no = %v transaction_id = %v, want R1|*@ and absent", b.OutRefundNo, b.TransactionID)
+	}
+	if b.Amount == nil || b.Amount.Refund == nil || *b.Amount.Refund != 0 || b.Amount.Currency != nil {
+		t.Fatalf("Decode amount = %+v, want refund 0 present and currency absent", b.Amount)
+	}
+	if len(b.Amount.From) != 1 || *b.Amount.From[0].Account != "AVAILABLE" || *b.Amount.From[0].Amount != 1 {
+		t.Errorf("Decode amount.from = %+v", b.Amount.From)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(validBody), true)
+	f.Add([]byte(`{"sub_mchid":"1900000109","out_trade_no":"T1","out_refund_no":"R1","reason":"商品已售完","notify_url":"https://weixin.qq.com","funds_account":"AVAILABLE","amount":{"refund":1,"total":1,"currency":"CNY","from":[{"account":"AVAILABLE","amount":1}]},"goods_detail":[{"merchant_goods_id":"1","wechatpay_goods_id":"2","goods_name":"x","unit_price":1,"refund_amount":1,"refund_quantity":1}]}`), true)
+	f.Add([]byte(`{"amount":{"refund":"1"}}`), true)
+	f.Add([]byte(`{"amount":{"fee":1}}`), false)
+	f.Add([]byte(`{"goods_detail":[null,{"unit_price":1e999}]}`), true)
+	f.Add([]byte(`[{"a":`), true)
+	f.Add([]byte("{}\x00"), true)
+	f.Add([]byte(""), false)
+	f.Fuzz(func(t *testing.T, body []byte, strict bool) {
+		var b createRefundBody
+		err := Decode(body, "application/json", strict, &b)
+		if err == nil {
+			return
+		}
+		var e *refund.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("Decode(%q) = %T %v, want a *refund.Error", body, err, err)
+		}
+		// Whatever a client sends, it is told about it: never a 500.
+		status, eb := ErrorBody(err)
+		if status != http.StatusBadRequest {
+			t.Errorf("Decode(%q) = %v, answered %d, want 400", body, err, status)
+		}
+		if _, err := json.Marshal(eb); err != nil {
+			t.Errorf("Decode(%q): encode error body: %v", body, err)
+		}
+	})
+}
+
+func TestErrorBody(t *testing.T) {
+	secret := errors.New("open /var/lib/tuikuan/tuikuan.db: database is locked")
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus int
+		want       errorBody
+	}{
+		{
+			name: "PlainError", err: secret, wantStatus: http.StatusInternalServerError,
+			want: errorBody{Code: "SYSTEM_ERROR", Message: "系统异常，请稍后重试"},
+		},
+		{
+			name: "WrappedPlainError", err: fmt.Errorf("apply: %w", secret), wantStatus: http.StatusInternalServerError,
+			want: errorBody{Code: "SYSTEM_ERROR", Message: "系统异常，请稍后重试"},
+		},
+		{
+			name: "RefundError", err: refund.Errorf(refund.CodeInvalidRequest, "申请退款金额超过订单可退金额"), wantStatus: http.StatusBadRequest,
+			want: errorBody{Code: "INVALID_REQUEST", Message: "申请退款金额超过订单可退金额"},
+		},
+		{
+			name: "WrappedRefundError", err: fmt.Errorf("apply: %w", refund.Errorf(refund.CodeFrequencyLimited, "频率限制")), wantStatus: http.StatusTooManyRequests,
+			want: errorBody{Code: "FREQUENCY_LIMITED", Message: "频率限制"},
+		},
+		{
+			name: "ParamError", err: refund.ParamError("amount.refund", "退款金额必须大于等于1分", int64(0)), wantStatus: http.StatusBadRequest,
+			want: errorBody{
+				Code:    "PARAM_ERROR",
+				Message: "输入源“/body/amount/refund”映射到值字段“amount.refund”校验失败：退款金额必须大于等于1分",
+				Detail:  paramDetail{Field: "amount.refund", Value: int64(0), Issue: "退款金额必须大于等于1分", Location: "body"},
+			},
+		},
+		{
+			name: "NotFound", err: refund.Errorf(refund.CodeResourceNotExists, "退款单不存在"), wantStatus: http.StatusNotFound,
+			want: errorBody{Code: "RESOURCE_NOT_EXISTS", Message: "退款单不存在"},
+		},
+		{
+			name: "UnknownCode", err: refund.Errorf("SOMETHING_NEW", "x"), wantStatus: http.StatusInternalServerError,
+			want: errorBody{Code: "SOMETHING_NEW", Message: "x"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, got := ErrorBody(tt.err)
+			if status != tt.wantStatus {
+				t.Errorf("ErrorBody(%v) status = %d, want %d", tt.err, status, tt.wantStatus)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ErrorBody(%v) mismatch (-want +got):\n%s", tt.err, diff)
+			}
+			wire, err := json.Marshal(got)
+			if err != nil {
+				t.Fatalf("json.Marshal(ErrorBody(%v)): %v", tt.err, err)
+			}
+			if strings.Contains(string(wire), "database is locked") || strings.Contains(string(wire), "/var/lib") {
+				t.Errorf("ErrorBody(%v) = %s, leaks the internal error", tt.err, wire)
+			}
+		})
+	}
+
+	t.Run("SignError", func(t *testing.T) {
+		se := &signError{message: "错误的签名，验签失败", issue: "sign not match", field: "signature", method: "GET", url: "/v3/certificates", signed: "GET\n/v3/certificates\n1\nn\n\n"}
+		status, got := ErrorBody(se)
+		if status != http.StatusUnauthorized || got.Code != "SIGN_ERROR" || got.Message != "错误的签名，验签失败" || got.Detail == nil {
+			t.Errorf("ErrorBody(signError) = %d %+v, want 401 SIGN_ERROR with detail", status, got)
+		}
+	})
+}
