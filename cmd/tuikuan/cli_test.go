@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,4 +205,51 @@ func TestServe_Lenient(t *testing.T) {
 			t.Errorf("serve %v: unknown body field answered %d, want %d", tt.args, status, tt.want)
 		}
 	}
+}
+
+// Ensure the sandbox API answers bad requests with the JSON envelope and the table's
+// statuses.
+func TestSandbox_Errors(t *testing.T) {
+	s := startServer(t)
+	sub, partner := s.merchant(t, "sub"), s.merchant(t, "partner")
+	o := s.pay(t, map[string]any{"mchid": sub.Mchid, "total": 100})
+	tests := []struct {
+		name         string
+		method, path string
+		body         any
+		status       int
+		code         string
+	}{
+		{"UnknownMchid", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": "1", "total": 1}, 400, "MCH_NOT_EXISTS"},
+		{"PartnerOrder", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": partner.Mchid, "total": 1}, 400, "PARAM_ERROR"},
+		{"NoTotal", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid}, 400, "PARAM_ERROR"},
+		{"UnknownField", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid, "total": 1, "totl": 2}, 400, "PARAM_ERROR"},
+		{"BadPayerTotal", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid, "total": 10, "payer_total": 11}, 400, "PARAM_ERROR"},
+		{"BadBankType", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid, "total": 10, "bank_type": "XYZ_DEBIT"}, 400, "PARAM_ERROR"},
+		{"DuplicateOutTradeNo", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid, "total": 10, "out_trade_no": o.OutTradeNo}, 400, "PARAM_ERROR"},
+		{"UnknownTransaction", "GET", "/sandbox/v1/transactions/42000", nil, 404, "RESOURCE_NOT_EXISTS"},
+		{"UnknownRefund", "POST", "/sandbox/v1/refunds/5030/settle", map[string]any{"status": "SUCCESS"}, 404, "RESOURCE_NOT_EXISTS"},
+		{"BadStatus", "POST", "/sandbox/v1/refunds/5030/settle", map[string]any{"status": "DONE"}, 400, "PARAM_ERROR"},
+		{"ClockBackwards", "POST", "/sandbox/v1/clock", map[string]any{"advance_seconds": -1}, 400, "PARAM_ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e struct{ Code, Message string }
+			if st := s.sandbox(t, tt.method, tt.path, tt.body, &e); st != tt.status || e.Code != tt.code || e.Message == "" {
+				t.Errorf("%s %s = %d %s %q, want %d %s", tt.method, tt.path, st, e.Code, e.Message, tt.status, tt.code)
+			}
+		})
+	}
+	t.Run("NoToken", func(t *testing.T) {
+		resp, err := (&http.Client{Transport: s.transport}).Get(s.base + "/sandbox/v1/clock")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e struct{ Code string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		if resp.StatusCode != 401 || e.Code != "UNAUTHORIZED" {
+			t.Errorf("GET /sandbox/v1/clock without a token = %d %s, want 401 UNAUTHORIZED", resp.StatusCode, e.Code)
+		}
+	})
 }
