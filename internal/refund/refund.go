@@ -71,6 +71,13 @@ type Refund struct {
 	SettleAt time.Time
 	// Outcome is the status the channel will settle to.
 	Outcome Status
+
+	// Abnormal rescue (seed 001): how an ABNORMAL refund was sent on, and where to. The
+	// bank account and real name are sealed by Service.Sealer, never stored in clear.
+	AbnormalType      string // USER_BANK_CARD | MERCHANT_BANK_CARD
+	BankType          string
+	SealedBankAccount string
+	SealedRealName    string
 }
 
 // Amount is a refund's money, in fen.
@@ -172,4 +179,15 @@ type Merchant struct {
 	PrivateKeyFile string
 	CertFile       string
 	CreateTime     time.Time
+
+	// Settings a tester changes through the sandbox API.
+	NotifyURL   string // where refund results go when a refund names no notify_url
+	NotifyMode  string // NotifyModePublicKey ("") or NotifyModeCertificate
+	RateProfile string // "" follows the server default; else a rate-limit profile name
 }
+
+// Notification signing modes: which platform identity names itself in Wechatpay-Serial.
+const (
+	NotifyModePublicKey   = ""
+	NotifyModeCertificate = "certificate"
+)

@@ -23,10 +23,18 @@ type Service struct {
 	channel Channel
 	clock   *Clock
 
+	// Sealer keeps abnormal-refund bank accounts and names encrypted at rest; abnormal
+	// refunds are refused while it is nil.
+	Sealer Sealer
+
 	// Spacing, when on, refuses a refund of an order that had another less than a minute
 	// before ("同一笔订单多次退款的请求需相隔1分钟", protocol.md §5.5). Off by default:
-	// test suites refund in quick succession.
+	// test suites refund in quick succession. The wechat rate profile turns it on for
+	// its merchants.
 	Spacing bool
+
+	// RateProfile is the rate-limit profile of merchants that set none.
+	RateProfile string
 }
 
 // NewService returns a Service over store, settling refunds through channel.
@@ -54,7 +62,11 @@ func (s *Service) Apply(ctx context.Context, q ApplyRequest) (*Refund, error) {
 				return err
 			}
 		}
-		out, err = s.apply(ctx, tx, owner, q)
+		caller, err := tx.Merchant(ctx, q.Caller)
+		if err != nil {
+			return err
+		}
+		out, err = s.apply(ctx, tx, owner, q, s.Spacing || s.Profile(caller) == RateWechat)
 		return err
 	})
 	if errors.Is(err, ErrDuplicate) {
@@ -65,7 +77,7 @@ func (s *Service) Apply(ctx context.Context, q ApplyRequest) (*Refund, error) {
 	return out, err
 }
 
-func (s *Service) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequest) (*Refund, error) {
+func (s *Service) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequest, spacing bool) (*Refund, error) {
 	t, err := tx.Transaction(ctx, owner.Mchid, q.ref())
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
@@ -84,7 +96,7 @@ func (s *Service) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 		return nil, Errorf(CodeResourceNotExists, msgOrderNotExist)
 	}
 	now := s.clock.Now()
-	if err := s.check(t, q, now); err != nil {
+	if err := check(t, q, now, spacing); err != nil {
 		return nil, err
 	}
 	active, err := activeRefunds(ctx, tx, t.ID)
@@ -129,7 +141,7 @@ func replay(prior *Refund, t *Transaction, q ApplyRequest) (*Refund, error) {
 }
 
 // check applies the rules that need the order, in the order a merchant would fix them.
-func (s *Service) check(t *Transaction, q ApplyRequest, now time.Time) error {
+func check(t *Transaction, q ApplyRequest, now time.Time, spacing bool) error {
 	switch {
 	case q.Total != t.Total:
 		return Errorf(CodeInvalidRequest, msgTotalMismatch)
@@ -137,7 +149,7 @@ func (s *Service) check(t *Transaction, q ApplyRequest, now time.Time) error {
 		return Errorf(CodeInvalidRequest, msgTooOld)
 	case t.RefundCount >= maxRefundsPerOrder:
 		return Errorf(CodeInvalidRequest, msgTooMany)
-	case s.Spacing && !t.LastRefundAt.IsZero() && now.Sub(t.LastRefundAt) < refundSpacing:
+	case spacing && !t.LastRefundAt.IsZero() && now.Sub(t.LastRefundAt) < refundSpacing:
 		return Errorf(CodeFrequencyLimited, msgSpacing)
 	case t.Refundable() <= 0:
 		return Errorf(CodeInvalidRequest, msgFullyRefunded)
@@ -361,7 +373,7 @@ func (s *Service) transition(ctx context.Context, tx Tx, r *Refund, to Status) e
 	if err := tx.UpdateRefund(ctx, r); err != nil {
 		return fmt.Errorf("update refund %s: %w", r.ID, err)
 	}
-	return nil
+	return s.owe(ctx, tx, r, now)
 }
 
 // SettleDue settles the refunds whose channel time has come and returns how many.

@@ -32,6 +32,7 @@ type Tx interface {
 	Merchant(ctx context.Context, mchid string) (*Merchant, error)
 	Merchants(ctx context.Context) ([]*Merchant, error)
 	InsertMerchant(ctx context.Context, m *Merchant) error
+	UpdateMerchant(ctx context.Context, m *Merchant) error
 
 	// Transaction finds mchid's order by ref. Inside Update it locks the order until
 	// the transaction ends.
@@ -49,6 +50,18 @@ type Tx interface {
 	UpdateRefund(ctx context.Context, r *Refund) error
 	// DueRefunds lists up to limit PROCESSING refunds whose SettleAt is set and not after now.
 	DueRefunds(ctx context.Context, now time.Time, limit int) ([]*Refund, error)
+
+	InsertNotification(ctx context.Context, n *Notification) error
+	UpdateNotification(ctx context.Context, n *Notification) error
+	Notification(ctx context.Context, id string) (*Notification, error)
+	// NotificationsOfRefund lists a refund's notifications, oldest first.
+	NotificationsOfRefund(ctx context.Context, refundID string) ([]*Notification, error)
+	// DueNotifications lists up to limit PENDING notifications whose NextAttemptAt is not
+	// after now, soonest first.
+	DueNotifications(ctx context.Context, now time.Time, limit int) ([]*Notification, error)
+	InsertAttempt(ctx context.Context, a *Attempt) error
+	// Attempts lists a notification's attempts in order.
+	Attempts(ctx context.Context, notificationID string) ([]*Attempt, error)
 
 	// Setting reads a small named value ("" and ErrNotFound when unset); PutSetting writes it.
 	Setting(ctx context.Context, key string) (string, error)

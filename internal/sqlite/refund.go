@@ -12,7 +12,7 @@ const refundColumns = `refund_id, out_refund_no, mchid, sp_mchid, transaction_id
 	amount_refund, amount_total, payer_total, payer_refund, settlement_total,
 	settlement_refund, discount_refund, currency, amount_from, promotions, goods_detail,
 	status, channel, user_received_account, create_time, success_time, update_time,
-	settle_at, outcome`
+	settle_at, outcome, abnormal_type, bank_type, sealed_bank_account, sealed_real_name`
 
 // Refund finds mchid's refund by out_refund_no.
 func (tx *tx) Refund(ctx context.Context, mchid, outRefundNo string) (*refund.Refund, error) {
@@ -76,13 +76,13 @@ func (tx *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 	from, promotions, goods := refundLists(r)
 	a := r.Amount
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO refunds (`+refundColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OutRefundNo, r.Mchid, r.SpMchid, r.TransactionID, r.OutTradeNo,
 		string(r.API), r.Reason, r.NotifyURL, r.FundsAccount, r.RefundAccount, r.SpAppid, r.SubAppid,
 		a.Refund, a.Total, a.PayerTotal, a.PayerRefund, a.SettlementTotal,
 		a.SettlementRefund, a.DiscountRefund, a.Currency, from, promotions, goods,
 		string(r.Status), r.Channel, r.UserReceivedAccount, millis(r.CreateTime), millis(r.SuccessTime), millis(r.UpdateTime),
-		millis(r.SettleAt), string(r.Outcome))
+		millis(r.SettleAt), string(r.Outcome), r.AbnormalType, r.BankType, r.SealedBankAccount, r.SealedRealName)
 	if err != nil {
 		return dbError("insert refund "+r.ID, err)
 	}
@@ -100,7 +100,8 @@ func (tx *tx) UpdateRefund(ctx context.Context, r *refund.Refund) error {
 		amount_refund = ?, amount_total = ?, payer_total = ?, payer_refund = ?, settlement_total = ?,
 		settlement_refund = ?, discount_refund = ?, currency = ?, amount_from = ?, promotions = ?,
 		goods_detail = ?, status = ?, channel = ?, user_received_account = ?, create_time = ?,
-		success_time = ?, update_time = ?, settle_at = ?, outcome = ?
+		success_time = ?, update_time = ?, settle_at = ?, outcome = ?, abnormal_type = ?,
+		bank_type = ?, sealed_bank_account = ?, sealed_real_name = ?
 		WHERE refund_id = ?`,
 		r.SpMchid, r.OutTradeNo, string(r.API), r.Reason, r.NotifyURL, r.FundsAccount,
 		r.RefundAccount, r.SpAppid, r.SubAppid,
@@ -108,6 +109,7 @@ func (tx *tx) UpdateRefund(ctx context.Context, r *refund.Refund) error {
 		a.SettlementRefund, a.DiscountRefund, a.Currency, from, promotions,
 		goods, string(r.Status), r.Channel, r.UserReceivedAccount, millis(r.CreateTime),
 		millis(r.SuccessTime), millis(r.UpdateTime), millis(r.SettleAt), string(r.Outcome),
+		r.AbnormalType, r.BankType, r.SealedBankAccount, r.SealedRealName,
 		r.ID)
 	return mustAffect("update refund "+r.ID, res, err)
 }
@@ -128,7 +130,7 @@ func scanRefund(s scanner) (*refund.Refund, error) {
 		&a.SettlementRefund, &a.DiscountRefund, &a.Currency,
 		listDest(&a.From, fromStoredFundsFrom), listDest(&r.Promotions, fromStoredPromotionRefund), listDest(&r.GoodsDetail, fromStoredGoods),
 		&r.Status, &r.Channel, &r.UserReceivedAccount, timeDest(&r.CreateTime), timeDest(&r.SuccessTime), timeDest(&r.UpdateTime),
-		timeDest(&r.SettleAt), &r.Outcome)
+		timeDest(&r.SettleAt), &r.Outcome, &r.AbnormalType, &r.BankType, &r.SealedBankAccount, &r.SealedRealName)
 	if err != nil {
 		return nil, err
 	}

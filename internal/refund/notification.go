@@ -1,0 +1,245 @@
+package refund
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// NotificationStatus is where a notification is in its delivery.
+type NotificationStatus string
+
+// Notification statuses.
+const (
+	NotifyPending   NotificationStatus = "PENDING"
+	NotifyDelivered NotificationStatus = "DELIVERED"
+	NotifyFailed    NotificationStatus = "FAILED" // the schedule ran out
+)
+
+// Notification is a refund result owed to a merchant's notify_url. It is written in the
+// same transaction as the status change that owes it (an outbox), so a crash can never
+// lose it; delivery is at least once.
+type Notification struct {
+	ID           string // the envelope id, the same on every delivery
+	RefundID     string
+	Mchid        string // whose APIv3 key encrypts it: the partner for a partner's refund
+	EventType    string // REFUND.SUCCESS | REFUND.ABNORMAL | REFUND.CLOSED
+	Summary      string
+	URL          string
+	OriginalType string // "refund"
+	// Resource is the plaintext resource JSON; it is encrypted afresh on every delivery.
+	Resource string
+
+	Status        NotificationStatus
+	Attempts      int
+	NextAttemptAt time.Time // business time; while a delivery is under way, its lease
+	CreateTime    time.Time
+	UpdateTime    time.Time
+}
+
+// Attempt is one delivery of a notification.
+type Attempt struct {
+	NotificationID string
+	Number         int
+	At             time.Time // real time
+	StatusCode     int       // 0 when no answer came
+	Response       string    // the start of the answer's body
+	Latency        time.Duration
+	Error          string // transport error, or the fault rule that failed it
+}
+
+// RetrySchedule is the wait before each retry of a failed notification: 15 retries,
+// 24h4m in all (protocol.md §4.4).
+var RetrySchedule = []time.Duration{
+	15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
+	10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute,
+	30 * time.Minute, 60 * time.Minute, 3 * time.Hour, 3 * time.Hour,
+	3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
+}
+
+// events names the notification owed for each status (protocol.md §4.1, §4.3);
+// PROCESSING is never notified.
+var events = map[Status][2]string{
+	StatusSuccess:  {"REFUND.SUCCESS", "退款成功"},
+	StatusAbnormal: {"REFUND.ABNORMAL", "退款异常"},
+	StatusClosed:   {"REFUND.CLOSED", "退款关闭"},
+}
+
+// refundResource is the decrypted refund notification (protocol.md §4.3): mchid for a
+// direct merchant, sp_mchid + sub_mchid for a partner.
+type refundResource struct {
+	Mchid               string         `json:"mchid,omitempty"`
+	SpMchid             string         `json:"sp_mchid,omitempty"`
+	SubMchid            string         `json:"sub_mchid,omitempty"`
+	TransactionID       string         `json:"transaction_id"`
+	OutTradeNo          string         `json:"out_trade_no"`
+	RefundID            string         `json:"refund_id"`
+	OutRefundNo         string         `json:"out_refund_no"`
+	RefundStatus        Status         `json:"refund_status"`
+	SuccessTime         string         `json:"success_time,omitempty"`
+	UserReceivedAccount string         `json:"user_received_account"`
+	Amount              resourceAmount `json:"amount"`
+}
+
+type resourceAmount struct {
+	Total       int64 `json:"total"`
+	Refund      int64 `json:"refund"`
+	PayerTotal  int64 `json:"payer_total"`
+	PayerRefund int64 `json:"payer_refund"`
+}
+
+// owe records the notification a refund's new status owes, if its merchant has a URL.
+func (s *Service) owe(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
+	ev, ok := events[r.Status]
+	if !ok {
+		return nil
+	}
+	to := r.Mchid
+	if r.SpMchid != "" {
+		to = r.SpMchid
+	}
+	url := r.NotifyURL
+	if url == "" {
+		m, err := tx.Merchant(ctx, to)
+		if err != nil {
+			return fmt.Errorf("find merchant %s: %w", to, err)
+		}
+		url = m.NotifyURL
+	}
+	if url == "" {
+		return nil // nowhere to send it, as with a merchant that configured no URL
+	}
+	res := refundResource{
+		TransactionID: r.TransactionID, OutTradeNo: r.OutTradeNo, RefundID: r.ID, OutRefundNo: r.OutRefundNo,
+		RefundStatus: r.Status, UserReceivedAccount: r.UserReceivedAccount,
+		Amount: resourceAmount{Total: r.Amount.Total, Refund: r.Amount.Refund, PayerTotal: r.Amount.PayerTotal, PayerRefund: r.Amount.PayerRefund},
+	}
+	if r.SpMchid != "" {
+		res.SpMchid, res.SubMchid = r.SpMchid, r.Mchid
+	} else {
+		res.Mchid = r.Mchid
+	}
+	if r.Status == StatusSuccess {
+		res.SuccessTime = r.SuccessTime.In(Beijing).Format(time.RFC3339)
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	n := &Notification{
+		ID: newNotificationID(), RefundID: r.ID, Mchid: to, EventType: ev[0], Summary: ev[1],
+		URL: url, OriginalType: "refund", Resource: string(body),
+		Status: NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
+	}
+	if err := tx.InsertNotification(ctx, n); err != nil {
+		return fmt.Errorf("insert notification for refund %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// newNotificationID is a UUID-shaped envelope id, as the real ones are.
+func newNotificationID() string {
+	h := wxcrypto.Hex(16)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// ClaimNotifications takes up to limit due notifications for delivery, leasing each for
+// lease of business time: if the deliverer dies, another picks them up after that.
+func (s *Service) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error) {
+	var out []*Notification
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.clock.Now()
+		due, err := tx.DueNotifications(ctx, now, limit)
+		if err != nil {
+			return err
+		}
+		for _, n := range due {
+			n.NextAttemptAt = now.Add(lease)
+			if err := tx.UpdateNotification(ctx, n); err != nil {
+				return err
+			}
+		}
+		out = due
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	return out, nil
+}
+
+// RecordAttempt stores one delivery and moves the notification on: DELIVERED on success,
+// else the next retry on the schedule (compressed by scale), FAILED when it runs out.
+// A successful attempt on a FAILED notification (a manual re-send) delivers it.
+func (s *Service) RecordAttempt(ctx context.Context, id string, a Attempt, ok bool, scale float64) (*Notification, error) {
+	var out *Notification
+	err := s.store.Update(ctx, func(tx Tx) error {
+		n, err := tx.Notification(ctx, id)
+		if err != nil {
+			return err
+		}
+		n.Attempts++
+		a.NotificationID, a.Number = id, n.Attempts
+		if err := tx.InsertAttempt(ctx, &a); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		switch {
+		case ok:
+			n.Status = NotifyDelivered
+		case n.Status == NotifyPending && n.Attempts <= len(RetrySchedule):
+			n.NextAttemptAt = now.Add(time.Duration(float64(RetrySchedule[n.Attempts-1]) * scale))
+		case n.Status == NotifyPending:
+			n.Status = NotifyFailed
+		}
+		n.UpdateTime = now
+		out = n
+		return tx.UpdateNotification(ctx, n)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record attempt of notification %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// Notifications lists a refund's notifications with their attempts.
+func (s *Service) Notifications(ctx context.Context, refundID string) ([]*Notification, map[string][]*Attempt, error) {
+	var ns []*Notification
+	attempts := map[string][]*Attempt{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.RefundByID(ctx, refundID); errors.Is(err, ErrNotFound) {
+			return Errorf(CodeResourceNotExists, msgRefundNotExist)
+		} else if err != nil {
+			return err
+		}
+		var err error
+		if ns, err = tx.NotificationsOfRefund(ctx, refundID); err != nil {
+			return err
+		}
+		for _, n := range ns {
+			if attempts[n.ID], err = tx.Attempts(ctx, n.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ns, attempts, err
+}
+
+// Notification returns one notification.
+func (s *Service) Notification(ctx context.Context, id string) (*Notification, error) {
+	var n *Notification
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.Notification(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(CodeResourceNotExists, "通知%s不存在", id)
+		}
+		return err
+	})
+	return n, err
+}
