@@ -17,6 +17,10 @@ type config struct {
 	Lenient       bool
 	RefundSpacing bool
 	LogLevel      string
+	// RateLimit is the default rate-limit profile: sandbox, wechat or off.
+	RateLimit string
+	// NotifyTimeScale multiplies the notification retry schedule; 0.001 turns 15 s into 15 ms.
+	NotifyTimeScale float64
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting.
@@ -43,12 +47,38 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.SettleDelay, "settle-delay", delay, "how long a refund stays PROCESSING before the simulated channel settles it; 0 = only when told (env TUIKUAN_SETTLE_DELAY)")
 	fs.BoolVar(&c.Lenient, "lenient", envBool(getenv, "TUIKUAN_LENIENT"), "ignore unknown JSON body fields instead of answering PARAM_ERROR (env TUIKUAN_LENIENT)")
 	fs.BoolVar(&c.RefundSpacing, "refund-spacing", envBool(getenv, "TUIKUAN_REFUND_SPACING"), "require one minute between two refunds of one order, as WeChat Pay does (env TUIKUAN_REFUND_SPACING)")
+	fs.StringVar(&c.RateLimit, "rate-limit", envOr(getenv, "TUIKUAN_RATE_LIMIT", "sandbox"), "rate-limit profile of merchants that set none: sandbox, wechat or off (env TUIKUAN_RATE_LIMIT)")
+	scale, err := envFloat(getenv, "TUIKUAN_NOTIFY_TIME_SCALE", 1)
+	if err != nil {
+		return c, err
+	}
+	fs.Float64Var(&c.NotifyTimeScale, "notify-time-scale", scale, "multiplies the notification retry schedule, e.g. 0.01 for tests (env TUIKUAN_NOTIFY_TIME_SCALE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	c.Data = *data
+	switch c.RateLimit {
+	case "sandbox", "wechat", "off":
+	default:
+		return c, fmt.Errorf("--rate-limit %q: want sandbox, wechat or off", c.RateLimit)
+	}
+	if c.NotifyTimeScale <= 0 {
+		return c, fmt.Errorf("--notify-time-scale %v: want a positive number", c.NotifyTimeScale)
+	}
 	return c, nil
+}
+
+func envFloat(getenv func(string) string, key string, def float64) (float64, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return f, nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/sandbox"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // serve runs the server until ctx is done. Everything a script reads — credentials.json
@@ -38,6 +39,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	svc := refund.NewService(store, refund.Simulated{Delay: cfg.SettleDelay}, refund.NewClock(nil))
 	svc.Spacing = cfg.RefundSpacing
+	svc.RateProfile = cfg.RateLimit
+	if svc.Sealer, err = newSealer(cfg.Data); err != nil {
+		return err
+	}
 	if err := svc.LoadClock(ctx); err != nil {
 		return err
 	}
@@ -76,6 +81,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newSealer seals abnormal-refund bank accounts and names under the data dir's server key.
+func newSealer(dir string) (*wxcrypto.Sealer, error) {
+	key, err := identity.LoadOrCreateServerKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	return wxcrypto.NewSealer(key)
 }
 
 // openData opens the store in dir and makes sure the platform identity and the default

@@ -273,3 +273,49 @@ func ParseCertificate(data []byte) (*x509.Certificate, error) {
 	}
 	return cert, nil
 }
+
+// Sealer encrypts values at rest with AES-256-GCM under a server key: each sealed value
+// is base64(nonce || ciphertext || tag).
+type Sealer struct{ gcm cipher.AEAD }
+
+// NewSealer returns a Sealer over a 32-byte key.
+func NewSealer(key []byte) (*Sealer, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("sealing key has %d bytes, want 32", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{gcm: gcm}, nil
+}
+
+// Seal encrypts plaintext.
+func (s *Sealer) Seal(plaintext string) (string, error) {
+	nonce := make([]byte, s.gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(s.gcm.Seal(nonce, nonce, []byte(plaintext), nil)), nil
+}
+
+// Open decrypts what Seal wrote.
+func (s *Sealer) Open(sealed string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil {
+		return "", fmt.Errorf("sealed value is not base64: %w", err)
+	}
+	n := s.gcm.NonceSize()
+	if len(raw) < n {
+		return "", errors.New("sealed value too short")
+	}
+	out, err := s.gcm.Open(nil, raw[:n], raw[n:], nil)
+	if err != nil {
+		return "", fmt.Errorf("open sealed value: %w", err)
+	}
+	return string(out), nil
+}
