@@ -36,7 +36,33 @@ func (s Simulated) Route(t *Transaction, r *Refund, now time.Time) Route {
 	if s.Delay > 0 {
 		rt.SettleAt = now.Add(s.Delay)
 	}
+	if magic, ok := MagicOutcome(r.OutRefundNo, t.OutTradeNo); ok {
+		// A magic number asks for its outcome without a sandbox call, so it settles by
+		// itself even when settlement otherwise waits to be told.
+		rt.Outcome, rt.SettleAt = magic, now.Add(s.Delay)
+	}
 	return rt
+}
+
+// Magic prefixes of out_refund_no or out_trade_no that choose a refund's outcome, the way
+// WeChat's old sandbox and Stripe's test cards work. They live under SANDBOX_, which
+// ordinary traffic never uses.
+const (
+	MagicAbnormal = "SANDBOX_ABNORMAL_"
+	MagicClosed   = "SANDBOX_CLOSED_"
+)
+
+// MagicOutcome reports the outcome a magic number asks for.
+func MagicOutcome(outRefundNo, outTradeNo string) (Status, bool) {
+	for _, no := range []string{outRefundNo, outTradeNo} {
+		switch {
+		case strings.HasPrefix(no, MagicAbnormal):
+			return StatusAbnormal, true
+		case strings.HasPrefix(no, MagicClosed):
+			return StatusClosed, true
+		}
+	}
+	return "", false
 }
 
 // receivedAccount words user_received_account as the real service does (seed 001):
