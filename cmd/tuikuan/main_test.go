@@ -29,6 +29,7 @@ type testServer struct {
 	// to 5 s for connections a client dialed but never used.
 	transport *http.Transport
 	dir       string
+	logs      *lockedWriter // the server's log output
 	base      string
 	creds     *identity.Credentials
 	stop      func()
@@ -46,9 +47,9 @@ func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--settle-delay", "0", "--log-level", "error"}, args...)
 	done := make(chan error, 1)
-	var out bytes.Buffer
-	go func() { done <- run(ctx, all, func(string) string { return "" }, io.Discard, &lockedWriter{w: &out}) }()
-	s := &testServer{dir: dir, transport: http.DefaultTransport.(*http.Transport).Clone()}
+	logs := &lockedWriter{w: new(bytes.Buffer)}
+	go func() { done <- run(ctx, all, func(string) string { return "" }, io.Discard, logs) }()
+	s := &testServer{dir: dir, logs: logs, transport: http.DefaultTransport.(*http.Transport).Clone()}
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {
@@ -64,7 +65,7 @@ func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 	for {
 		select {
 		case err := <-done:
-			t.Fatalf("serve exited: %v\n%s", err, out.String())
+			t.Fatalf("serve exited: %v\n%s", err, logs.String())
 		default:
 		}
 		if c, err := identity.ReadCredentials(dir); err == nil && s.healthy(c.APIBase) {
@@ -90,6 +91,12 @@ func (s *testServer) healthy(base string) bool {
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprint(l.w)
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {

@@ -59,6 +59,7 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("GET /v3/certificates", a.handle(a.certificates))
 	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(a.createRefund))
 	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(a.query(refund.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
+	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(a.applyAbnormalRefund))
 	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(a.createEcommerceRefund))
 	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(a.query(refund.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
 	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(a.query(refund.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))

@@ -1,0 +1,66 @@
+package apiv3
+
+import (
+	"strings"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// abnormalBody is POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund
+// (seed 001). bank_account and real_name arrive RSA-OAEP encrypted.
+type abnormalBody struct {
+	SubMchid    *string `json:"sub_mchid"`
+	OutRefundNo *string `json:"out_refund_no"`
+	Type        *string `json:"type"`
+	BankType    *string `json:"bank_type"`
+	BankAccount *string `json:"bank_account"`
+	RealName    *string `json:"real_name"`
+}
+
+func (a *api) applyAbnormalRefund(c *call) (any, error) {
+	var b abnormalBody
+	if err := a.decode(c, &b); err != nil {
+		return nil, err
+	}
+	q := refund.AbnormalRequest{
+		Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid), RefundID: c.PathValue("refund_id"),
+		OutRefundNo: str(b.OutRefundNo), Type: str(b.Type), BankType: str(b.BankType),
+	}
+	if q.Type == refund.AbnormalUserBankCard {
+		var err error
+		if q.BankAccount, err = a.decryptField(c, "bank_account", str(b.BankAccount)); err != nil {
+			return nil, err
+		}
+		if q.RealName, err = a.decryptField(c, "real_name", str(b.RealName)); err != nil {
+			return nil, err
+		}
+	}
+	r, err := a.svc.ApplyAbnormal(c.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	return DomesticRefund(r), nil
+}
+
+// decryptField opens a sensitive field encrypted under the platform key that the
+// request's Wechatpay-Serial names, the public-key ID or the certificate serial (seed
+// 001; protocol.md §3). Both name the one platform key pair. Neither the ciphertext nor
+// the plaintext goes into the error.
+func (a *api) decryptField(c *call, field, ciphertext string) (string, error) {
+	if ciphertext == "" {
+		return "", nil // Validate names the missing field
+	}
+	serial := strings.TrimSpace(c.Header.Get("Wechatpay-Serial"))
+	if serial == "" {
+		return "", refund.ParamError(field, "加密敏感字段时请求头Wechatpay-Serial必填：微信支付公钥ID或平台证书序列号", nil)
+	}
+	if serial != a.platform.PublicKeyID && !strings.EqualFold(serial, a.platform.CertSerial) {
+		return "", refund.ParamError(field, "请求头Wechatpay-Serial既不是微信支付公钥ID也不是平台证书序列号："+serial, nil)
+	}
+	plain, err := wxcrypto.DecryptOAEP(a.platform.Key, ciphertext)
+	if err != nil {
+		return "", refund.ParamError(field, "解密失败：请使用微信支付公钥以RSA-OAEP(SHA-1)加密", nil)
+	}
+	return plain, nil
+}
