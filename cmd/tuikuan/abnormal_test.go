@@ -254,4 +254,17 @@ func TestAbnormalRefund_NoClearTextInSandbox(t *testing.T) {
 	if bytes.Contains(body, []byte(testAccount)) || bytes.Contains(body, []byte(testName)) {
 		t.Errorf("sandbox view shows clear text: %s", body)
 	}
+	var o struct {
+		Refunds []struct {
+			Abnormal struct {
+				Type        string `json:"type"`
+				BankAccount string `json:"bank_account"`
+				RealName    string `json:"real_name"`
+			} `json:"abnormal_refund"`
+		}
+	}
+	json.Unmarshal(body, &o)
+	if len(o.Refunds) != 1 || o.Refunds[0].Abnormal.BankAccount != "6222***********3445" || o.Refunds[0].Abnormal.RealName != "张**" {
+		t.Errorf("sandbox view of the rescue = %+v, want the account and name masked", o.Refunds)
+	}
 }

@@ -164,3 +164,18 @@ func MaskName(name string) string {
 	}
 	return string(r) + strings.Repeat("*", utf8.RuneCountInString(name)-1)
 }
+
+// MaskedBankCard opens a rescued refund's sealed account and name and returns them
+// masked, the only form in which they are ever shown.
+func (s *Service) MaskedBankCard(r *Refund) (account, name string, err error) {
+	if r.SealedBankAccount == "" || s.Sealer == nil {
+		return "", "", nil
+	}
+	if account, err = s.Sealer.Open(r.SealedBankAccount); err != nil {
+		return "", "", fmt.Errorf("open bank account of refund %s: %w", r.ID, err)
+	}
+	if name, err = s.Sealer.Open(r.SealedRealName); err != nil {
+		return "", "", fmt.Errorf("open real name of refund %s: %w", r.ID, err)
+	}
+	return MaskAccount(account), MaskName(name), nil
+}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -56,7 +57,15 @@ func (h *handler) getTransaction(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return transactionView(t, rs), nil
+	v := transactionView(t, nil)
+	for _, rf := range rs {
+		view, err := h.refundDetail(rf)
+		if err != nil {
+			return nil, err
+		}
+		v.Refunds = append(v.Refunds, view)
+	}
+	return v, nil
 }
 
 type transactionJSON struct {
@@ -99,3 +108,33 @@ func transactionView(t *refund.Transaction, rs []*refund.Refund) transactionJSON
 
 // refundView is the refund exactly as the domestic query API shows it.
 func refundView(r *refund.Refund) any { return apiv3.DomesticRefund(r) }
+
+// refundDetail is refundView plus what only the sandbox shows: how an abnormal refund was
+// rescued, with the bank account and name masked.
+func (h *handler) refundDetail(r *refund.Refund) (any, error) {
+	if r.AbnormalType == "" {
+		return refundView(r), nil
+	}
+	account, name, err := h.svc.MaskedBankCard(r)
+	if err != nil {
+		return nil, err
+	}
+	// Merge through a map: the query API's object stays exactly as it is, plus one key.
+	data, err := json.Marshal(refundView(r))
+	if err != nil {
+		return nil, err
+	}
+	var view map[string]any
+	if err := json.Unmarshal(data, &view); err != nil {
+		return nil, err
+	}
+	view["abnormal_refund"] = abnormalJSON{r.AbnormalType, r.BankType, account, name}
+	return view, nil
+}
+
+type abnormalJSON struct {
+	Type        string `json:"type"`
+	BankType    string `json:"bank_type,omitempty"`
+	BankAccount string `json:"bank_account,omitempty"`
+	RealName    string `json:"real_name,omitempty"`
+}
