@@ -37,7 +37,8 @@ func benchRefund(ctx context.Context, svc refunddomestic.RefundsApiService, o pa
 // signing, HTTP, signature check, the store's transaction, the signed answer and its
 // verification.
 func BenchmarkRefundApply(b *testing.B) {
-	s := startServer(b)
+	// Off: the default sandbox profile allows 150 refunds a second.
+	s := startServer(b, "--rate-limit", "off")
 	m := s.merchant(b, "direct")
 	svc := refunddomestic.RefundsApiService{Client: s.wechatpayClient(b, m)}
 	orders := benchOrders(b, s, m.Mchid, b.N)
@@ -53,7 +54,7 @@ func BenchmarkRefundApply(b *testing.B) {
 // BenchmarkRefundApplyParallel is BenchmarkRefundApply from GOMAXPROCS goroutines, which
 // contend for the store and, 50 at a time, for one order.
 func BenchmarkRefundApplyParallel(b *testing.B) {
-	s := startServer(b)
+	s := startServer(b, "--rate-limit", "off")
 	m := s.merchant(b, "direct")
 	svc := refunddomestic.RefundsApiService{Client: s.wechatpayClient(b, m)}
 	orders := benchOrders(b, s, m.Mchid, b.N)

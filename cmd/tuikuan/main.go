@@ -5,6 +5,7 @@
 //	tuikuan transaction  create a paid order to refund (sandbox)
 //	tuikuan refund       settle a refund (sandbox)
 //	tuikuan clock        show or advance business time (sandbox)
+//	tuikuan fault        add, list or remove fault rules (sandbox)
 //
 // Run `tuikuan <command> -h` for a command's flags.
 package main
@@ -38,6 +39,7 @@ commands:
   transaction   create a paid order to refund (sandbox API)
   refund        settle a refund (sandbox API)
   clock         show | advance business time (sandbox API)
+  fault         add | list | rm fault rules (sandbox API)
 `
 
 // run is the whole program, with its environment passed in so tests can drive it.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return refundCmd(ctx, rest, getenv, stdout, stderr)
 	case "clock":
 		return clock(ctx, rest, getenv, stdout, stderr)
+	case "fault":
+		return faultCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

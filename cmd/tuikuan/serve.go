@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/apiv3"
+	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/sandbox"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
@@ -56,15 +58,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
+	// faults are the fault rules of the sandbox API, obeyed by the APIv3 handler and the
+	// notification deliverer alike.
+	faults := fault.New()
 	mux := http.NewServeMux()
-	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient}))
-	mux.Handle("/sandbox/", sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log}))
+	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults}))
+	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults})
+	mux.Handle("/sandbox/", sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	srv := &http.Server{Handler: apiv3.Common(mux, log), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go svc.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
+	go deliverer.Run(runCtx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -15,25 +15,13 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
-	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // signResponse adds the four Wechatpay-* headers over body, with a fresh real-time
 // timestamp (protocol.md §0.1–0.3, §2.1–2.2). serial is the public-key ID or, for a client
 // in certificate mode, the platform certificate serial.
 func (a *api) signResponse(h http.Header, serial string, body []byte) error {
-	ts := a.now().Unix()
-	nonce := strings.ToUpper(wxcrypto.Hex(16))
-	sig, err := wxcrypto.Sign(a.platform.Key, wxcrypto.ResponseMessage(ts, nonce, body))
-	if err != nil {
-		return err
-	}
-	h.Set("Wechatpay-Timestamp", strconv.FormatInt(ts, 10))
-	h.Set("Wechatpay-Nonce", nonce)
-	h.Set("Wechatpay-Signature", sig)
-	h.Set("Wechatpay-Serial", serial)
-	h.Set("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
-	return nil
+	return a.platform.SignHeaders(h, serial, body, a.now())
 }
 
 // serialFor picks the Wechatpay-Serial a caller can verify: the certificate serial when

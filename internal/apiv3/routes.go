@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -27,6 +28,8 @@ type Config struct {
 	Lenient bool
 	// Now is real time, for signatures and their window; nil means time.Now.
 	Now func() time.Time
+	// Faults are the fault rules and magic numbers; nil means magic numbers only.
+	Faults *fault.Registry
 }
 
 type api struct {
@@ -36,6 +39,8 @@ type api struct {
 	strict   bool
 	now      func() time.Time
 	nonces   *nonceCache
+	faults   *fault.Registry
+	limits   *limiter
 
 	certMu sync.Mutex
 	certs  map[string]parsedCert // by certificate PEM
@@ -51,18 +56,23 @@ func NewHandler(c Config) http.Handler {
 	a := &api{
 		svc: c.Service, platform: c.Platform, log: c.Logger, strict: !c.Lenient,
 		now: c.Now, nonces: newNonceCache(), certs: make(map[string]parsedCert),
+		faults: c.Faults,
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
+	if a.faults == nil {
+		a.faults = fault.New()
+	}
+	a.limits = newLimiter(rateProfiles, a.now)
 	mux := http.NewServeMux()
-	mux.Handle("GET /v3/certificates", a.handle(a.certificates))
-	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(a.createRefund))
-	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(a.query(refund.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
-	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(a.applyAbnormalRefund))
-	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(a.createEcommerceRefund))
-	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(a.query(refund.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
-	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(a.query(refund.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
+	mux.Handle("GET /v3/certificates", a.handle(fault.APICertificates, a.certificates))
+	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(fault.APIRefundApply, a.createRefund))
+	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(fault.APIRefundQuery, a.query(refund.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
+	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund))
+	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(fault.APIEcommerceApply, a.createEcommerceRefund))
+	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
+	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
 	return jsonFallback(mux, a.log)
 }
 
@@ -80,8 +90,9 @@ type call struct {
 const maxBody = 1 << 20
 
 // handle adapts a handler that returns its answer or an error: it reads the body, checks
-// the signature, and writes a signed answer or the error envelope.
-func (a *api) handle(f func(c *call) (any, error)) http.Handler {
+// the signature, applies the fault rules and rate limits of api (a fault.API* name), and
+// writes a signed answer or the error envelope.
+func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
@@ -98,7 +109,7 @@ func (a *api) handle(f func(c *call) (any, error)) http.Handler {
 			return
 		}
 		c := &call{Request: r, body: body, merchant: m}
-		out, err := f(c)
+		out, err := a.run(api, c, f)
 		if err != nil {
 			a.writeError(w, r, err)
 			return

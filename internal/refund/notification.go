@@ -150,6 +150,16 @@ func newNotificationID() string {
 // ClaimNotifications takes up to limit due notifications for delivery, leasing each for
 // lease of business time: if the deliverer dies, another picks them up after that.
 func (s *Service) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error) {
+	// Peek first: the deliverer polls several times a second, and an idle poll should
+	// not take SQLite's single writer.
+	var due bool
+	if err := s.store.View(ctx, func(tx Tx) error {
+		ns, err := tx.DueNotifications(ctx, s.clock.Now(), 1)
+		due = len(ns) > 0
+		return err
+	}); err != nil || !due {
+		return nil, err
+	}
 	var out []*Notification
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.clock.Now()

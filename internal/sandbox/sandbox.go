@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/apiv3"
+	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
@@ -21,22 +22,36 @@ type Config struct {
 	Service *refund.Service
 	Token   string
 	Logger  *slog.Logger
+	// Notifier re-sends notifications for POST /sandbox/v1/notifications/{id}/resend.
+	Notifier Notifier
+	// Faults holds the rules /sandbox/v1/faults manages; required.
+	Faults *fault.Registry
 }
 
 type handler struct {
-	svc *refund.Service
-	log *slog.Logger
+	svc      *refund.Service
+	log      *slog.Logger
+	notifier Notifier
+	faults   *fault.Registry
 }
 
 // NewHandler returns the /sandbox/v1 endpoints behind the bearer token.
 func NewHandler(c Config) http.Handler {
-	h := &handler{svc: c.Service, log: c.Logger}
+	h := &handler{svc: c.Service, log: c.Logger, notifier: c.Notifier, faults: c.Faults}
 	mux := http.NewServeMux()
 	mux.Handle("POST /sandbox/v1/transactions", h.handle(h.createTransaction))
 	mux.Handle("GET /sandbox/v1/transactions/{transaction_id}", h.handle(h.getTransaction))
 	mux.Handle("POST /sandbox/v1/refunds/{refund_id}/settle", h.handle(h.settle))
 	mux.Handle("POST /sandbox/v1/clock", h.handle(h.advanceClock))
 	mux.Handle("GET /sandbox/v1/clock", h.handle(h.getClock))
+	mux.Handle("GET /sandbox/v1/refunds/{refund_id}/notifications", h.handle(h.listNotifications))
+	mux.Handle("POST /sandbox/v1/notifications/{id}/resend", h.handle(h.resendNotification))
+	mux.Handle("GET /sandbox/v1/merchants/{mchid}", h.handle(h.getMerchant))
+	mux.Handle("PATCH /sandbox/v1/merchants/{mchid}", h.handle(h.patchMerchant))
+	mux.Handle("POST /sandbox/v1/faults", h.handle(h.addFault))
+	mux.Handle("GET /sandbox/v1/faults", h.handle(h.listFaults))
+	mux.Handle("DELETE /sandbox/v1/faults/{id}", h.deleted(h.removeFault))
+	mux.Handle("DELETE /sandbox/v1/faults", h.deleted(h.clearFaults))
 	return h.requireToken(c.Token, mux)
 }
 

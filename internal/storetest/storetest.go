@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) refund.Store) {
 	t.Run("UpdateRefund", func(t *testing.T) { testUpdateRefund(t, open(t)) })
 	t.Run("DueRefunds", func(t *testing.T) { testDueRefunds(t, open(t)) })
 	t.Run("Setting", func(t *testing.T) { testSetting(t, open(t)) })
+	t.Run("Notifications", func(t *testing.T) { testNotifications(t, open) })
 	t.Run("UpdateRollback", func(t *testing.T) { testUpdateRollback(t, open(t)) })
 	t.Run("ConcurrentRefunds", func(t *testing.T) { testConcurrentRefunds(t, open(t)) })
 	t.Run("ConcurrentOutRefundNo", func(t *testing.T) { testConcurrentOutRefundNo(t, open(t)) })

@@ -1,0 +1,70 @@
+package apiv3
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/fault"
+)
+
+// run calls f for c as the fault rules and the rate limits of api say. A fault answer or
+// a refusal comes before the handler and changes nothing; neither counts towards the
+// rate limits, so that a scripted sequence plays out as written.
+func (a *api) run(api string, c *call, f func(*call) (any, error)) (any, error) {
+	d := a.faults.Decide(faultRequest(api, c))
+	if d.By != "" {
+		a.log.Info("fault injected", "by", d.By, "api", api, "mchid", c.merchant.Mchid,
+			"error", d.Error, "latency", d.Latency, "drop", d.Drop, "drop_after", d.DropAfter)
+	}
+	if d.Latency > 0 {
+		t := time.NewTimer(d.Latency)
+		select {
+		case <-t.C:
+		case <-c.Context().Done():
+			t.Stop()
+			dropConnection() // the client gave up; there is no one to answer
+		}
+	}
+	switch {
+	case d.Drop:
+		dropConnection()
+	case d.Err != nil:
+		return nil, d.Err
+	}
+	out, err := a.limit(api, c, f)
+	if d.DropAfter {
+		dropConnection()
+	}
+	return out, err
+}
+
+// dropConnection closes the connection without an answer: net/http's way to abort a
+// handler is this panic, which Common passes on. The client sees a transport error,
+// as after a timeout. Go's own client retries a GET or HEAD dropped on a reused
+// connection once by itself, so drops show reliably on POST.
+func dropConnection() {
+	panic(http.ErrAbortHandler)
+}
+
+// faultKeys are the body fields rules match; a body that does not parse matches on the
+// path and caller alone, and its handler says what is wrong with it.
+type faultKeys struct {
+	SubMchid    string `json:"sub_mchid"`
+	OutRefundNo string `json:"out_refund_no"`
+	OutTradeNo  string `json:"out_trade_no"`
+}
+
+func faultRequest(api string, c *call) fault.Request {
+	var k faultKeys
+	if len(c.body) > 0 {
+		_ = json.Unmarshal(c.body, &k)
+	}
+	if v := c.PathValue("out_refund_no"); v != "" {
+		k.OutRefundNo = v
+	}
+	if v := c.URL.Query().Get("sub_mchid"); v != "" {
+		k.SubMchid = v
+	}
+	return fault.Request{API: api, Mchid: c.merchant.Mchid, SubMchid: k.SubMchid, OutRefundNo: k.OutRefundNo, OutTradeNo: k.OutTradeNo}
+}

@@ -1,0 +1,312 @@
+package fault
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+func mustAdd(t *testing.T, g *Registry, r Rule) Rule {
+	t.Helper()
+	added, err := g.Add(r)
+	if err != nil {
+		t.Fatalf("Add(%+v): %v", r, err)
+	}
+	return added
+}
+
+// Ensure a rule matches on exactly the fields it sets, and the mchid field on either the
+// caller or its sub-merchant.
+func TestDecide_Match(t *testing.T) {
+	q := Request{API: APIRefundApply, Mchid: "1900000100", SubMchid: "1900000109", OutRefundNo: "R1", OutTradeNo: "T1"}
+	tests := []struct {
+		name string
+		rule Rule
+		want bool
+	}{
+		{"API", Rule{API: APIRefundApply}, true},
+		{"OtherAPI", Rule{API: APIRefundQuery}, false},
+		{"Caller", Rule{API: APIRefundApply, Mchid: "1900000100"}, true},
+		{"SubMchid", Rule{API: APIRefundApply, Mchid: "1900000109"}, true},
+		{"OtherMchid", Rule{API: APIRefundApply, Mchid: "1900000200"}, false},
+		{"OutRefundNo", Rule{API: APIRefundApply, OutRefundNo: "R1"}, true},
+		{"OtherOutRefundNo", Rule{API: APIRefundApply, OutRefundNo: "R2"}, false},
+		{"OutTradeNo", Rule{API: APIRefundApply, OutTradeNo: "T1"}, true},
+		{"OtherOutTradeNo", Rule{API: APIRefundApply, OutTradeNo: "T2"}, false},
+		{"All", Rule{API: APIRefundApply, Mchid: "1900000100", OutRefundNo: "R1", OutTradeNo: "T1"}, true},
+		{"AllButOne", Rule{API: APIRefundApply, Mchid: "1900000100", OutRefundNo: "R1", OutTradeNo: "T2"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := New()
+			tt.rule.Action = Action{Error: refund.CodeSystemError}
+			mustAdd(t, g, tt.rule)
+			if got := g.Decide(q).Err != nil; got != tt.want {
+				t.Errorf("Decide(%+v) with rule %+v fired = %v, want %v", q, tt.rule, got, tt.want)
+			}
+		})
+	}
+}
+
+// Ensure the first live rule wins, rules run out after their times, and a sequence plays
+// its steps in order before the request passes.
+func TestDecide_Order(t *testing.T) {
+	g := New()
+	q := Request{API: APIRefundApply, Mchid: "1", OutRefundNo: "R1"}
+	mustAdd(t, g, Rule{API: APIRefundApply, OutRefundNo: "R1", Sequence: []Action{
+		{Error: refund.CodeFrequencyLimited}, {}, {Latency: time.Second}, {DropAfter: true},
+	}})
+	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeNotEnough}, Times: 2})
+
+	var got []Decision
+	for range 7 {
+		d := g.Decide(q)
+		d.Err = nil
+		got = append(got, d)
+	}
+	want := []Decision{
+		{Action: Action{Error: refund.CodeFrequencyLimited}, By: "rule 1"},
+		{By: "rule 1"},
+		{Action: Action{Latency: time.Second}, By: "rule 1"},
+		{Action: Action{DropAfter: true}, By: "rule 1"},
+		{Action: Action{Error: refund.CodeNotEnough}, By: "rule 2"},
+		{Action: Action{Error: refund.CodeNotEnough}, By: "rule 2"},
+		{},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Decide sequence mismatch (-want +got):\n%s", diff)
+	}
+	list := g.List()
+	if list[0].Remaining != 0 || list[0].Fired != 4 || list[1].Remaining != 0 || list[1].Fired != 2 {
+		t.Errorf("List = %+v, want both spent", list)
+	}
+}
+
+// Ensure an error decision carries the documented code and message, with the refund
+// rather than the order missing outside applies.
+func TestDecide_Error(t *testing.T) {
+	g := New()
+	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeNotEnough}})
+	mustAdd(t, g, Rule{API: APIRefundQuery, Action: Action{Error: refund.CodeResourceNotExists}})
+	tests := []struct {
+		api  string
+		want *refund.Error
+	}{
+		{APIRefundApply, &refund.Error{Code: refund.CodeNotEnough, Message: "基本账户余额不足，请充值后重新发起"}},
+		{APIRefundQuery, &refund.Error{Code: refund.CodeResourceNotExists, Message: "退款单不存在"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, g.Decide(Request{API: tt.api}).Err); diff != "" {
+			t.Errorf("Decide(%s).Err mismatch (-want +got):\n%s", tt.api, diff)
+		}
+	}
+}
+
+// Ensure a probability rule with a seed fires on the same requests every run, misses
+// let later rules act, and a rule without a seed is given one.
+func TestDecide_Probability(t *testing.T) {
+	run := func(seed uint64) []string {
+		g := New()
+		mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeSystemError}, Probability: 0.3, Seed: seed})
+		mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Latency: time.Millisecond}, Probability: 1})
+		var bys []string
+		for range 40 {
+			bys = append(bys, g.Decide(Request{API: APIRefundApply}).By)
+		}
+		return bys
+	}
+	first := run(7)
+	if diff := cmp.Diff(first, run(7)); diff != "" {
+		t.Errorf("same seed, different run (-first +second):\n%s", diff)
+	}
+	fired := 0
+	for _, by := range first {
+		if by == "rule 1" {
+			fired++
+		} else if by != "rule 2" {
+			t.Fatalf("Decide by %q, want rule 1 or, on a miss, rule 2", by)
+		}
+	}
+	if fired < 4 || fired > 24 {
+		t.Errorf("probability 0.3 fired %d times in 40", fired)
+	}
+	if r := mustAdd(t, New(), Rule{API: APIRefundApply, Action: Action{Drop: true}, Probability: 0.5}); r.Seed == 0 || r.Remaining != -1 {
+		t.Errorf("Add without seed = seed %d remaining %d, want a seed and no end", r.Seed, r.Remaining)
+	}
+}
+
+// Ensure Add refuses rules that cannot work, naming the field.
+func TestAdd_Invalid(t *testing.T) {
+	tests := []struct {
+		name  string
+		rule  Rule
+		field string
+	}{
+		{"NoAPI", Rule{Action: Action{Drop: true}}, "api"},
+		{"UnknownAPI", Rule{API: "refund", Action: Action{Drop: true}}, "api"},
+		{"NoAction", Rule{API: APIRefundApply}, "error"},
+		{"UnknownCode", Rule{API: APIRefundApply, Action: Action{Error: "TIMEOUT"}}, "error"},
+		{"TwoActions", Rule{API: APIRefundApply, Action: Action{Error: refund.CodeSystemError, Drop: true}}, "error"},
+		{"LongLatency", Rule{API: APIRefundApply, Action: Action{Latency: time.Hour}}, "latency_ms"},
+		{"NegativeTimes", Rule{API: APIRefundApply, Action: Action{Drop: true}, Times: -1}, "times"},
+		{"Probability", Rule{API: APIRefundApply, Action: Action{Drop: true}, Probability: 1.5}, "probability"},
+		{"SeedAlone", Rule{API: APIRefundApply, Action: Action{Drop: true}, Seed: 3}, "seed"},
+		{"SequenceAndAction", Rule{API: APIRefundApply, Action: Action{Drop: true}, Sequence: []Action{{}}}, "sequence"},
+		{"SequenceAndTimes", Rule{API: APIRefundApply, Sequence: []Action{{Drop: true}}, Times: 2}, "sequence"},
+		{"EmptySequence", Rule{API: APIRefundApply, Sequence: []Action{}}, "sequence"},
+		{"BadStep", Rule{API: APIRefundApply, Sequence: []Action{{}, {Error: "NOPE"}}}, "sequence[1].error"},
+		{"NotifyAction", Rule{API: APINotify, Action: Action{Drop: true}}, "api"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New().Add(tt.rule)
+			e, ok := err.(*refund.Error)
+			if !ok || e.Code != refund.CodeParamError || e.Field != tt.field {
+				t.Errorf("Add(%+v) = %v, want PARAM_ERROR on %s", tt.rule, err, tt.field)
+			}
+		})
+	}
+}
+
+// Ensure rules can be listed, removed one by one and cleared.
+func TestRegistry_Remove(t *testing.T) {
+	g := New()
+	a := mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Drop: true}})
+	b := mustAdd(t, g, Rule{API: APINotify, Times: 3})
+	if err := g.Remove(a.ID); err != nil {
+		t.Fatalf("Remove(%s): %v", a.ID, err)
+	}
+	if err := g.Remove(a.ID); refund.ErrorCode(err) != refund.CodeResourceNotExists {
+		t.Errorf("Remove(%s) twice = %v, want RESOURCE_NOT_EXISTS", a.ID, err)
+	}
+	if got := g.List(); len(got) != 1 || got[0].ID != b.ID || got[0].Remaining != 3 {
+		t.Errorf("List = %+v, want rule %s with 3 remaining", got, b.ID)
+	}
+	g.Clear()
+	if got := g.List(); len(got) != 0 {
+		t.Errorf("List after Clear = %+v", got)
+	}
+}
+
+// Ensure each magic prefix, on out_refund_no or out_trade_no, decides a refund apply of
+// either API, and nothing else.
+func TestDecide_Magic(t *testing.T) {
+	tests := []struct {
+		no   string
+		want Decision
+	}{
+		{"SANDBOX_NOT_ENOUGH_1", Decision{Action: Action{Error: refund.CodeNotEnough}, By: MagicNotEnough}},
+		{"SANDBOX_ACCOUNT_ABNORMAL_1", Decision{Action: Action{Error: refund.CodeUserAccountAbnormal}, By: MagicUserAccountAbnormal}},
+		{"SANDBOX_SYSTEM_ERROR_1", Decision{Action: Action{Error: refund.CodeSystemError}, By: MagicSystemError}},
+		{"SANDBOX_FREQUENCY_LIMITED_1", Decision{Action: Action{Error: refund.CodeFrequencyLimited}, By: MagicFrequencyLimited}},
+		{"SANDBOX_ABNORMAL_1", Decision{}},
+		{"SANDBOX_NOTIFY_FAIL_5_1", Decision{}},
+		{"NOT_SANDBOX_NOT_ENOUGH_1", Decision{}},
+	}
+	ignoreErr := cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Err" }, cmp.Ignore())
+	for _, tt := range tests {
+		for _, api := range []string{APIRefundApply, APIEcommerceApply} {
+			for _, q := range []Request{{API: api, OutRefundNo: tt.no}, {API: api, OutRefundNo: "R", OutTradeNo: tt.no}} {
+				d := New().Decide(q)
+				if diff := cmp.Diff(tt.want, d, ignoreErr); diff != "" {
+					t.Errorf("Decide(%+v) mismatch (-want +got):\n%s", q, diff)
+				}
+				if (d.Err == nil) != (tt.want.Error == "") || (d.Err != nil && refund.ErrorCode(d.Err) != tt.want.Error) {
+					t.Errorf("Decide(%+v).Err = %v, want code %q", q, d.Err, tt.want.Error)
+				}
+			}
+		}
+		if d := New().Decide(Request{API: APIRefundQuery, OutRefundNo: tt.no}); d.By != "" {
+			t.Errorf("query of %s decided by %q, want nothing", tt.no, d.By)
+		}
+	}
+}
+
+// Ensure a SANDBOX_TIMEOUT_ refund is dropped after handling on its first request only,
+// per merchant.
+func TestDecide_Timeout(t *testing.T) {
+	r := New()
+	q := Request{API: APIRefundApply, Mchid: "1", OutRefundNo: "SANDBOX_TIMEOUT_1"}
+	if d := r.Decide(q); !d.DropAfter || d.By != MagicTimeout {
+		t.Errorf("first Decide(%+v) = %+v, want drop_after", q, d)
+	}
+	if d := r.Decide(q); d != (Decision{}) {
+		t.Errorf("replay Decide(%+v) = %+v, want nothing", q, d)
+	}
+	other := Request{API: APIRefundApply, Mchid: "2", OutRefundNo: "SANDBOX_TIMEOUT_1"}
+	if d := r.Decide(other); !d.DropAfter {
+		t.Errorf("another merchant's Decide(%+v) = %+v, want drop_after", other, d)
+	}
+	order := Request{API: APIRefundApply, Mchid: "1", OutRefundNo: "R2", OutTradeNo: "SANDBOX_TIMEOUT_T"}
+	if d := r.Decide(order); !d.DropAfter {
+		t.Errorf("first refund of a timeout order Decide(%+v) = %+v, want drop_after", order, d)
+	}
+}
+
+// Ensure notify rules and SANDBOX_NOTIFY_FAIL_N_ numbers fail deliveries, matching the
+// merchant and numbers inside the resource.
+func TestNotifyFault(t *testing.T) {
+	direct := &refund.Notification{Mchid: "1900000100", Resource: `{"mchid":"1900000100","out_trade_no":"T1","out_refund_no":"SANDBOX_NOTIFY_FAIL_2_R1"}`}
+	partner := &refund.Notification{Mchid: "1900000200", Resource: `{"sp_mchid":"1900000200","sub_mchid":"1900000209","out_trade_no":"T2","out_refund_no":"R2"}`}
+	r := New()
+	for attempts, want := range []bool{true, true, false, false} {
+		direct.Attempts = attempts
+		if _, failed := r.NotifyFault(direct); failed != want {
+			t.Errorf("NotifyFault(SANDBOX_NOTIFY_FAIL_2_, attempts %d) = %v, want %v", attempts, failed, want)
+		}
+	}
+	if _, failed := r.NotifyFault(partner); failed {
+		t.Error("NotifyFault(partner) failed with no rule")
+	}
+	mustAdd(t, r, Rule{API: APINotify, Mchid: "1900000209", Times: 2})
+	var got []bool
+	for range 3 {
+		_, failed := r.NotifyFault(partner)
+		got = append(got, failed)
+	}
+	if diff := cmp.Diff([]bool{true, true, false}, got); diff != "" {
+		t.Errorf("NotifyFault with a 2-times rule on the sub-merchant (-want +got):\n%s", diff)
+	}
+	mustAdd(t, r, Rule{API: APINotify, OutTradeNo: "T1"})
+	direct.Attempts = 9
+	if reason, failed := r.NotifyFault(direct); !failed || reason != "fault rule 2" {
+		t.Errorf("NotifyFault(out_trade_no rule) = %q %v, want fault rule 2", reason, failed)
+	}
+	if d := r.Decide(Request{API: APIRefundApply, OutTradeNo: "T1"}); d.By != "" {
+		t.Errorf("a notify rule decided an apply: %+v", d)
+	}
+}
+
+// Ensure a Registry used from many goroutines at once fires a rule exactly its times.
+func TestRegistry_Concurrent(t *testing.T) {
+	g := New()
+	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeSystemError}, Times: 50})
+	fired := make(chan bool, 400)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				fired <- g.Decide(Request{API: APIRefundApply}).Err != nil
+				g.NotifyFault(&refund.Notification{Resource: "{}"})
+				g.List()
+			}
+		}()
+	}
+	wg.Wait()
+	close(fired)
+	n := 0
+	for f := range fired {
+		if f {
+			n++
+		}
+	}
+	if n != 50 {
+		t.Errorf("rule with times 50 fired %d times under concurrency", n)
+	}
+}

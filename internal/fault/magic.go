@@ -1,0 +1,114 @@
+package fault
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// Magic prefixes of out_refund_no or out_trade_no that make a refund apply (domestic or
+// e-commerce) fail the way the real service can, with no rule to set up — like WeChat's
+// old sandbox and Stripe's test cards. They live under SANDBOX_, which ordinary traffic
+// never uses; refund.MagicAbnormal and refund.MagicClosed choose outcomes the same way.
+const (
+	// MagicNotEnough answers 403 NOT_ENOUGH: the merchant's balance cannot pay it.
+	MagicNotEnough = "SANDBOX_NOT_ENOUGH_"
+	// MagicUserAccountAbnormal answers 403 USER_ACCOUNT_ABNORMAL: the payer's account is
+	// cancelled or frozen.
+	MagicUserAccountAbnormal = "SANDBOX_ACCOUNT_ABNORMAL_"
+	// MagicSystemError answers 500 SYSTEM_ERROR; nothing is created.
+	MagicSystemError = "SANDBOX_SYSTEM_ERROR_"
+	// MagicFrequencyLimited answers 429 FREQUENCY_LIMITED.
+	MagicFrequencyLimited = "SANDBOX_FREQUENCY_LIMITED_"
+	// MagicTimeout accepts the refund and drops the connection, on the first request of
+	// each out_refund_no only: the retry with the same out_refund_no that the docs ask
+	// for ("请不要更换商户退款单号", seed 002) then gets the refund.
+	MagicTimeout = "SANDBOX_TIMEOUT_"
+	// MagicNotifyFail, followed by a number N and "_" (SANDBOX_NOTIFY_FAIL_5_…), fails
+	// the first N deliveries of each of the refund's notifications.
+	MagicNotifyFail = "SANDBOX_NOTIFY_FAIL_"
+)
+
+// magicErrors are the prefixes that answer an error on every request.
+var magicErrors = []struct{ prefix, code string }{
+	{MagicNotEnough, refund.CodeNotEnough},
+	{MagicUserAccountAbnormal, refund.CodeUserAccountAbnormal},
+	{MagicSystemError, refund.CodeSystemError},
+	{MagicFrequencyLimited, refund.CodeFrequencyLimited},
+}
+
+// magic decides a refund apply by its numbers' prefixes. The caller holds g.mu.
+func (g *Registry) magic(q Request) Decision {
+	for _, no := range []string{q.OutRefundNo, q.OutTradeNo} {
+		for _, m := range magicErrors {
+			if strings.HasPrefix(no, m.prefix) {
+				return decision(Action{Error: m.code}, q.API, m.prefix)
+			}
+		}
+		if strings.HasPrefix(no, MagicTimeout) {
+			// Keyed like the refund itself: out_refund_no is unique per merchant.
+			key := q.Mchid + "\x00" + q.SubMchid + "\x00" + q.OutRefundNo
+			if g.timedOut[key] {
+				return Decision{}
+			}
+			g.timedOut[key] = true
+			return Decision{Action: Action{DropAfter: true}, By: MagicTimeout}
+		}
+	}
+	return Decision{}
+}
+
+// notifyResource is the part of a notification's plaintext resource rules match.
+type notifyResource struct {
+	Mchid       string `json:"mchid"`
+	SubMchid    string `json:"sub_mchid"`
+	OutRefundNo string `json:"out_refund_no"`
+	OutTradeNo  string `json:"out_trade_no"`
+}
+
+// NotifyFault says whether a delivery of n must count as failed, and why: a live
+// APINotify rule matching it (first match wins, consuming one use), else a
+// SANDBOX_NOTIFY_FAIL_N_ number with fewer than N deliveries made. The notification
+// deliverer calls it before each attempt.
+func (g *Registry) NotifyFault(n *refund.Notification) (string, bool) {
+	var res notifyResource
+	// A resource that does not parse matches on n.Mchid alone.
+	_ = json.Unmarshal([]byte(n.Resource), &res)
+	sub := res.SubMchid
+	if sub == "" {
+		sub = res.Mchid
+	}
+	q := Request{API: APINotify, Mchid: n.Mchid, SubMchid: sub, OutRefundNo: res.OutRefundNo, OutTradeNo: res.OutTradeNo}
+	g.mu.Lock()
+	_, by, ok := g.fire(q)
+	g.mu.Unlock()
+	if ok {
+		return "fault " + by, true
+	}
+	for _, no := range []string{res.OutRefundNo, res.OutTradeNo} {
+		if fails, ok := notifyFails(no); ok && n.Attempts < fails {
+			return fmt.Sprintf("magic %s%d_: delivery %d of the first %d fails", MagicNotifyFail, fails, n.Attempts+1, fails), true
+		}
+	}
+	return "", false
+}
+
+// notifyFails reads N out of SANDBOX_NOTIFY_FAIL_N_….
+func notifyFails(no string) (int, bool) {
+	rest, ok := strings.CutPrefix(no, MagicNotifyFail)
+	if !ok {
+		return 0, false
+	}
+	digits, _, ok := strings.Cut(rest, "_")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
