@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -45,13 +47,18 @@ func TestServe_Credentials(t *testing.T) {
 	}
 	var ms []map[string]any
 	json.Unmarshal(doc["merchants"], &ms)
-	wantMerchant := []string{"apiv2_key", "apiv3_key", "appid", "cert_file", "cert_serial", "kind", "mchid", "private_key_file", "sp_mchid"}
+	wantMerchant := []string{"apiv2_key", "apiv3_key", "appid", "cert_file", "cert_serial", "client_cert_file", "kind", "mchid", "private_key_file", "sp_mchid"}
 	kinds := map[string]bool{}
 	for _, m := range ms {
 		if got := sortedKeys(m); !slices.Equal(got, wantMerchant) {
 			t.Errorf("merchant keys = %v, want %v", got, wantMerchant)
 		}
 		kinds[m["kind"].(string)] = true
+	}
+	var platform map[string]any
+	json.Unmarshal(doc["platform"], &platform)
+	if got, want := sortedKeys(platform), []string{"ca_file", "cert_file", "cert_serial", "public_key_file", "public_key_id"}; !slices.Equal(got, want) {
+		t.Errorf("platform keys = %v, want %v", got, want)
 	}
 	if !kinds["direct"] || !kinds["partner"] || !kinds["sub"] {
 		t.Errorf("merchant kinds = %v, want direct, partner and sub", kinds)
@@ -252,4 +259,34 @@ func TestSandbox_Errors(t *testing.T) {
 			t.Errorf("GET /sandbox/v1/clock without a token = %d %s, want 401 UNAUTHORIZED", resp.StatusCode, e.Code)
 		}
 	})
+}
+
+// Ensure one port serves plain HTTP and TLS, with a server certificate the data dir's CA
+// vouches for, and that a merchant's client certificate pairs with its API key.
+func TestServe_TLS(t *testing.T) {
+	s := startServer(t)
+	caPEM, err := os.ReadFile(s.path(s.creds.Platform.CAFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	m := s.merchant(t, "direct")
+	cert, err := tls.LoadX509KeyPair(s.path(m.ClientCertFile), s.path(m.PrivateKeyFile))
+	if err != nil {
+		t.Fatalf("client certificate does not pair with apiclient_key.pem: %v", err)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}}}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(strings.Replace(s.base, "http://", "https://", 1) + "/healthz")
+	if err != nil {
+		t.Fatalf("GET https /healthz: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil {
+		t.Errorf("GET https /healthz = %d, TLS %v", resp.StatusCode, resp.TLS != nil)
+	}
+	if !s.healthy(s.base) {
+		t.Error("plain HTTP stopped answering on the same port")
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +75,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go deliverer.Run(runCtx)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	tlsConfig, err := serverTLS(cfg.Data, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	go func() { errc <- srv.Serve(newDualListener(ln, tlsConfig)) }()
 	printConnect(stdout, apiBase, cfg.Data)
 	select {
 	case err := <-errc:
@@ -88,6 +94,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serverTLS is the TLS side of the listener, under the data dir's CA.
+func serverTLS(dir string, addr net.Addr) (*tls.Config, error) {
+	ca, err := identity.LoadOrCreateCA(dir, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	host, _, _ := net.SplitHostPort(addr.String())
+	return ca.ServerConfig(host, time.Now())
 }
 
 // newSealer seals abnormal-refund bank accounts and names under the data dir's server key.
@@ -126,7 +142,11 @@ func writeCredentials(ctx context.Context, dir, apiBase string, store refund.Sto
 	if err != nil {
 		return err
 	}
-	return identity.WriteCredentials(dir, apiBase, p, token, ms)
+	ca, err := identity.LoadOrCreateCA(dir, time.Now())
+	if err != nil {
+		return err
+	}
+	return identity.WriteCredentials(dir, apiBase, p, ca, token, ms)
 }
 
 // baseURL is how a client on this machine reaches the listener: a wildcard address

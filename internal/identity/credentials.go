@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -28,6 +29,9 @@ type PlatformCredentials struct {
 	PublicKeyFile string `json:"public_key_file"`
 	CertSerial    string `json:"cert_serial"`
 	CertFile      string `json:"cert_file"`
+	// CAFile is the CA that issued the TLS server certificate and the merchants' client
+	// certificates (v2 mutual TLS).
+	CAFile string `json:"ca_file"`
 }
 
 // MerchantCredential is what a merchant's client is configured with.
@@ -41,6 +45,9 @@ type MerchantCredential struct {
 	CertFile       string `json:"cert_file"`
 	APIv3Key       string `json:"apiv3_key"`
 	APIv2Key       string `json:"apiv2_key"`
+	// ClientCertFile is the CA-issued TLS client certificate over the merchant's API key,
+	// for /secapi/pay/refund.
+	ClientCertFile string `json:"client_cert_file"`
 }
 
 // Platform file names, as in the official samples (wxp_pub.pem is a PKIX PUBLIC KEY).
@@ -49,9 +56,13 @@ var (
 	CertFile      = filepath.Join("platform", "wxp_cert.pem")
 )
 
-// WriteCredentials writes the platform's public files and credentials.json into dir.
-// Every file is complete on disk when it returns.
-func WriteCredentials(dir, apiBase string, p *Platform, token string, ms []*refund.Merchant) error {
+// WriteCredentials writes the platform's public files, the merchants' TLS client
+// certificates and credentials.json into dir. Every file is complete on disk when it
+// returns.
+func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms []*refund.Merchant) error {
+	if err := ca.EnsureClientCerts(dir, ms, time.Now()); err != nil {
+		return err
+	}
 	pub, err := wxcrypto.EncodePublicKey(&p.Key.PublicKey)
 	if err != nil {
 		return err
@@ -70,6 +81,7 @@ func WriteCredentials(dir, apiBase string, p *Platform, token string, ms []*refu
 			PublicKeyFile: PublicKeyFile,
 			CertSerial:    p.CertSerial,
 			CertFile:      CertFile,
+			CAFile:        CAFile,
 		},
 		Merchants: make([]MerchantCredential, 0, len(ms)),
 	}
@@ -77,7 +89,7 @@ func WriteCredentials(dir, apiBase string, p *Platform, token string, ms []*refu
 		c.Merchants = append(c.Merchants, MerchantCredential{
 			Mchid: m.Mchid, Kind: string(m.Kind), SpMchid: m.SpMchid, Appid: m.Appid,
 			CertSerial: m.CertSerial, PrivateKeyFile: m.PrivateKeyFile, CertFile: m.CertFile,
-			APIv3Key: m.APIv3Key, APIv2Key: m.APIv2Key,
+			APIv3Key: m.APIv3Key, APIv2Key: m.APIv2Key, ClientCertFile: ClientCertFile(m.Mchid),
 		})
 	}
 	data, err := json.MarshalIndent(c, "", "  ")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -32,7 +33,11 @@ type Notification struct {
 	URL          string
 	OriginalType string // "refund"
 	// Resource is the plaintext resource JSON; it is encrypted afresh on every delivery.
+	// For a v2 notification it is a V2Resource.
 	Resource string
+	// Protocol is ProtocolV3 ("") or ProtocolV2: the refund's API decides the envelope,
+	// the encryption and the retry schedule.
+	Protocol string
 
 	Status        NotificationStatus
 	Attempts      int
@@ -59,6 +64,53 @@ var RetrySchedule = []time.Duration{
 	10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute,
 	30 * time.Minute, 60 * time.Minute, 3 * time.Hour, 3 * time.Hour,
 	3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
+}
+
+// RetryScheduleV2 is v2's own schedule: "通知频率为15/15/30/180/1800/1800/1800/1800/3600，
+// 单位：秒" (protocol.md §8.7).
+var RetryScheduleV2 = []time.Duration{
+	15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
+	30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 60 * time.Minute,
+}
+
+// Notification protocols.
+const (
+	ProtocolV3 = ""
+	ProtocolV2 = "v2"
+)
+
+// Schedule is the retry schedule of n's protocol.
+func (n *Notification) Schedule() []time.Duration {
+	if n.Protocol == ProtocolV2 {
+		return RetryScheduleV2
+	}
+	return RetrySchedule
+}
+
+// V2Resource is what a v2 refund notification carries (protocol.md §8.7): the envelope's
+// ids in clear, and ReqInfo, the fields encrypted into req_info, by their XML names.
+type V2Resource struct {
+	Appid    string            `json:"appid"`
+	MchID    string            `json:"mch_id"`
+	SubAppid string            `json:"sub_appid,omitempty"`
+	SubMchID string            `json:"sub_mch_id,omitempty"`
+	ReqInfo  map[string]string `json:"req_info"`
+}
+
+// V2Status is a refund status as the v2 API words it (protocol.md §8.6).
+func V2Status(s Status) string {
+	switch s {
+	case StatusClosed:
+		return "REFUNDCLOSE"
+	case StatusAbnormal:
+		return "CHANGE"
+	}
+	return string(s)
+}
+
+// V2Time writes a time the v2 way, "2016-07-25 15:26:26" in Beijing time (seed 004).
+func V2Time(t time.Time) string {
+	return t.In(Beijing).Format(time.DateTime)
 }
 
 // events names the notification owed for each status (protocol.md §4.1, §4.3);
@@ -113,6 +165,30 @@ func (s *Service) owe(ctx context.Context, tx Tx, r *Refund, now time.Time) erro
 	if url == "" {
 		return nil // nowhere to send it, as with a merchant that configured no URL
 	}
+	n := &Notification{
+		ID: newNotificationID(), RefundID: r.ID, Mchid: to, EventType: ev[0], Summary: ev[1],
+		URL: url, OriginalType: "refund",
+		Status: NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
+	}
+	var body []byte
+	var err error
+	if r.API == APIV2 {
+		n.Protocol = ProtocolV2
+		body, err = v2Resource(ctx, tx, r, to)
+	} else {
+		body, err = v3Resource(r)
+	}
+	if err != nil {
+		return err
+	}
+	n.Resource = string(body)
+	if err := tx.InsertNotification(ctx, n); err != nil {
+		return fmt.Errorf("insert notification for refund %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+func v3Resource(r *Refund) ([]byte, error) {
 	res := refundResource{
 		TransactionID: r.TransactionID, OutTradeNo: r.OutTradeNo, RefundID: r.ID, OutRefundNo: r.OutRefundNo,
 		RefundStatus: r.Status, UserReceivedAccount: r.UserReceivedAccount,
@@ -126,19 +202,44 @@ func (s *Service) owe(ctx context.Context, tx Tx, r *Refund, now time.Time) erro
 	if r.Status == StatusSuccess {
 		res.SuccessTime = r.SuccessTime.In(Beijing).Format(time.RFC3339)
 	}
-	body, err := json.Marshal(res)
+	return json.Marshal(res)
+}
+
+// v2Resource snapshots the v2 notification's fields (protocol.md §8.7).
+func v2Resource(ctx context.Context, tx Tx, r *Refund, to string) ([]byte, error) {
+	m, err := tx.Merchant(ctx, to)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("find merchant %s: %w", to, err)
 	}
-	n := &Notification{
-		ID: newNotificationID(), RefundID: r.ID, Mchid: to, EventType: ev[0], Summary: ev[1],
-		URL: url, OriginalType: "refund", Resource: string(body),
-		Status: NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
+	res := V2Resource{Appid: m.Appid, MchID: to, ReqInfo: map[string]string{
+		"transaction_id":        r.TransactionID,
+		"out_trade_no":          r.OutTradeNo,
+		"refund_id":             r.ID,
+		"out_refund_no":         r.OutRefundNo,
+		"total_fee":             strconv.FormatInt(r.Amount.Total, 10),
+		"settlement_total_fee":  strconv.FormatInt(r.Amount.SettlementTotal, 10),
+		"refund_fee":            strconv.FormatInt(r.Amount.Refund, 10),
+		"settlement_refund_fee": strconv.FormatInt(r.Amount.SettlementRefund, 10),
+		"refund_status":         V2Status(r.Status),
+		"refund_recv_accout":    r.UserReceivedAccount, // sic: the docs' spelling
+		"refund_account":        V2RefundAccount(r.FundsAccount),
+		"refund_request_source": "API",
+	}}
+	if r.Status == StatusSuccess {
+		res.ReqInfo["success_time"] = V2Time(r.SuccessTime)
 	}
-	if err := tx.InsertNotification(ctx, n); err != nil {
-		return fmt.Errorf("insert notification for refund %s: %w", r.ID, err)
+	if r.SpMchid != "" {
+		res.SubMchID, res.SubAppid = r.Mchid, r.SubAppid
 	}
-	return nil
+	return json.Marshal(res)
+}
+
+// V2RefundAccount words a refund's funds source the v2 way (protocol.md §8.4).
+func V2RefundAccount(fundsAccount string) string {
+	if fundsAccount == "AVAILABLE" {
+		return "REFUND_SOURCE_RECHARGE_FUNDS"
+	}
+	return "REFUND_SOURCE_UNSETTLED_FUNDS"
 }
 
 // newNotificationID is a UUID-shaped envelope id, as the real ones are.
@@ -201,8 +302,8 @@ func (s *Service) RecordAttempt(ctx context.Context, id string, a Attempt, ok bo
 		switch {
 		case ok:
 			n.Status = NotifyDelivered
-		case n.Status == NotifyPending && n.Attempts <= len(RetrySchedule):
-			n.NextAttemptAt = now.Add(time.Duration(float64(RetrySchedule[n.Attempts-1]) * scale))
+		case n.Status == NotifyPending && n.Attempts <= len(n.Schedule()):
+			n.NextAttemptAt = now.Add(time.Duration(float64(n.Schedule()[n.Attempts-1]) * scale))
 		case n.Status == NotifyPending:
 			n.Status = NotifyFailed
 		}

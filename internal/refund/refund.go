@@ -37,6 +37,7 @@ type API string
 const (
 	APIDomestic  API = "domestic"  // POST /v3/refund/domestic/refunds
 	APIEcommerce API = "ecommerce" // POST /v3/ecommerce/refunds/apply (seed 002)
+	APIV2        API = "v2"        // POST /secapi/pay/refund, the v2 XML API
 )
 
 // Refund is one refund of a paid transaction.

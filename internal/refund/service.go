@@ -323,6 +323,29 @@ func (s *Service) find(ctx context.Context, api API, caller, subMchid string, ge
 	return out, err
 }
 
+// RefundsOfOrder finds caller's order (a partner names its sub-merchant) and lists its
+// refunds, oldest first: the v2 refund query by order number (seed 004).
+func (s *Service) RefundsOfOrder(ctx context.Context, caller, subMchid string, ref TradeRef) (*Transaction, []*Refund, error) {
+	var t *Transaction
+	var rs []*Refund
+	err := s.store.View(ctx, func(tx Tx) error {
+		owner, err := s.owner(ctx, tx, APIDomestic, caller, subMchid)
+		if err != nil {
+			return err
+		}
+		t, err = tx.Transaction(ctx, owner.Mchid, ref)
+		if errors.Is(err, ErrNotFound) || (err == nil && t.SpMchid != owner.SpMchid) {
+			return Errorf(CodeResourceNotExists, msgOrderNotExist)
+		}
+		if err != nil {
+			return err
+		}
+		rs, err = tx.RefundsOfTransaction(ctx, t.ID)
+		return err
+	})
+	return t, rs, err
+}
+
 // Settle moves a refund to status: the simulated channel's doing, or a tester's through
 // the sandbox API. Settling to the status it has is a no-op; SUCCESS and CLOSED are
 // final; a CLOSED refund gives its amount back to the order.

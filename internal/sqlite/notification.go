@@ -8,14 +8,14 @@ import (
 )
 
 const notificationColumns = `notification_id, refund_id, mchid, event_type, summary, url,
-	original_type, resource, status, attempts, next_attempt_at, create_time, update_time`
+	original_type, resource, status, attempts, next_attempt_at, create_time, update_time, protocol`
 
 // InsertNotification adds n; ErrDuplicate when its id is taken.
 func (tx *tx) InsertNotification(ctx context.Context, n *refund.Notification) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.RefundID, n.Mchid, n.EventType, n.Summary, n.URL, n.OriginalType, n.Resource,
-		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime))
+		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol)
 	if err != nil {
 		return dbError("insert notification "+n.ID, err)
 	}
@@ -77,7 +77,7 @@ func (tx *tx) notifications(ctx context.Context, what, query string, args ...any
 func scanNotification(s scanner) (*refund.Notification, error) {
 	var n refund.Notification
 	err := s.Scan(&n.ID, &n.RefundID, &n.Mchid, &n.EventType, &n.Summary, &n.URL, &n.OriginalType,
-		&n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime))
+		&n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol)
 	if err != nil {
 		return nil, err
 	}
