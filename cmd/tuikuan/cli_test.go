@@ -33,7 +33,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 // Ensure credentials.json keeps exactly the keys of its contract, and the files it names
 // are what the SDKs' loaders accept.
 func TestServe_Credentials(t *testing.T) {
-	s := startServer(t)
+	s := startServerIn(t, t.TempDir()) // a first start, not a copy of the template
 	raw, err := os.ReadFile(s.path(identity.CredentialsFile))
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -35,11 +36,52 @@ type testServer struct {
 	stop      func()
 }
 
-// startServer runs `tuikuan serve` with args and waits for /healthz. Refunds stay
-// PROCESSING until settled unless args say otherwise.
+// startServer runs `tuikuan serve` with args on a copy of a template data dir and waits
+// for /healthz. Refunds stay PROCESSING until settled unless args say otherwise.
+//
+// The copy makes each start a second start on an existing data dir, which tuikuan must
+// support anyway, and spares every test the RSA key generation of a first start; tests
+// of the first start itself use startServerIn on an empty dir.
 func startServer(t testing.TB, args ...string) *testServer {
 	t.Helper()
-	return startServerIn(t, t.TempDir(), args...)
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
+		t.Fatalf("copy template data dir: %v", err)
+	}
+	return startServerIn(t, dir, args...)
+}
+
+var template struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// templateDir is a data dir made by one first start, shared by the whole test binary.
+func templateDir(t testing.TB) string {
+	template.once.Do(func() {
+		template.dir, template.err = os.MkdirTemp("", "tuikuan-template-")
+		if template.err != nil {
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", template.dir, "--log-level", "error"},
+				func(string) string { return "" }, io.Discard, io.Discard)
+		}()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, err := identity.ReadCredentials(template.dir); err == nil {
+				break
+			}
+		}
+		cancel()
+		template.err = <-done
+	})
+	if template.err != nil {
+		t.Fatalf("template data dir: %v", template.err)
+	}
+	return template.dir
 }
 
 func startServerIn(t testing.TB, dir string, args ...string) *testServer {
@@ -257,4 +299,12 @@ func apiError(t testing.TB, err error) *core.APIError {
 
 func uniq(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, time.Now().UnixNano())
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if template.dir != "" {
+		os.RemoveAll(template.dir)
+	}
+	os.Exit(code)
 }

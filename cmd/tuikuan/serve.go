@@ -103,7 +103,7 @@ func serverTLS(dir string, addr net.Addr) (*tls.Config, error) {
 		return nil, err
 	}
 	host, _, _ := net.SplitHostPort(addr.String())
-	return ca.ServerConfig(host, time.Now())
+	return ca.ServerConfig(dir, host, time.Now())
 }
 
 // newSealer seals abnormal-refund bank accounts and names under the data dir's server key.

@@ -24,8 +24,9 @@ import (
 // certificate and the merchants' client certificates for the v2 API's mutual TLS
 // (/secapi/pay/refund, "请求需要双向证书", protocol.md §8.1).
 var (
-	CAFile    = filepath.Join("tls", "ca.pem")
-	caKeyFile = filepath.Join("tls", "ca_key.pem")
+	CAFile        = filepath.Join("tls", "ca.pem")
+	caKeyFile     = filepath.Join("tls", "ca_key.pem")
+	serverKeyFile = filepath.Join("tls", "server_key.pem")
 )
 
 // ClientCertFile is where a merchant's CA-issued TLS client certificate is written. It
@@ -102,6 +103,28 @@ func createCA(dir string, now time.Time) (*CA, error) {
 	return &CA{Cert: cert, Key: key, CertPEM: certPEM}, nil
 }
 
+// loadOrCreateKey reads an RSA key file, creating it (mode 0600) if it is missing. The TLS
+// server key is kept so that a restart costs no key generation; its certificate is
+// issued afresh at each start, for the address of the day.
+func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		return wxcrypto.ParsePrivateKey(data)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	key, err := wxcrypto.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	pemBytes, err := wxcrypto.EncodePrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return key, writeFile(path, pemBytes, 0o600)
+}
+
 func newSerial() *big.Int {
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
@@ -122,8 +145,8 @@ func (ca *CA) issue(tmpl *x509.Certificate, pub *rsa.PublicKey) ([]byte, error) 
 // the loopback names and host, and client certificates verified against the CA when a
 // client offers one. Whether a request needs one is the handler's business: only
 // /secapi/ paths do.
-func (ca *CA) ServerConfig(host string, now time.Time) (*tls.Config, error) {
-	key, err := wxcrypto.NewKey()
+func (ca *CA) ServerConfig(dir, host string, now time.Time) (*tls.Config, error) {
+	key, err := loadOrCreateKey(filepath.Join(dir, serverKeyFile))
 	if err != nil {
 		return nil, err
 	}
