@@ -22,7 +22,9 @@ const (
 	associatedData = "refund"
 	// maxExcerpt is how much of a merchant's answer an attempt keeps.
 	maxExcerpt = 512
-	userAgent  = "tuikuan-notify/1 (WeChat Pay sandbox)"
+	// maxReply is how much of an answer is read, and checked when the protocol reads it.
+	maxReply  = 64 << 10
+	userAgent = "tuikuan-notify/1 (WeChat Pay sandbox)"
 )
 
 // envelope is the notification body (protocol.md §4.1, wechatpay-go core/notify.Request).
@@ -36,10 +38,10 @@ type envelope struct {
 }
 
 // attempt delivers n once and says whether it counts as delivered: a 2xx within the
-// timeout that no fault rule fails.
+// timeout, with the answer its protocol wants, that no fault rule fails.
 func (d *Deliverer) attempt(ctx context.Context, n *refund.Notification) (refund.Attempt, bool) {
 	a := refund.Attempt{At: time.Now()}
-	req, err := d.request(ctx, n)
+	req, check, err := d.request(ctx, n)
 	if err != nil {
 		a.Error = err.Error()
 		return a, false
@@ -53,8 +55,10 @@ func (d *Deliverer) attempt(ctx context.Context, n *refund.Notification) (refund
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	a.At = time.Now()
-	a.StatusCode, a.Response, err = d.send(req.WithContext(ctx))
+	status, reply, err := d.send(req.WithContext(ctx))
 	a.Latency = time.Since(a.At)
+	a.StatusCode, a.Response = status, excerpt(reply)
+	ok := err == nil && status/100 == 2
 	var errs []string
 	if faulted {
 		errs = append(errs, reason)
@@ -62,23 +66,62 @@ func (d *Deliverer) attempt(ctx context.Context, n *refund.Notification) (refund
 	if err != nil {
 		errs = append(errs, d.describe(err))
 	}
+	if ok && check != nil {
+		if err := check(reply); err != nil {
+			errs = append(errs, err.Error())
+			ok = false
+		}
+	}
 	a.Error = strings.Join(errs, "; ")
-	return a, err == nil && !faulted && a.StatusCode/100 == 2
+	return a, ok && !faulted
 }
 
-// request builds one delivery of n. The resource is encrypted afresh and the headers
-// signed with the real time of this attempt: wechatpay-go refuses a notification whose
-// timestamp is 5 minutes old (protocol.md §4.2), which a retry's first signature would be.
-func (d *Deliverer) request(ctx context.Context, n *refund.Notification) (*http.Request, error) {
-	// n.Mchid is whose key the resource is sealed under: the partner for a partner's
-	// refund of its sub-merchant (protocol.md §4.3).
+// wire is a notification as its protocol puts it on the wire.
+type wire struct {
+	body   []byte
+	header http.Header
+	// check, when set, says why an answer with a 2xx status still does not count as
+	// received; without it any 2xx does.
+	check func(reply []byte) error
+}
+
+// request builds one delivery of n, afresh for every attempt.
+func (d *Deliverer) request(ctx context.Context, n *refund.Notification) (*http.Request, func([]byte) error, error) {
+	// n.Mchid is whose key encrypts the notification: the partner for a partner's
+	// refund of its sub-merchant (protocol.md §4.3, §8.7).
 	m, err := d.svc.Merchant(ctx, n.Mchid)
 	if err != nil {
-		return nil, fmt.Errorf("find merchant %s: %w", n.Mchid, err)
+		return nil, nil, fmt.Errorf("find merchant %s: %w", n.Mchid, err)
 	}
+	var w wire
+	switch n.Protocol {
+	case refund.ProtocolV3:
+		w, err = d.encodeV3(m, n)
+	case refund.ProtocolV2:
+		w, err = encodeV2(m, n)
+	default:
+		err = fmt.Errorf("notification protocol %q unknown", n.Protocol)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(w.body))
+	if err != nil {
+		return nil, nil, fmt.Errorf("notify_url %q: %w", n.URL, err)
+	}
+	req.Header = w.header
+	req.Header.Set("User-Agent", userAgent)
+	return req, w.check, nil
+}
+
+// encodeV3 is an APIv3 notification (protocol.md §4): the resource encrypted afresh under
+// the merchant's APIv3 key, and the headers signed with the real time of this attempt:
+// wechatpay-go refuses a notification whose timestamp is 5 minutes old (protocol.md
+// §4.2), which a retry's first signature would be. Any 2xx receives it.
+func (d *Deliverer) encodeV3(m *refund.Merchant, n *refund.Notification) (wire, error) {
 	res, err := wxcrypto.Encrypt(m.APIv3Key, associatedData, []byte(n.Resource))
 	if err != nil {
-		return nil, fmt.Errorf("encrypt resource for %s: %w", n.Mchid, err)
+		return wire{}, fmt.Errorf("encrypt resource for %s: %w", n.Mchid, err)
 	}
 	res.OriginalType = n.OriginalType
 	body, err := json.Marshal(envelope{
@@ -90,36 +133,36 @@ func (d *Deliverer) request(ctx context.Context, n *refund.Notification) (*http.
 		Resource:     res,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("encode notification: %w", err)
+		return wire{}, fmt.Errorf("encode notification: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("notify_url %q: %w", n.URL, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", userAgent)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
 	serial := d.platform.PublicKeyID
 	if m.NotifyMode == refund.NotifyModeCertificate {
 		serial = d.platform.CertSerial
 	}
-	if err := d.platform.SignHeaders(req.Header, serial, body, time.Now()); err != nil {
-		return nil, fmt.Errorf("sign notification: %w", err)
+	if err := d.platform.SignHeaders(h, serial, body, time.Now()); err != nil {
+		return wire{}, fmt.Errorf("sign notification: %w", err)
 	}
-	return req, nil
+	return wire{body: body, header: h}, nil
 }
 
-// send posts req and returns the status and the start of the answer.
-func (d *Deliverer) send(req *http.Request) (int, string, error) {
+// send posts req and returns the status and the answer, up to maxReply bytes of it.
+func (d *Deliverer) send(req *http.Request) (int, []byte, error) {
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	// The excerpt is for the tester's eyes; an answer cut short does not undo its status.
-	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxExcerpt))
-	// Read a little further so that the connection can be reused for the next one.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, strings.ToValidUTF8(string(head), ""), nil
+	// An answer cut short does not undo its status; reading to the end (within reason)
+	// lets the connection be reused for the next one.
+	reply, _ := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	return resp.StatusCode, reply, nil
+}
+
+// excerpt is the start of an answer, for the tester's eyes.
+func excerpt(reply []byte) string {
+	return strings.ToValidUTF8(string(reply[:min(len(reply), maxExcerpt)]), "")
 }
 
 // describe words a transport error for the attempt list.

@@ -1,6 +1,8 @@
-// Package notify delivers the refund result notifications the outbox owes: each one a
-// signed POST of a freshly encrypted resource to the merchant's notify_url, retried on
-// WeChat Pay's schedule until a 2xx answers it or the schedule runs out (protocol.md §4).
+// Package notify delivers the refund result notifications the outbox owes to merchants'
+// notify_url, encrypted afresh for every attempt and retried on the schedule of their
+// protocol until the merchant takes one or the schedule runs out: an APIv3 notification
+// is a signed JSON POST that any 2xx takes (protocol.md §4), a v2 one an unsigned XML POST
+// that only a return_code SUCCESS answer takes (protocol.md §8.7).
 // Delivery is at least once: a notification is leased while in hand, and a lease that
 // runs out (a crash, a stop mid-delivery) makes it due again.
 package notify

@@ -1,6 +1,7 @@
 // Package wxcrypto holds the WeChat Pay cryptography, with no HTTP in it: the APIv3
 // message-to-sign and its SHA256-RSA signature, AEAD_AES_256_GCM resources, RSA-OAEP
-// sensitive fields, and the key and certificate material tuikuan generates.
+// sensitive fields, v2's AES-256-ECB req_info, and the key and certificate material
+// tuikuan generates.
 package wxcrypto
 
 import (
