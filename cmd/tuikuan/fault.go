@@ -51,7 +51,7 @@ func faultAdd(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		})
 	}
-	str("api", "what to break: refund.apply, refund.query, abnormal, ecommerce.apply, ecommerce.query, certificates or notify")
+	str("api", "what to break: refund.apply, refund.query, abnormal, ecommerce.apply, ecommerce.query, certificates, notify, v2.refund or v2.refundquery")
 	str("mchid", "only requests of this merchant (the caller or its sub-merchant)")
 	str("out-refund-no", "only requests for this out_refund_no")
 	str("out-trade-no", "only requests for this out_trade_no")

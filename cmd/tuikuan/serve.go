@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/apiv2"
 	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
@@ -64,6 +65,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	faults := fault.New()
 	mux := http.NewServeMux()
 	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults}))
+	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults})
+	mux.Handle("/pay/", v2)
+	mux.Handle("/secapi/", v2)
 	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults})
 	mux.Handle("/sandbox/", sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })

@@ -36,7 +36,7 @@ var messages = map[string]string{
 // (seed 001, seed 002).
 func Error(code, api string) *refund.Error {
 	msg := messages[code]
-	if code == refund.CodeResourceNotExists && api != APIRefundApply && api != APIEcommerceApply {
+	if code == refund.CodeResourceNotExists && !isApply(api) {
 		msg = "退款单不存在"
 	}
 	return &refund.Error{Code: code, Message: msg}

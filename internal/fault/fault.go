@@ -24,10 +24,12 @@ const (
 	APIEcommerceQuery = "ecommerce.query" // GET /v3/ecommerce/refunds/…
 	APICertificates   = "certificates"    // GET /v3/certificates
 	APINotify         = "notify"          // a notification delivery to notify_url
+	APIV2Refund       = "v2.refund"       // POST /secapi/pay/refund, the v2 XML apply
+	APIV2Query        = "v2.refundquery"  // POST /pay/refundquery
 )
 
 // APIs lists the names a rule may match.
-var APIs = []string{APIRefundApply, APIRefundQuery, APIAbnormal, APIEcommerceApply, APIEcommerceQuery, APICertificates, APINotify}
+var APIs = []string{APIRefundApply, APIRefundQuery, APIAbnormal, APIEcommerceApply, APIEcommerceQuery, APICertificates, APINotify, APIV2Refund, APIV2Query}
 
 // MaxLatency bounds a rule's latency, so that a typo cannot hang a client for hours.
 const MaxLatency = 5 * time.Minute
@@ -173,10 +175,15 @@ func (g *Registry) Decide(q Request) Decision {
 	if a, by, ok := g.fire(q); ok {
 		return decision(a, q.API, by)
 	}
-	if q.API != APIRefundApply && q.API != APIEcommerceApply {
+	if !isApply(q.API) {
 		return Decision{}
 	}
 	return g.magic(q)
+}
+
+// isApply reports whether api is a refund apply, the only requests magic numbers affect.
+func isApply(api string) bool {
+	return api == APIRefundApply || api == APIEcommerceApply || api == APIV2Refund
 }
 
 // fire finds the first live rule matching q and consumes one of its uses. A probability

@@ -9,8 +9,8 @@ import (
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
-// Magic prefixes of out_refund_no or out_trade_no that make a refund apply (domestic or
-// e-commerce) fail the way the real service can, with no rule to set up — like WeChat's
+// Magic prefixes of out_refund_no or out_trade_no that make a refund apply (domestic,
+// e-commerce or v2) fail the way the real service can, with no rule to set up — like WeChat's
 // old sandbox and Stripe's test cards. They live under SANDBOX_, which ordinary traffic
 // never uses; refund.MagicAbnormal and refund.MagicClosed choose outcomes the same way.
 const (

@@ -1,0 +1,139 @@
+package apiv2
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// v2 has two levels of failure (protocol.md §8.3):
+//
+//   - protocol: return_code=FAIL with return_msg only, unsigned. This is every failure
+//     found before the request is known to come from the merchant it names: a method
+//     other than POST, a body that is not the flat <xml> document, a missing or unknown
+//     mch_id, an appid that is not the merchant's, a missing or wrong sign, and on
+//     /secapi/ a missing or foreign client certificate. Seed 004's table lists
+//     REQUIRE_POST_METHOD, XML_FORMAT_ERROR, MCHID_NOT_EXIST, APPID_NOT_EXIST and SIGNERROR
+//     as err_codes, but err_code only comes with return_code=SUCCESS, which also carries
+//     appid, mch_id and a sign by the merchant's key: none of that can be vouched for
+//     before the signature checks out, and the observed answer to a bad signature is
+//     return_code=FAIL 签名错误 (§8.2). So these are answered at protocol level, with the
+//     seed's description as return_msg.
+//   - business: return_code=SUCCESS, result_code=FAIL, err_code, err_code_des, signed with
+//     the request's sign type, carrying appid, mch_id and a fresh nonce_str. Everything
+//     found after the signature: PARAM_ERROR, REFUNDNOTEXIST, INVALID_TRANSACTIONID,
+//     INVALID_REQUEST, SYSTEMERROR, NOTENOUGH, … — and MCHID_NOT_EXIST for an unknown
+//     sub_mch_id, which the signed caller named.
+//
+// The certificate errors of /secapi/ are protocol level too, though §8.4 lists a
+// CERT_ERROR err_code: the real service refuses a missing certificate before any XML is
+// read (nginx's "400 No required SSL certificate was sent", zwczou/weixin-python#88) and
+// a certificate of another merchant with return_code=FAIL "certificate not match"
+// (supersheep/wechat-pay#43). tuikuan keeps the second and words the first the same
+// way, as XML with HTTP 200, since gopay fails on any other status or an <html> body.
+
+// protocolError is a failure answered with return_code=FAIL.
+type protocolError struct {
+	msg    string // return_msg
+	detail string // for the log: what exactly was wrong
+}
+
+func (e *protocolError) Error() string { return e.msg + ": " + e.detail }
+
+// return_msg of the protocol failures: seed 004's descriptions, and the observed texts of
+// the certificate errors.
+const (
+	msgXMLFormat   = "XML格式错误"
+	msgSign        = "签名错误"
+	msgPost        = "请使用post方法"
+	msgAppid       = "APPID不存在"
+	msgMchid       = "MCHID不存在"
+	msgNoCert      = "No required SSL certificate was sent"
+	msgCertMatch   = "certificate not match"
+	msgSystemError = "系统错误"
+)
+
+// err_codes of the v2 refund APIs that have no domain counterpart (seed 004, §8.4).
+const (
+	codeInvalidTransactionID = "INVALID_TRANSACTIONID"
+	codeRefundNotExist       = "REFUNDNOTEXIST"
+	codeParamError           = "PARAM_ERROR"
+	codeSystemError          = "SYSTEMERROR"
+)
+
+// errKey is a domain error code on one endpoint (a fault.APIV2* name), or on every one
+// when api is "".
+type errKey struct{ api, code string }
+
+// errCodes is the one table from domain error code to v2 err_code (seed 004's table for
+// the query, protocol.md §8.4's list for the apply). Codes missing here are SYSTEMERROR.
+var errCodes = map[errKey]string{
+	{"", refund.CodeParamError}:          codeParamError,
+	{"", refund.CodeInvalidRequest}:      "INVALID_REQUEST",
+	{"", refund.CodeMchNotExists}:        "MCHID_NOT_EXIST",
+	{"", refund.CodeNotEnough}:           "NOTENOUGH",
+	{"", refund.CodeUserAccountAbnormal}: "USER_ACCOUNT_ABNORMAL",
+	{"", refund.CodeNoAuth}:              "NOAUTH",
+	// v2 has no "request blocked"; ERROR is its "业务错误" with the reason in err_code_des.
+	{"", refund.CodeRequestBlocked}:    "ERROR",
+	{"", refund.CodeFrequencyLimited}:  "FREQUENCY_LIMITED",
+	{"", refund.CodeSystemError}:       codeSystemError,
+	{"", refund.CodeResourceNotExists}: codeRefundNotExist,
+	// The apply's list has no "order not found": INVALID_TRANSACTIONID is its answer,
+	// "检查原交易号是否存在" (§8.4), whichever id named the order.
+	{fault.APIV2Refund, refund.CodeResourceNotExists}: codeInvalidTransactionID,
+	// Codes the handlers raise themselves.
+	{"", codeInvalidTransactionID}: codeInvalidTransactionID,
+}
+
+// descriptions are err_code_des where the docs fix one; elsewhere the domain's message
+// says more. "退款订单查询失败" is seed 004's wording for an unknown order or refund
+// and for an order with no refunds alike.
+var descriptions = map[string]string{
+	codeRefundNotExist: "退款订单查询失败",
+	codeSystemError:    "系统超时，请稍后重试",
+}
+
+// v2Fields renames the domain's (APIv3) field names in PARAM_ERROR to the v2 request's.
+var v2Fields = map[string]string{
+	"amount.refund":   "refund_fee",
+	"amount.total":    "total_fee",
+	"amount.currency": "refund_fee_type",
+	"reason":          "refund_desc",
+	"funds_account":   "refund_account",
+	"sub_mchid":       "sub_mch_id",
+}
+
+// businessError is err's err_code and err_code_des on api. Anything that is not a
+// *refund.Error is a SYSTEMERROR whose detail stays in the log.
+func businessError(api string, err error) (code, des string) {
+	var e *refund.Error
+	if !errors.As(err, &e) {
+		return codeSystemError, descriptions[codeSystemError]
+	}
+	code, ok := errCodes[errKey{api, e.Code}]
+	if !ok {
+		code, ok = errCodes[errKey{"", e.Code}]
+	}
+	if !ok {
+		return codeSystemError, descriptions[codeSystemError]
+	}
+	if d, ok := descriptions[code]; ok {
+		return code, d
+	}
+	if e.Field != "" {
+		name := e.Field
+		if v2, ok := v2Fields[name]; ok {
+			name = v2
+		}
+		return code, fmt.Sprintf("%s参数错误：%s", name, e.Issue)
+	}
+	return code, e.Message
+}
+
+// paramError is a PARAM_ERROR naming a v2 field.
+func paramError(field, issue string) *refund.Error {
+	return &refund.Error{Code: refund.CodeParamError, Message: field + "参数错误：" + issue, Field: field, Issue: issue}
+}

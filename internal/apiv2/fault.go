@@ -1,0 +1,54 @@
+package apiv2
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/fault"
+)
+
+// run checks the parameters every v2 request has, then calls f for c as the fault rules
+// of api say, the way the APIv3 handler does: a fault answer comes before the handler
+// and changes nothing. Magic out_refund_no / out_trade_no prefixes apply to the apply.
+// The APIv3 rate limits are not applied to v2.
+func (a *api) run(api string, c *call, f func(*call) (*reply, error)) (*reply, error) {
+	switch n := c.get("nonce_str"); {
+	case n == "":
+		return nil, paramError("nonce_str", "缺少参数")
+	case len(n) > 32:
+		return nil, paramError("nonce_str", "长度不能超过32位")
+	}
+	d := a.faults.Decide(fault.Request{
+		API: api, Mchid: c.merchant.Mchid, SubMchid: c.get("sub_mch_id"),
+		OutRefundNo: c.get("out_refund_no"), OutTradeNo: c.get("out_trade_no"),
+	})
+	if d.By != "" {
+		a.log.Info("fault injected", "by", d.By, "api", api, "mchid", c.merchant.Mchid,
+			"error", d.Error, "latency", d.Latency, "drop", d.Drop, "drop_after", d.DropAfter)
+	}
+	if d.Latency > 0 {
+		t := time.NewTimer(d.Latency)
+		select {
+		case <-t.C:
+		case <-c.Context().Done():
+			t.Stop()
+			dropConnection()
+		}
+	}
+	switch {
+	case d.Drop:
+		dropConnection()
+	case d.Err != nil:
+		return nil, d.Err
+	}
+	out, err := f(c)
+	if d.DropAfter {
+		dropConnection()
+	}
+	return out, err
+}
+
+// dropConnection closes the connection without an answer; see apiv3's.
+func dropConnection() {
+	panic(http.ErrAbortHandler)
+}

@@ -1,0 +1,195 @@
+package apiv2
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// pageSize is how many refunds one answer by order number lists (seed 004 "分页查询").
+const pageSize = 10
+
+// refundQuery is POST /pay/refundquery (seed 004, protocol.md §8.5). Of the four ids
+// the first given wins: refund_id > out_refund_no > transaction_id > out_trade_no; the
+// others are not checked against it.
+func (a *api) refundQuery(c *call) (*reply, error) {
+	ctx, caller, sub := c.Context(), c.merchant.Mchid, c.get("sub_mch_id")
+	var r *refund.Refund
+	var err error
+	switch {
+	case c.get("refund_id") != "":
+		r, err = a.svc.QueryByID(ctx, refund.APIDomestic, caller, sub, c.get("refund_id"))
+	case c.get("out_refund_no") != "":
+		r, err = a.svc.Query(ctx, refund.APIDomestic, caller, sub, c.get("out_refund_no"))
+	default:
+		return a.orderRefunds(c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// One refund, no paging. total_refund_count is left out: the refundquery docs'
+	// field table gives it "当请求参数传入offset后有返回" (seed 004: with a query by order
+	// number), and counting the order's refunds would be a second lookup.
+	return refundsReply([]*refund.Refund{r}, -1), nil
+}
+
+// orderRefunds answers a query by order number: a page of the order's refunds, oldest
+// first. Seed 004's example — 36 refunds, offset=24 "返回第25笔到第35笔" — counts
+// loosely: a page holds 10, so offset 24 lists the 25th to the 34th (_0 … _9), and
+// offset 30 the last six. The seed's advice to query orders of more than 20 refunds by
+// refund number is advice; paging works for any number.
+func (a *api) orderRefunds(c *call) (*reply, error) {
+	var ref refund.TradeRef
+	switch {
+	case c.get("transaction_id") != "":
+		if !validTransactionID(c.get("transaction_id")) {
+			return nil, refund.Errorf(codeInvalidTransactionID, "transaction_id格式错误：应为28位数字")
+		}
+		ref.TransactionID = c.get("transaction_id")
+	case c.get("out_trade_no") != "":
+		ref.OutTradeNo = c.get("out_trade_no")
+	default:
+		return nil, paramError("refund_id", "refund_id、out_refund_no、transaction_id、out_trade_no必须四选一")
+	}
+	offset, err := parseOffset(c.get("offset"))
+	if err != nil {
+		return nil, err
+	}
+	_, rs, err := a.svc.RefundsOfOrder(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		// An order paid but never refunded: seed 004's "订单状态不正确…已支付未退款".
+		return nil, refund.Errorf(refund.CodeResourceNotExists, "订单没有退款")
+	}
+	// "offset超过total_refund_count，则系统会返回报错PARAM_ERROR": an offset equal to
+	// the count would list nothing, so it is past the end too.
+	if offset >= len(rs) {
+		return nil, paramError("offset", fmt.Sprintf("offset %d 超过订单总退款次数 %d", offset, len(rs)))
+	}
+	return refundsReply(rs[offset:min(offset+pageSize, len(rs))], len(rs)), nil
+}
+
+// validTransactionID: WeChat Pay's transaction_ids are 28 digits (seed 004's sample
+// "1008450740201411110005820873", the apply docs' "1217752501201407033233368018", and
+// tuikuan's own); anything else can only be a mistake, INVALID_TRANSACTIONID
+// "请求参数未按指引进行填写".
+func validTransactionID(id string) bool {
+	if len(id) != 28 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func parseOffset(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 31)
+	if err != nil {
+		return 0, paramError("offset", "应为非负整数")
+	}
+	return int(n), nil
+}
+
+// refundsReply renders refunds of one order as the query answers them (§8.5): the order's
+// fields, then each refund under _$n and its coupons under _$n_$m. total is the order's
+// refund count, -1 to leave total_refund_count out.
+func refundsReply(rs []*refund.Refund, total int) *reply {
+	rp := &reply{}
+	first := rs[0]
+	orderFields(rp, first)
+	if total >= 0 {
+		rp.addInt("total_refund_count", int64(total))
+	}
+	rp.addInt("refund_count", int64(len(rs)))
+	var refundFee, cashRefund int64
+	for n, r := range rs {
+		refundFee += r.Amount.Refund
+		cashRefund += r.Amount.PayerRefund
+		rp.add(indexed("out_refund_no", n), r.OutRefundNo)
+		rp.add(indexed("refund_id", n), r.ID)
+		rp.add(indexed("refund_channel", n), r.Channel)
+		rp.addInt(indexed("refund_fee", n), r.Amount.Refund)
+		rp.addInt(indexed("settlement_refund_fee", n), r.Amount.SettlementRefund)
+		rp.add(indexed("refund_status", n), refund.V2Status(r.Status))
+		rp.add(indexed("refund_account", n), refund.V2RefundAccount(r.FundsAccount))
+		rp.add(indexed("refund_recv_accout", n), r.UserReceivedAccount) // sic: the docs' spelling
+		if r.Status == refund.StatusSuccess {
+			rp.add(indexed("refund_success_time", n), refund.V2Time(r.SuccessTime))
+		}
+		coupons(rp, r.Promotions, func(name string, m int) string { return indexed(name, n, m) }, indexed("", n))
+	}
+	// refund_fee (gopay's struct) and cash_refund_fee (the seed's sample) sum the refunds
+	// this answer lists.
+	rp.addInt("refund_fee", refundFee)
+	rp.addInt("cash_refund_fee", cashRefund)
+	return rp
+}
+
+// orderFields are the order's fields, as every refund snapshots them.
+func orderFields(rp *reply, r *refund.Refund) {
+	rp.add("transaction_id", r.TransactionID)
+	rp.add("out_trade_no", r.OutTradeNo)
+	rp.addInt("total_fee", r.Amount.Total)
+	// The docs return settlement_total_fee only when a no-pre-funding (免充值) coupon was
+	// used; tuikuan always does, equal to total_fee otherwise, which no client minds.
+	rp.addInt("settlement_total_fee", r.Amount.SettlementTotal)
+	rp.add("fee_type", currency(r.Amount.Currency))
+	rp.addInt("cash_fee", r.Amount.PayerTotal)
+}
+
+// coupons writes the promotions a refund gave money back to, if any:
+// coupon_refund_fee<suffix>, coupon_refund_count<suffix>, and per coupon m its type, id
+// and fee under the names name(…, m) makes.
+func coupons(rp *reply, ps []refund.PromotionRefund, name func(string, int) string, suffix string) {
+	var fee int64
+	var used []refund.PromotionRefund
+	for _, p := range ps {
+		if p.RefundAmount > 0 {
+			fee += p.RefundAmount
+			used = append(used, p)
+		}
+	}
+	if len(used) == 0 {
+		return
+	}
+	rp.addInt("coupon_refund_fee"+suffix, fee)
+	rp.addInt("coupon_refund_count"+suffix, int64(len(used)))
+	for m, p := range used {
+		rp.add(name("coupon_type", m), couponType(p.Type))
+		rp.add(name("coupon_refund_id", m), p.PromotionID)
+		rp.addInt(name("coupon_refund_fee", m), p.RefundAmount)
+	}
+}
+
+// couponType words a promotion's type the v2 way: COUPON is pre-funded by the merchant
+// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (§8.5).
+func couponType(t string) string {
+	if t == "DISCOUNT" {
+		return "NO_CASH"
+	}
+	return "CASH"
+}
+
+func currency(c string) string {
+	if c == "" {
+		return "CNY"
+	}
+	return c
+}
+
+// indexed is name_$n or name_$n_$m.
+func indexed(name string, idx ...int) string {
+	for _, i := range idx {
+		name += "_" + strconv.Itoa(i)
+	}
+	return name
+}

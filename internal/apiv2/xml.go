@@ -1,0 +1,203 @@
+package apiv2
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxBody bounds a request body. The largest v2 refund request is under 2 KiB; the rest
+// is room for pretty-printing.
+const maxBody = 64 << 10
+
+// decodeXML reads a v2 request body (protocol.md §8.1): one <xml> root holding simple
+// elements in any order, each text or CDATA. The body comes from outside and is hostile
+// until this returns: it refuses DTDs and entity declarations (XXE, billion laughs),
+// processing instructions other than a leading XML declaration, attributes, namespaces,
+// nested elements, duplicate elements and invalid UTF-8. Every refusal is an XML_FORMAT_ERROR.
+func decodeXML(body []byte) (map[string]string, error) {
+	body = bytes.TrimPrefix(body, []byte("\ufeff")) // a BOM some Windows clients send
+	if !utf8.Valid(body) {
+		return nil, xmlError("invalid UTF-8")
+	}
+	d := xml.NewDecoder(bytes.NewReader(body))
+	// Strict with no Entity map resolves only the five predefined entities and character
+	// references; any other &name; is a syntax error. With no CharsetReader, a declared
+	// encoding other than UTF-8 (GBK, say) is refused rather than misread.
+	d.Strict = true
+	p := &flatParser{params: make(map[string]string), declOK: true}
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			if !p.rootSeen || p.depth != 0 {
+				return nil, xmlError("no <xml> element")
+			}
+			return p.params, nil
+		}
+		if err != nil {
+			return nil, xmlError(err.Error())
+		}
+		if err := p.token(tok); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// flatParser checks a token stream against the flat <xml> shape and collects its fields.
+type flatParser struct {
+	params   map[string]string
+	depth    int // 0 outside the root, 1 in it, 2 in a field
+	rootSeen bool
+	declOK   bool // nothing but whitespace read yet: an XML declaration may come
+	field    string
+	value    strings.Builder
+}
+
+func (p *flatParser) token(tok xml.Token) error {
+	declOK := p.declOK
+	p.declOK = false
+	switch t := tok.(type) {
+	case xml.ProcInst:
+		if t.Target != "xml" || !declOK {
+			return xmlError("processing instruction <?" + t.Target + "?> not allowed")
+		}
+	case xml.Directive:
+		return xmlError("<!" + firstWord(t) + "> not allowed: no DTD, no entities")
+	case xml.Comment:
+		if p.depth == 2 {
+			return xmlError("comment inside <" + p.field + ">")
+		}
+	case xml.CharData:
+		if p.depth == 2 {
+			p.value.Write(t)
+		} else if len(bytes.TrimSpace(t)) > 0 {
+			return xmlError("text outside the fields")
+		} else {
+			p.declOK = declOK && p.depth == 0 && !p.rootSeen
+		}
+	case xml.StartElement:
+		return p.start(t)
+	case xml.EndElement:
+		if p.depth == 2 {
+			p.params[p.field] = p.value.String()
+		}
+		p.depth--
+	}
+	return nil
+}
+
+func (p *flatParser) start(t xml.StartElement) error {
+	if t.Name.Space != "" || len(t.Attr) > 0 {
+		return xmlError("<" + t.Name.Local + "> has a namespace or attributes")
+	}
+	switch p.depth {
+	case 0:
+		if p.rootSeen {
+			return xmlError("more than one root element")
+		}
+		if t.Name.Local != "xml" {
+			return xmlError("root element is <" + t.Name.Local + ">, want <xml>")
+		}
+		p.rootSeen = true
+	case 1:
+		if _, dup := p.params[t.Name.Local]; dup {
+			return xmlError("duplicate <" + t.Name.Local + ">")
+		}
+		p.field = t.Name.Local
+		p.value.Reset()
+	default:
+		return xmlError("nested element <" + t.Name.Local + "> in <" + p.field + ">")
+	}
+	p.depth++
+	return nil
+}
+
+func firstWord(b []byte) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if len(w) > 20 {
+		w = w[:20]
+	}
+	return w
+}
+
+func xmlError(detail string) error {
+	return &protocolError{msg: msgXMLFormat, detail: "XML: " + detail}
+}
+
+// reply is an answer's fields, written in the order they were added.
+type reply struct {
+	fields []field
+}
+
+type field struct {
+	name, value string
+	number      bool
+}
+
+// add appends a text field, written as CDATA. Empty values are left out: a signature
+// never covers them (protocol.md §8.2), and gopay's VerifySign over the parsed body
+// would otherwise have to agree with us on whether "" counts.
+func (r *reply) add(name, value string) {
+	if value != "" {
+		r.fields = append(r.fields, field{name: name, value: value})
+	}
+}
+
+// addInt appends a number, written as plain text like the seed 004 sample's
+// <refund_count>1</refund_count>.
+func (r *reply) addInt(name string, v int64) {
+	r.fields = append(r.fields, field{name: name, value: strconv.FormatInt(v, 10), number: true})
+}
+
+// values are the fields by name, for signing.
+func (r *reply) values() map[string]string {
+	m := make(map[string]string, len(r.fields))
+	for _, f := range r.fields {
+		m[f.name] = f.value
+	}
+	return m
+}
+
+// encode writes <xml><name><![CDATA[value]]></name>…</xml>, the shape WeChat Pay answers
+// in (seed 004 sample). Field names are this package's own constants, never input.
+func (r *reply) encode() []byte {
+	var b bytes.Buffer
+	b.WriteString("<xml>")
+	for _, f := range r.fields {
+		b.WriteString("<" + f.name + ">")
+		if f.number {
+			b.WriteString(f.value)
+		} else {
+			writeCDATA(&b, f.value)
+		}
+		b.WriteString("</" + f.name + ">")
+	}
+	b.WriteString("</xml>")
+	return b.Bytes()
+}
+
+// writeCDATA writes v as CDATA, splitting any "]]>" across two sections and replacing
+// characters XML cannot carry, so that an echoed value can never break the document.
+func writeCDATA(b *bytes.Buffer, v string) {
+	v = strings.Map(func(r rune) rune {
+		if isXMLChar(r) {
+			return r
+		}
+		return utf8.RuneError
+	}, v)
+	b.WriteString("<![CDATA[")
+	b.WriteString(strings.ReplaceAll(v, "]]>", "]]]]><![CDATA[>"))
+	b.WriteString("]]>")
+}
+
+// isXMLChar is XML 1.0's Char production.
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
+}
