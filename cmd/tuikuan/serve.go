@@ -60,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	// faults are the fault rules of the sandbox API, obeyed by the APIv3 handler and the
+	// faults are the fault rules of the sandbox API, obeyed by the APIv3 and v2 handlers and the
 	// notification deliverer alike.
 	faults := fault.New()
 	mux := http.NewServeMux()

@@ -96,6 +96,13 @@ var descriptions = map[string]string{
 	codeSystemError:    "系统超时，请稍后重试",
 }
 
+// reasonCodes name the v2 codes of failures that v3 reports as INVALID_REQUEST
+// (protocol.md §8.4's err_code list).
+var reasonCodes = map[string]string{
+	refund.ReasonFullyRefunded: "ERROR",
+	refund.ReasonTradeOverdue:  "TRADE_OVERDUE",
+}
+
 // v2Fields renames the domain's (APIv3) field names in PARAM_ERROR to the v2 request's.
 var v2Fields = map[string]string{
 	"amount.refund":   "refund_fee",
@@ -112,6 +119,9 @@ func businessError(api string, err error) (code, des string) {
 	var e *refund.Error
 	if !errors.As(err, &e) {
 		return codeSystemError, descriptions[codeSystemError]
+	}
+	if code, ok := reasonCodes[e.Reason]; ok {
+		return code, e.Message
 	}
 	code, ok := errCodes[errKey{api, e.Code}]
 	if !ok {

@@ -84,6 +84,13 @@ func TestRefund_Errors(t *testing.T) {
 			}
 		})
 	}
+	// The rest of the order, then one fen more: v2 says ERROR where v3 says INVALID_REQUEST.
+	f.serve(t, refundRequest(direct, direct.Mchid, refundParams(o, "E13", 400)))
+	full := f.serve(t, refundRequest(direct, direct.Mchid, refundParams(o, "E14", 1)))
+	wantErrCode(t, direct, signMD5, full, "ERROR")
+	if got := full.GetString("err_code_des"); got != "订单已全额退款" {
+		t.Errorf("err_code_des of a fully refunded order = %q", got)
+	}
 	// A replay with the same content is the same refund.
 	again := f.serve(t, refundRequest(direct, direct.Mchid, refundParams(o, "E1", 600)))
 	if again.GetString("refund_id") == "" || again.GetString("refund_id") != first.GetString("refund_id") {

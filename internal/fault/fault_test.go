@@ -281,6 +281,24 @@ func TestNotifyFault(t *testing.T) {
 	}
 }
 
+// Ensure v2 notifications, whose numbers sit under req_info, match like v3 ones.
+func TestNotifyFault_V2(t *testing.T) {
+	n := &refund.Notification{Mchid: "1900000200", Protocol: refund.ProtocolV2,
+		Resource: `{"appid":"wx1","mch_id":"1900000200","sub_mch_id":"1900000209","req_info":{"out_refund_no":"SANDBOX_NOTIFY_FAIL_1_R","out_trade_no":"T9"}}`}
+	r := New()
+	if _, failed := r.NotifyFault(n); !failed {
+		t.Error("NotifyFault(v2 SANDBOX_NOTIFY_FAIL_1_, first delivery) passed, want failed")
+	}
+	n.Attempts = 1
+	if _, failed := r.NotifyFault(n); failed {
+		t.Error("NotifyFault(v2 SANDBOX_NOTIFY_FAIL_1_, second delivery) failed")
+	}
+	mustAdd(t, r, Rule{API: APINotify, Mchid: "1900000209", OutTradeNo: "T9"})
+	if _, failed := r.NotifyFault(n); !failed {
+		t.Error("NotifyFault(v2, rule on sub_mch_id and out_trade_no) passed, want failed")
+	}
+}
+
 // Ensure a Registry used from many goroutines at once fires a rule exactly its times.
 func TestRegistry_Concurrent(t *testing.T) {
 	g := New()

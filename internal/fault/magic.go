@@ -74,9 +74,7 @@ type notifyResource struct {
 // SANDBOX_NOTIFY_FAIL_N_ number with fewer than N deliveries made. The notification
 // deliverer calls it before each attempt.
 func (g *Registry) NotifyFault(n *refund.Notification) (string, bool) {
-	var res notifyResource
-	// A resource that does not parse matches on n.Mchid alone.
-	_ = json.Unmarshal([]byte(n.Resource), &res)
+	res := parseResource(n)
 	sub := res.SubMchid
 	if sub == "" {
 		sub = res.Mchid
@@ -94,6 +92,21 @@ func (g *Registry) NotifyFault(n *refund.Notification) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// parseResource reads the numbers rules match out of a notification of either protocol.
+// A resource that does not parse matches on n.Mchid alone.
+func parseResource(n *refund.Notification) notifyResource {
+	var res notifyResource
+	if n.Protocol != refund.ProtocolV2 {
+		_ = json.Unmarshal([]byte(n.Resource), &res)
+		return res
+	}
+	var v2 refund.V2Resource
+	_ = json.Unmarshal([]byte(n.Resource), &v2)
+	res.Mchid, res.SubMchid = v2.MchID, v2.SubMchID
+	res.OutRefundNo, res.OutTradeNo = v2.ReqInfo["out_refund_no"], v2.ReqInfo["out_trade_no"]
+	return res
 }
 
 // notifyFails reads N out of SANDBOX_NOTIFY_FAIL_N_….

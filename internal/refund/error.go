@@ -37,7 +37,16 @@ type Error struct {
 	Issue   string
 	// Location says where a bad field came from: "body", "query", "path", "header".
 	Location string
+	// Reason tells apart failures that share a v3 code but not a v2 one.
+	Reason string
 }
+
+// Reasons of INVALID_REQUEST failures that the v2 API names with codes of their own
+// (protocol.md §8.4: ERROR "订单已全额退款", TRADE_OVERDUE).
+const (
+	ReasonFullyRefunded = "FULLY_REFUNDED"
+	ReasonTradeOverdue  = "TRADE_OVERDUE"
+)
 
 func (e *Error) Error() string {
 	if e.Field != "" {

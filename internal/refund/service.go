@@ -146,13 +146,13 @@ func check(t *Transaction, q ApplyRequest, now time.Time, spacing bool) error {
 	case q.Total != t.Total:
 		return Errorf(CodeInvalidRequest, msgTotalMismatch)
 	case now.Sub(t.SuccessTime) > refundWindow:
-		return Errorf(CodeInvalidRequest, msgTooOld)
+		return &Error{Code: CodeInvalidRequest, Message: msgTooOld, Reason: ReasonTradeOverdue}
 	case t.RefundCount >= maxRefundsPerOrder:
 		return Errorf(CodeInvalidRequest, msgTooMany)
 	case spacing && !t.LastRefundAt.IsZero() && now.Sub(t.LastRefundAt) < refundSpacing:
 		return Errorf(CodeFrequencyLimited, msgSpacing)
 	case t.Refundable() <= 0:
-		return Errorf(CodeInvalidRequest, msgFullyRefunded)
+		return &Error{Code: CodeInvalidRequest, Message: msgFullyRefunded, Reason: ReasonFullyRefunded}
 	case q.Refund > t.Refundable():
 		return Errorf(CodeInvalidRequest, msgOverRefund)
 	}
