@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-pay/gopay"
 	"github.com/go-pay/gopay/wechat"
+	"github.com/google/go-cmp/cmp"
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 
@@ -484,4 +487,63 @@ func TestV2_Errors(t *testing.T) {
 func wechatBodyMap(data []byte) (gopay.BodyMap, error) {
 	bm := make(gopay.BodyMap)
 	return bm, xml.Unmarshal(data, &bm)
+}
+
+// Ensure a refund made over v2 is notified the v2 way, end to end: the merchant's
+// endpoint parses the envelope and decrypts req_info with go-pay, and its documented
+// success reply stops the retries.
+func TestV2_Notification(t *testing.T) {
+	s := startServer(t)
+	m := s.merchant(t, "direct")
+	got := make(chan gopay.BodyMap, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		env, err := wechat.ParseNotifyToBodyMap(r)
+		if err != nil {
+			t.Errorf("ParseNotifyToBodyMap: %v", err)
+		}
+		info, err := wechat.DecryptRefundNotifyReqInfo(env.GetString("req_info"), m.APIv2Key)
+		if err != nil {
+			t.Errorf("DecryptRefundNotifyReqInfo: %v", err)
+		} else {
+			bm := gopay.BodyMap{"return_code": env.GetString("return_code"), "mch_id": env.GetString("mch_id"),
+				"refund_status": info.RefundStatus, "out_refund_no": info.OutRefundNo, "refund_fee": info.RefundFee,
+				"success_time": info.SuccessTime, "refund_recv_accout": info.RefundRecvAccout}
+			got <- bm
+		}
+		w.Write([]byte(`<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>`))
+	}))
+	defer hook.Close()
+
+	o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 300})
+	bm := v2RefundBody(o, "V2N-1", 300, wechat.SignType_MD5)
+	bm.Set("notify_url", hook.URL+"/v2/refund")
+	rsp, _, err := s.v2Client(t, m, "https", true).Refund(context.Background(), bm)
+	if err != nil || rsp.ResultCode != "SUCCESS" {
+		t.Fatalf("Refund = %+v, %v", rsp, err)
+	}
+	if st := s.sandbox(t, "POST", "/sandbox/v1/refunds/"+rsp.RefundId+"/settle", map[string]string{"status": "SUCCESS"}, nil); st != 200 {
+		t.Fatalf("settle: %d", st)
+	}
+	select {
+	case n := <-got:
+		want := gopay.BodyMap{"return_code": "SUCCESS", "mch_id": m.Mchid, "refund_status": "SUCCESS", "out_refund_no": "V2N-1",
+			"refund_fee": "300", "success_time": n.GetString("success_time"), "refund_recv_accout": "支付用户零钱"}
+		if diff := cmp.Diff(want, n); diff != "" || len(n.GetString("success_time")) != len("2006-01-02 15:04:05") {
+			t.Errorf("v2 notification (-want +got):\n%s", diff)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no v2 notification within 5 s")
+	}
+	var list struct {
+		Data []struct{ Status string } `json:"data"`
+	}
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s.sandbox(t, "GET", "/sandbox/v1/refunds/"+rsp.RefundId+"/notifications", nil, &list)
+		if len(list.Data) == 1 && list.Data[0].Status == "DELIVERED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notifications = %+v, want one DELIVERED", list.Data)
+		}
+	}
 }
