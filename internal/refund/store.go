@@ -29,6 +29,9 @@ type TradeRef struct {
 // Tx is the set of operations available inside Store.Update and Store.View. Lookups
 // return ErrNotFound when nothing matches; inserts return ErrDuplicate on a key clash.
 type Tx interface {
+	ComplaintTx
+	CouponTx
+
 	Merchant(ctx context.Context, mchid string) (*Merchant, error)
 	Merchants(ctx context.Context) ([]*Merchant, error)
 	InsertMerchant(ctx context.Context, m *Merchant) error
