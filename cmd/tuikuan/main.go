@@ -6,6 +6,7 @@
 //	tuikuan refund       settle a refund (sandbox)
 //	tuikuan clock        show or advance business time (sandbox)
 //	tuikuan fault        add, list or remove fault rules (sandbox)
+//	tuikuan complaint    complain as a user: create, message, continue (sandbox)
 //
 // Run `tuikuan <command> -h` for a command's flags.
 package main
@@ -40,6 +41,7 @@ commands:
   refund        settle a refund (sandbox API)
   clock         show | advance business time (sandbox API)
   fault         add | list | rm fault rules (sandbox API)
+  complaint     create | message | continue a user's complaint (sandbox API)
 `
 
 // run is the whole program, with its environment passed in so tests can drive it.
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return clock(ctx, rest, getenv, stdout, stderr)
 	case "fault":
 		return faultCmd(ctx, rest, getenv, stdout, stderr)
+	case "complaint":
+		return complaintCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

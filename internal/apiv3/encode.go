@@ -38,9 +38,11 @@ type noContent struct{}
 
 // write sends a signed 200 JSON answer, or a signed 204 for noContent.
 func (a *api) write(w http.ResponseWriter, r *http.Request, serial string, v any) {
-	status, body := http.StatusOK, []byte(nil)
+	status, body, contentType := http.StatusOK, []byte(nil), "application/json; charset=utf-8"
 	if _, ok := v.(noContent); ok {
 		status = http.StatusNoContent
+	} else if raw, ok := v.(rawBody); ok {
+		body, contentType = raw.data, raw.contentType
 	} else {
 		var err error
 		if body, err = json.Marshal(v); err != nil {
@@ -54,7 +56,7 @@ func (a *api) write(w http.ResponseWriter, r *http.Request, serial string, v any
 	}
 	if body != nil {
 		// Java's client wants application/json on every 2xx with a body (§0.9).
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Type", contentType)
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	w.WriteHeader(status)

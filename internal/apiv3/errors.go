@@ -23,6 +23,10 @@ var statuses = map[string]int{
 	refund.CodeInvalidState:        http.StatusConflict,
 	refund.CodeUnauthorized:        http.StatusUnauthorized,
 	codeMethodNotAllowed:           http.StatusMethodNotAllowed,
+
+	// Merchant coupons (seed 003).
+	refund.CodeResourceAlreadyExists: http.StatusBadRequest,
+	refund.CodeRuleLimit:             http.StatusForbidden,
 }
 
 // codeMethodNotAllowed answers a known path called with the wrong method (§11.2: 405).

@@ -67,12 +67,32 @@ func NewHandler(c Config) http.Handler {
 	a.limits = newLimiter(rateProfiles, a.now)
 	mux := http.NewServeMux()
 	mux.Handle("GET /v3/certificates", a.handle(fault.APICertificates, a.certificates))
+	mux.Handle("GET /v3/merchant-service/complaints-v2", a.handle(apiComplaintList, a.listComplaints))
+	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}", a.handle(apiComplaintDetail, a.complaintDetail))
+	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", a.handle(apiComplaintHistory, a.complaintHistory))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/response", a.handle(apiComplaintResponse, a.replyComplaint))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/complete", a.handle(apiComplaintComplete, a.completeComplaint))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress", a.handle(apiComplaintRefund, a.updateRefundProgress))
+	mux.Handle("POST /v3/merchant-service/images/upload", a.handle(apiImageUpload, a.uploadImage))
+	mux.Handle("GET /v3/merchant-service/images/{media_id}", a.handle(apiImageDownload, a.downloadImage))
+	mux.Handle("POST /v3/merchant-service/complaint-notifications", a.handle(apiComplaintNotify, a.setComplaintNotifyURL(true)))
+	mux.Handle("GET /v3/merchant-service/complaint-notifications", a.handle(apiComplaintNotify, a.getComplaintNotifyURL))
+	mux.Handle("PUT /v3/merchant-service/complaint-notifications", a.handle(apiComplaintNotify, a.setComplaintNotifyURL(false)))
+	mux.Handle("DELETE /v3/merchant-service/complaint-notifications", a.handle(apiComplaintNotify, a.deleteComplaintNotifyURL))
 	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(fault.APIRefundApply, a.createRefund))
 	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(fault.APIRefundQuery, a.query(refund.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
 	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund))
 	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(fault.APIEcommerceApply, a.createEcommerceRefund))
 	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
 	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
+	mux.Handle("POST /v3/marketing/busifavor/stocks", a.handle(apiStockCreate, a.createStock))
+	mux.Handle("GET /v3/marketing/busifavor/stocks/{stock_id}", a.handle(apiStockQuery, a.queryStock))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/send", a.handle(apiCouponSend, a.sendCoupon))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/use", a.handle(apiCouponUse, a.useCoupon))
+	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", a.handle(apiCouponQuery, a.queryCoupon))
+	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(apiCouponList, a.listCoupons))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(apiCouponDeactivate, a.deactivateCoupon))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(apiCouponReturn, a.returnCoupon))
 	return jsonFallback(mux, a.log)
 }
 
@@ -94,16 +114,21 @@ const maxBody = 1 << 20
 // writes a signed answer or the error envelope.
 func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, bodyLimit(r)))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				err = refund.Errorf(refund.CodeInvalidRequest, "请求体超过%d字节", maxBody)
+				err = refund.Errorf(refund.CodeInvalidRequest, "请求体超过%d字节", bodyLimit(r))
 			}
 			a.writeError(w, r, err)
 			return
 		}
-		m, err := a.authenticate(r, body)
+		signed, err := signedBody(r, body)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		m, err := a.authenticate(r, signed)
 		if err != nil {
 			a.writeError(w, r, err)
 			return

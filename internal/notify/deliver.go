@@ -16,10 +16,6 @@ import (
 )
 
 const (
-	// associatedData is the AAD of refund resources. The refund doc's example has "",
-	// sample code in the wild "refund"; both decrypt, and it must be present
-	// (protocol.md §4.1: Java calls getBytes on it).
-	associatedData = "refund"
 	// maxExcerpt is how much of a merchant's answer an attempt keeps.
 	maxExcerpt = 512
 	// maxReply is how much of an answer is read, and checked when the protocol reads it.
@@ -119,7 +115,10 @@ func (d *Deliverer) request(ctx context.Context, n *refund.Notification) (*http.
 // wechatpay-go refuses a notification whose timestamp is 5 minutes old (protocol.md
 // §4.2), which a retry's first signature would be. Any 2xx receives it.
 func (d *Deliverer) encodeV3(m *refund.Merchant, n *refund.Notification) (wire, error) {
-	res, err := wxcrypto.Encrypt(m.APIv3Key, associatedData, []byte(n.Resource))
+	// The AAD is the original type, "refund" or "complaint": the refund doc's example
+	// has "", sample code in the wild "refund"; both decrypt, and it must be present
+	// (protocol.md §4.1: Java calls getBytes on it).
+	res, err := wxcrypto.Encrypt(m.APIv3Key, n.OriginalType, []byte(n.Resource))
 	if err != nil {
 		return wire{}, fmt.Errorf("encrypt resource for %s: %w", n.Mchid, err)
 	}

@@ -1,6 +1,41 @@
 package refund
 
+import (
+	"context"
+	"time"
+)
+
 // ComplaintTx is the part of Tx that keeps complaints (issue 6). Its methods follow Tx's
 // conventions: ErrNotFound, ErrDuplicate, ctx first.
 type ComplaintTx interface {
+	Complaint(ctx context.Context, id string) (*Complaint, error)
+	InsertComplaint(ctx context.Context, c *Complaint) error
+	UpdateComplaint(ctx context.Context, c *Complaint) error
+	// Complaints lists the complaints f selects, newest first, and how many it selects
+	// in all.
+	Complaints(ctx context.Context, f ComplaintFilter) ([]*Complaint, int, error)
+	// ComplaintsOfTransaction lists an order's complaints, oldest first.
+	ComplaintsOfTransaction(ctx context.Context, transactionID string) ([]*Complaint, error)
+
+	InsertComplaintLog(ctx context.Context, l *ComplaintLog) error
+	// ComplaintLogs lists a complaint's negotiation history, oldest first.
+	ComplaintLogs(ctx context.Context, complaintID string) ([]*ComplaintLog, error)
+
+	InsertImage(ctx context.Context, im *Image) error
+	Image(ctx context.Context, mediaID string) (*Image, error)
+
+	// ComplaintNotifyURL is where mchid's complaint notifications go; ErrNotFound when unset.
+	ComplaintNotifyURL(ctx context.Context, mchid string) (string, error)
+	PutComplaintNotifyURL(ctx context.Context, mchid, url string) error
+	// DeleteComplaintNotifyURL removes mchid's URL; ErrNotFound when there was none.
+	DeleteComplaintNotifyURL(ctx context.Context, mchid string) error
+}
+
+// ComplaintFilter selects complaints for the list API: those of Mchid or, when Mchid is
+// a partner, of its sub-merchants; Sub narrows to one complainted_mchid.
+type ComplaintFilter struct {
+	Mchid         string
+	Sub           string
+	Begin, End    time.Time // create_time in [Begin, End)
+	Limit, Offset int
 }

@@ -27,6 +27,12 @@ const (
 	CodeUnauthorized = "UNAUTHORIZED"
 )
 
+// Wire codes of the merchant-coupon APIs (seed 003 error table).
+const (
+	CodeResourceAlreadyExists = "RESOURCE_ALREADY_EXISTS"
+	CodeRuleLimit             = "RULE_LIMIT"
+)
+
 // Error is a failure the client is meant to see, with its WeChat Pay code and message.
 // Field, Value and Issue go into the PARAM_ERROR detail.
 type Error struct {

@@ -26,12 +26,13 @@ const (
 // lose it; delivery is at least once.
 type Notification struct {
 	ID           string // the envelope id, the same on every delivery
-	RefundID     string
+	RefundID     string // "" for a complaint notification
+	ComplaintID  string // "" for a refund notification
 	Mchid        string // whose APIv3 key encrypts it: the partner for a partner's refund
-	EventType    string // REFUND.SUCCESS | REFUND.ABNORMAL | REFUND.CLOSED
+	EventType    string // REFUND.SUCCESS | REFUND.ABNORMAL | REFUND.CLOSED | COMPLAINT.*
 	Summary      string
 	URL          string
-	OriginalType string // "refund"
+	OriginalType string // "refund" | "complaint": also the resource's associated_data
 	// Resource is the plaintext resource JSON; it is encrypted afresh on every delivery.
 	// For a v2 notification it is a V2Resource.
 	Resource string

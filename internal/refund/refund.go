@@ -123,6 +123,10 @@ type Promotion struct {
 	Scope       string // GLOBAL | SINGLE
 	Type        string // COUPON (merchant pre-funded) | DISCOUNT (no pre-funding)
 	Amount      int64
+	// CouponCode and StockID name the merchant coupon (商家券) a sandbox order was paid
+	// with, so that it can be returned after a refund (seed 003).
+	CouponCode string
+	StockID    string
 }
 
 // Transaction is a paid order that can be refunded.

@@ -396,6 +396,11 @@ func (s *Service) transition(ctx context.Context, tx Tx, r *Refund, to Status) e
 	if err := tx.UpdateRefund(ctx, r); err != nil {
 		return fmt.Errorf("update refund %s: %w", r.ID, err)
 	}
+	if to == StatusSuccess {
+		if err := s.onRefundSuccess(ctx, tx, r); err != nil {
+			return err
+		}
+	}
 	return s.owe(ctx, tx, r, now)
 }
 

@@ -49,6 +49,9 @@ func (s *Service) CreateTransaction(ctx context.Context, q TransactionRequest) (
 		if err := bindMerchant(ctx, tx, t, q); err != nil {
 			return err
 		}
+		if err := s.payWithCoupons(ctx, tx, t); err != nil {
+			return err
+		}
 		err := tx.InsertTransaction(ctx, t)
 		if errors.Is(err, ErrDuplicate) {
 			return ParamError("out_trade_no", "商户订单号已存在", t.OutTradeNo)

@@ -52,6 +52,10 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("GET /sandbox/v1/faults", h.handle(h.listFaults))
 	mux.Handle("DELETE /sandbox/v1/faults/{id}", h.deleted(h.removeFault))
 	mux.Handle("DELETE /sandbox/v1/faults", h.deleted(h.clearFaults))
+	mux.Handle("POST /sandbox/v1/complaints", h.handle(h.createComplaint))
+	mux.Handle("POST /sandbox/v1/complaints/{complaint_id}/messages", h.handle(h.complaintMessage))
+	mux.Handle("POST /sandbox/v1/complaints/{complaint_id}/continue", h.handle(h.continueComplaint))
+	mux.Handle("POST /sandbox/v1/coupons/{coupon_code}/delete", h.handle(h.deleteCoupon))
 	return h.requireToken(c.Token, mux)
 }
 

@@ -14,6 +14,10 @@ type promotionJSON struct {
 	Scope       string `json:"scope"`
 	Type        string `json:"type"`
 	Amount      int64  `json:"amount"`
+	// CouponCode (and StockID, for a merchant-made code) name the merchant coupon the
+	// order was paid with; paying uses it.
+	CouponCode string `json:"coupon_code,omitempty"`
+	StockID    string `json:"stock_id,omitempty"`
 }
 
 // transactionBody is POST /sandbox/v1/transactions.
@@ -43,7 +47,7 @@ func (h *handler) createTransaction(r *http.Request) (any, error) {
 		RefundOutcome: refund.Status(b.RefundOutcome),
 	}
 	for _, p := range b.Promotions {
-		q.Promotions = append(q.Promotions, refund.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount})
+		q.Promotions = append(q.Promotions, refund.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID})
 	}
 	t, err := h.svc.CreateTransaction(r.Context(), q)
 	if err != nil {
@@ -98,7 +102,7 @@ func transactionView(t *refund.Transaction, rs []*refund.Refund) transactionJSON
 		Refunded: t.Refunded, Refundable: t.Refundable(), RefundCount: t.RefundCount,
 	}
 	for _, p := range t.Promotions {
-		v.Promotions = append(v.Promotions, promotionJSON{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount})
+		v.Promotions = append(v.Promotions, promotionJSON{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID})
 	}
 	for _, rf := range rs {
 		v.Refunds = append(v.Refunds, refundView(rf))

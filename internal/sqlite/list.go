@@ -23,6 +23,8 @@ type storedPromotion struct {
 	Type         string `json:"type"`
 	Amount       int64  `json:"amount"`
 	RefundAmount int64  `json:"refund_amount,omitempty"`
+	CouponCode   string `json:"coupon_code,omitempty"`
+	StockID      string `json:"stock_id,omitempty"`
 }
 
 type storedGoods struct {
@@ -43,11 +45,11 @@ func fromStoredFundsFrom(f storedFundsFrom) refund.FundsFrom {
 }
 
 func toStoredPromotion(p refund.Promotion) storedPromotion {
-	return storedPromotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount}
+	return storedPromotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID}
 }
 
 func fromStoredPromotion(p storedPromotion) refund.Promotion {
-	return refund.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount}
+	return refund.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID}
 }
 
 func toStoredPromotionRefund(p refund.PromotionRefund) storedPromotion {

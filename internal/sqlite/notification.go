@@ -2,20 +2,22 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
 const notificationColumns = `notification_id, refund_id, mchid, event_type, summary, url,
-	original_type, resource, status, attempts, next_attempt_at, create_time, update_time, protocol`
+	original_type, resource, status, attempts, next_attempt_at, create_time, update_time, protocol,
+	complaint_id`
 
 // InsertNotification adds n; ErrDuplicate when its id is taken.
 func (tx *tx) InsertNotification(ctx context.Context, n *refund.Notification) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`,
 		n.ID, n.RefundID, n.Mchid, n.EventType, n.Summary, n.URL, n.OriginalType, n.Resource,
-		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol)
+		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol, n.ComplaintID)
 	if err != nil {
 		return dbError("insert notification "+n.ID, err)
 	}
@@ -76,11 +78,14 @@ func (tx *tx) notifications(ctx context.Context, what, query string, args ...any
 
 func scanNotification(s scanner) (*refund.Notification, error) {
 	var n refund.Notification
-	err := s.Scan(&n.ID, &n.RefundID, &n.Mchid, &n.EventType, &n.Summary, &n.URL, &n.OriginalType,
-		&n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol)
+	// A notification is a refund's or a complaint's; the other column is NULL.
+	var refundID, complaintID sql.NullString
+	err := s.Scan(&n.ID, &refundID, &n.Mchid, &n.EventType, &n.Summary, &n.URL, &n.OriginalType,
+		&n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol, &complaintID)
 	if err != nil {
 		return nil, err
 	}
+	n.RefundID, n.ComplaintID = refundID.String, complaintID.String
 	return &n, nil
 }
 

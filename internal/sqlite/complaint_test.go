@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pressly/goose/v3"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// Ensure migration 4's rebuild of notifications keeps an existing outbox, attempts
+// included, both ways: down drops complaint notifications only, up brings the refund
+// ones back as they were.
+func TestMigration4RebuildsNotifications(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	now := time.UnixMilli(time.Now().UnixMilli())
+	rn := &refund.Notification{ID: "n-refund", RefundID: "r1", Mchid: "1900000109", EventType: "REFUND.SUCCESS",
+		URL: "https://m.example/n", OriginalType: "refund", Resource: "{}", Status: refund.NotifyPending,
+		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
+	cn := &refund.Notification{ID: "n-complaint", ComplaintID: "c1", Mchid: "1900000109", EventType: "COMPLAINT.CREATE",
+		URL: "https://m.example/c", OriginalType: "complaint", Resource: "{}", Status: refund.NotifyPending,
+		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
+	err = s.Update(ctx, func(tx refund.Tx) error {
+		for _, f := range []func() error{
+			func() error {
+				return tx.InsertMerchant(ctx, &refund.Merchant{Mchid: "1900000109", Kind: refund.KindDirect})
+			},
+			func() error {
+				return tx.InsertTransaction(ctx, &refund.Transaction{ID: "t1", OutTradeNo: "o1", Mchid: "1900000109", Total: 100, Currency: "CNY"})
+			},
+			func() error {
+				return tx.InsertRefund(ctx, &refund.Refund{ID: "r1", OutRefundNo: "or1", Mchid: "1900000109", TransactionID: "t1", Status: refund.StatusSuccess})
+			},
+			func() error {
+				return tx.InsertComplaint(ctx, &refund.Complaint{ID: "c1", Mchid: "1900000109", TransactionID: "t1", State: refund.ComplaintPending, CreateTime: now, UpdateTime: now})
+			},
+			func() error { return tx.InsertNotification(ctx, rn) },
+			func() error { return tx.InsertNotification(ctx, cn) },
+			func() error {
+				return tx.InsertAttempt(ctx, &refund.Attempt{NotificationID: "n-refund", Number: 1, At: now, StatusCode: 500})
+			},
+		} {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	fsys, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 3); err != nil {
+		t.Fatalf("down to 3: %v", err)
+	}
+	var n int
+	if err := s.write.QueryRowContext(ctx, `SELECT count(*) FROM notifications`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("after down: %d notifications (%v), want the refund's only", n, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	err = s.View(ctx, func(tx refund.Tx) error {
+		got, err := tx.Notification(ctx, "n-refund")
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(rn, got); diff != "" {
+			t.Errorf("refund notification after down and up mismatch (-want +got):\n%s", diff)
+		}
+		as, err := tx.Attempts(ctx, "n-refund")
+		if err != nil || len(as) != 1 {
+			t.Errorf("attempts after down and up = %d, %v; want 1", len(as), err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,242 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// storedStockRules is the rules column of coupon_stocks: what no query filters on.
+type storedStockRules struct {
+	Name               string                     `json:"stock_name"`
+	Comment            string                     `json:"comment,omitempty"`
+	GoodsName          string                     `json:"goods_name"`
+	DiscountAmount     int64                      `json:"discount_amount,omitempty"`
+	DiscountPercent    int64                      `json:"discount_percent,omitempty"`
+	ExchangePrice      int64                      `json:"exchange_price,omitempty"`
+	TransactionMinimum int64                      `json:"transaction_minimum,omitempty"`
+	DaysAfterReceive   int64                      `json:"available_day_after_receive,omitempty"`
+	WaitDays           int64                      `json:"wait_days_after_receive,omitempty"`
+	UseMethod          string                     `json:"use_method"`
+	Transferable       bool                       `json:"transferable,omitempty"`
+	Shareable          bool                       `json:"shareable,omitempty"`
+	Display            map[string]json.RawMessage `json:"display,omitempty"`
+}
+
+const stockColumns = `stock_id, creator, belong_merchant, out_request_no, stock_type, coupon_code_mode,
+	begin_time, end_time, max_coupons, max_coupons_per_user, sent, rules, create_time`
+
+// InsertStock adds s; ErrDuplicate when its stock_id or its creator's out_request_no is
+// taken.
+func (tx *tx) InsertStock(ctx context.Context, s *refund.Stock) error {
+	rules, err := json.Marshal(storedStockRules{
+		Name: s.Name, Comment: s.Comment, GoodsName: s.GoodsName,
+		DiscountAmount: s.DiscountAmount, DiscountPercent: s.DiscountPercent, ExchangePrice: s.ExchangePrice,
+		TransactionMinimum: s.TransactionMinimum, DaysAfterReceive: s.DaysAfterReceive, WaitDays: s.WaitDays,
+		UseMethod: s.UseMethod, Transferable: s.Transferable, Shareable: s.Shareable, Display: s.Display,
+	})
+	if err != nil {
+		return fmt.Errorf("encode stock %s: %w", s.ID, err)
+	}
+	_, err = tx.tx.ExecContext(ctx, `INSERT INTO coupon_stocks (`+stockColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.Creator, s.BelongMerchant, s.OutRequestNo, string(s.Type), string(s.CodeMode),
+		millis(s.BeginTime), millis(s.EndTime), s.MaxCoupons, s.MaxCouponsPerUser, s.Sent, string(rules), millis(s.CreateTime))
+	if err != nil {
+		return dbError("insert stock "+s.ID, err)
+	}
+	return nil
+}
+
+// Stock finds a stock by stock_id.
+func (tx *tx) Stock(ctx context.Context, stockID string) (*refund.Stock, error) {
+	s, err := scanStock(tx.tx.QueryRowContext(ctx, `SELECT `+stockColumns+` FROM coupon_stocks WHERE stock_id = ?`, stockID))
+	if err != nil {
+		return nil, dbError("stock "+stockID, err)
+	}
+	return s, nil
+}
+
+// StockByRequest finds a creator's stock by its out_request_no.
+func (tx *tx) StockByRequest(ctx context.Context, creator, outRequestNo string) (*refund.Stock, error) {
+	s, err := scanStock(tx.tx.QueryRowContext(ctx, `SELECT `+stockColumns+` FROM coupon_stocks
+		WHERE creator = ? AND out_request_no = ?`, creator, outRequestNo))
+	if err != nil {
+		return nil, dbError("stock of request "+outRequestNo, err)
+	}
+	return s, nil
+}
+
+// UpdateStock writes the count of coupons sent, the only thing about a stock that changes.
+func (tx *tx) UpdateStock(ctx context.Context, s *refund.Stock) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE coupon_stocks SET sent = ? WHERE stock_id = ?`, s.Sent, s.ID)
+	return mustAffect("update stock "+s.ID, res, err)
+}
+
+func scanStock(sc scanner) (*refund.Stock, error) {
+	var s refund.Stock
+	var rules string
+	err := sc.Scan(&s.ID, &s.Creator, &s.BelongMerchant, &s.OutRequestNo, &s.Type, &s.CodeMode,
+		timeDest(&s.BeginTime), timeDest(&s.EndTime), &s.MaxCoupons, &s.MaxCouponsPerUser, &s.Sent, &rules, timeDest(&s.CreateTime))
+	if err != nil {
+		return nil, err
+	}
+	var r storedStockRules
+	if err := json.Unmarshal([]byte(rules), &r); err != nil {
+		return nil, fmt.Errorf("decode rules of stock %s: %w", s.ID, err)
+	}
+	s.Name, s.Comment, s.GoodsName = r.Name, r.Comment, r.GoodsName
+	s.DiscountAmount, s.DiscountPercent, s.ExchangePrice = r.DiscountAmount, r.DiscountPercent, r.ExchangePrice
+	s.TransactionMinimum, s.DaysAfterReceive, s.WaitDays = r.TransactionMinimum, r.DaysAfterReceive, r.WaitDays
+	s.UseMethod, s.Transferable, s.Shareable, s.Display = r.UseMethod, r.Transferable, r.Shareable, r.Display
+	return &s, nil
+}
+
+const couponColumns = `stock_id, coupon_code, openid, appid, sender, state, send_request_no,
+	receive_time, available_start_time, expire_time, use_request_no, use_time, transaction_id,
+	return_request_no, return_time, deactivate_request_no, deactivate_time, deactivate_reason`
+
+// InsertCoupon adds c; ErrDuplicate when its code is taken in its stock or its send
+// request was made before.
+func (tx *tx) InsertCoupon(ctx context.Context, c *refund.Coupon) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO coupons (`+couponColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.StockID, c.Code, c.Openid, c.Appid, c.Sender, string(c.State), c.SendRequestNo,
+		millis(c.ReceiveTime), millis(c.AvailableStartTime), millis(c.ExpireTime),
+		c.UseRequestNo, millis(c.UseTime), c.TransactionID,
+		c.ReturnRequestNo, millis(c.ReturnTime), c.DeactivateRequestNo, millis(c.DeactivateTime), c.DeactivateReason)
+	if err != nil {
+		return dbError("insert coupon "+c.Code, err)
+	}
+	return nil
+}
+
+// Coupon finds a coupon by code, in one stock or, for stockID "", the first sent.
+func (tx *tx) Coupon(ctx context.Context, stockID, code string) (*refund.Coupon, error) {
+	query, args := `SELECT `+couponColumns+` FROM coupons WHERE coupon_code = ?`, []any{code}
+	if stockID != "" {
+		query, args = query+` AND stock_id = ?`, append(args, stockID)
+	}
+	c, err := scanCoupon(tx.tx.QueryRowContext(ctx, query+` ORDER BY receive_time, rowid LIMIT 1`, args...))
+	if err != nil {
+		return nil, dbError("coupon "+code, err)
+	}
+	return c, nil
+}
+
+// CouponBySend finds the coupon a send request made.
+func (tx *tx) CouponBySend(ctx context.Context, stockID, openid, sendRequestNo string) (*refund.Coupon, error) {
+	c, err := scanCoupon(tx.tx.QueryRowContext(ctx, `SELECT `+couponColumns+` FROM coupons
+		WHERE stock_id = ? AND openid = ? AND send_request_no = ?`, stockID, openid, sendRequestNo))
+	if err != nil {
+		return nil, dbError("coupon of send request "+sendRequestNo, err)
+	}
+	return c, nil
+}
+
+// CountCoupons counts a stock's coupons, of one user unless openid is "".
+func (tx *tx) CountCoupons(ctx context.Context, stockID, openid string) (int64, error) {
+	var n int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM coupons
+		WHERE stock_id = ? AND (? = '' OR openid = ?)`, stockID, openid, openid).Scan(&n)
+	if err != nil {
+		return 0, dbError("count coupons of "+stockID, err)
+	}
+	return n, nil
+}
+
+// Coupons lists the coupons f selects, oldest first.
+func (tx *tx) Coupons(ctx context.Context, f refund.CouponFilter) ([]*refund.Coupon, error) {
+	var where []string
+	var args []any
+	add := func(cond, v string) {
+		if v != "" {
+			where, args = append(where, cond), append(args, v)
+		}
+	}
+	add("c.openid = ?", f.Openid)
+	add("c.appid = ?", f.Appid)
+	add("c.stock_id = ?", f.StockID)
+	add("c.sender = ?", f.Sender)
+	add("s.belong_merchant = ?", f.BelongMerchant)
+	add("s.creator = ?", f.Creator)
+	cols := strings.Split(couponColumns, ",")
+	for i, col := range cols {
+		cols[i] = "c." + strings.TrimSpace(col)
+	}
+	query := `SELECT ` + strings.Join(cols, ", ") + ` FROM coupons c
+		JOIN coupon_stocks s ON s.stock_id = c.stock_id`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := tx.tx.QueryContext(ctx, query+` ORDER BY c.receive_time, c.rowid`, args...)
+	if err != nil {
+		return nil, dbError("list coupons", err)
+	}
+	defer rows.Close()
+	var out []*refund.Coupon
+	for rows.Next() {
+		c, err := scanCoupon(rows)
+		if err != nil {
+			return nil, dbError("list coupons", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("list coupons", err)
+	}
+	return out, nil
+}
+
+// UpdateCoupon writes every column of c but its keys.
+func (tx *tx) UpdateCoupon(ctx context.Context, c *refund.Coupon) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE coupons SET
+		openid = ?, appid = ?, sender = ?, state = ?, send_request_no = ?,
+		receive_time = ?, available_start_time = ?, expire_time = ?,
+		use_request_no = ?, use_time = ?, transaction_id = ?, return_request_no = ?, return_time = ?,
+		deactivate_request_no = ?, deactivate_time = ?, deactivate_reason = ?
+		WHERE stock_id = ? AND coupon_code = ?`,
+		c.Openid, c.Appid, c.Sender, string(c.State), c.SendRequestNo,
+		millis(c.ReceiveTime), millis(c.AvailableStartTime), millis(c.ExpireTime),
+		c.UseRequestNo, millis(c.UseTime), c.TransactionID, c.ReturnRequestNo, millis(c.ReturnTime),
+		c.DeactivateRequestNo, millis(c.DeactivateTime), c.DeactivateReason,
+		c.StockID, c.Code)
+	return mustAffect("update coupon "+c.Code, res, err)
+}
+
+func scanCoupon(sc scanner) (*refund.Coupon, error) {
+	var c refund.Coupon
+	err := sc.Scan(&c.StockID, &c.Code, &c.Openid, &c.Appid, &c.Sender, &c.State, &c.SendRequestNo,
+		timeDest(&c.ReceiveTime), timeDest(&c.AvailableStartTime), timeDest(&c.ExpireTime),
+		&c.UseRequestNo, timeDest(&c.UseTime), &c.TransactionID,
+		&c.ReturnRequestNo, timeDest(&c.ReturnTime), &c.DeactivateRequestNo, timeDest(&c.DeactivateTime), &c.DeactivateReason)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// InsertCouponRequest records a request number; ErrDuplicate when it was used before.
+func (tx *tx) InsertCouponRequest(ctx context.Context, r *refund.CouponRequest) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO coupon_requests (mchid, kind, request_no, stock_id, coupon_code, time)
+		VALUES (?, ?, ?, ?, ?, ?)`, r.Mchid, r.Kind, r.RequestNo, r.StockID, r.CouponCode, millis(r.Time))
+	if err != nil {
+		return dbError("insert coupon request "+r.RequestNo, err)
+	}
+	return nil
+}
+
+// CouponRequest finds a merchant's request number of a kind.
+func (tx *tx) CouponRequest(ctx context.Context, mchid, kind, requestNo string) (*refund.CouponRequest, error) {
+	r := refund.CouponRequest{Mchid: mchid, Kind: kind, RequestNo: requestNo}
+	err := tx.tx.QueryRowContext(ctx, `SELECT stock_id, coupon_code, time FROM coupon_requests
+		WHERE mchid = ? AND kind = ? AND request_no = ?`, mchid, kind, requestNo).
+		Scan(&r.StockID, &r.CouponCode, timeDest(&r.Time))
+	if err != nil {
+		return nil, dbError("coupon request "+requestNo, err)
+	}
+	return &r, nil
+}
