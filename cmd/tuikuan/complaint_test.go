@@ -505,3 +505,38 @@ func mustCLI(t *testing.T, args ...string) string {
 	}
 	return out
 }
+
+// Ensure fault rules reach the complaint and coupon APIs, so that their SYSTEM_ERROR and
+// FREQUENCY_LIMITED answers can be produced on demand, and that a refused request changes
+// nothing.
+func TestFault_ComplaintAndCoupon(t *testing.T) {
+	s := startServer(t)
+	m := s.merchant(t, "direct")
+	o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 100})
+	id := s.complain(t, map[string]any{"transaction_id": o.TransactionID, "problem_type": "REFUND", "apply_refund_amount": 100, "complaint_detail": "没收到货"})
+	for _, rule := range []map[string]any{
+		{"api": "complaint.update-refund-progress", "error": "SYSTEM_ERROR"},
+		{"api": "busifavor.return", "error": "FREQUENCY_LIMITED"},
+	} {
+		if st := s.sandbox(t, "POST", "/sandbox/v1/faults", rule, nil); st != http.StatusOK {
+			t.Fatalf("add fault %v: %d", rule, st)
+		}
+	}
+	c := s.gopayClient(t, m)
+	up, err := c.V3ComplaintUpdateRefundProgress(context.Background(), id, make(gopay.BodyMap).Set("action", "APPROVE").Set("launch_refund_day", 0))
+	if err != nil || up.Code != http.StatusInternalServerError || up.ErrResponse.Code != "SYSTEM_ERROR" {
+		t.Errorf("update-refund-progress under a SYSTEM_ERROR rule = %d %+v, %v", up.Code, up.ErrResponse, err)
+	}
+	again, err := c.V3ComplaintUpdateRefundProgress(context.Background(), id, make(gopay.BodyMap).Set("action", "APPROVE").Set("launch_refund_day", 0))
+	noErr(t, "V3ComplaintUpdateRefundProgress after the rule", again.Code, again.Error, err)
+
+	cc := s.couponClient(t, m)
+	stock := cc.createStock(t, time.Hour, "WECHATPAY_MODE")
+	code := cc.send(t, stock, "S-1")
+	cc.use(t, stock, code)
+	_, err = cc.returnCoupon(stock, code, "RT-1")
+	wantCouponError(t, "return under a FREQUENCY_LIMITED rule", err, http.StatusTooManyRequests, "FREQUENCY_LIMITED", "")
+	if _, err := cc.returnCoupon(stock, code, "RT-1"); err != nil {
+		t.Errorf("return after the rule, same return_request_no: %v (the refused request must not have used it)", err)
+	}
+}

@@ -8,20 +8,6 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// API names of the complaint family, for fault rules and rate limits (none are
-// configured for them yet, so they run unlimited).
-const (
-	apiComplaintList     = "complaint.list"
-	apiComplaintDetail   = "complaint.detail"
-	apiComplaintHistory  = "complaint.history"
-	apiComplaintResponse = "complaint.response"
-	apiComplaintComplete = "complaint.complete"
-	apiComplaintRefund   = "complaint.update-refund-progress"
-	apiComplaintNotify   = "complaint.notify-url"
-	apiImageUpload       = "image.upload"
-	apiImageDownload     = "image.download"
-)
-
 // complaintJSON is a complaint as the detail and list APIs show it (protocol.md §9.2).
 type complaintJSON struct {
 	ComplaintID           string           `json:"complaint_id"`

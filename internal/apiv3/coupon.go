@@ -8,19 +8,6 @@ import (
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
-// API names of the merchant-coupon endpoints, for handle. Fault rules cannot name them
-// yet (they are not in fault.APIs) and no rate profile limits them.
-const (
-	apiStockCreate      = "busifavor.stock.create"
-	apiStockQuery       = "busifavor.stock.query"
-	apiCouponSend       = "busifavor.send"
-	apiCouponUse        = "busifavor.use"
-	apiCouponQuery      = "busifavor.query"
-	apiCouponList       = "busifavor.list"
-	apiCouponDeactivate = "busifavor.deactivate"
-	apiCouponReturn     = "busifavor.return"
-)
-
 // The request bodies list every field wechatpay-go's merchantexclusivecoupon models send,
 // so that strict decoding accepts them all. Fields no rule reads are json.RawMessage and
 // are kept as sent, for the queries to show back.

@@ -26,10 +26,34 @@ const (
 	APINotify         = "notify"          // a notification delivery to notify_url
 	APIV2Refund       = "v2.refund"       // POST /secapi/pay/refund, the v2 XML apply
 	APIV2Query        = "v2.refundquery"  // POST /pay/refundquery
+
+	// Complaints 2.0 (protocol.md §9).
+	APIComplaintList     = "complaint.list"
+	APIComplaintDetail   = "complaint.detail"
+	APIComplaintHistory  = "complaint.history"
+	APIComplaintResponse = "complaint.response"
+	APIComplaintComplete = "complaint.complete"
+	APIComplaintRefund   = "complaint.update-refund-progress" // seed 000
+	APIComplaintNotify   = "complaint.notify-url"
+	APIImageUpload       = "image.upload"
+	APIImageDownload     = "image.download"
+
+	// Merchant coupons (protocol.md §10).
+	APIStockCreate      = "busifavor.stock.create"
+	APIStockQuery       = "busifavor.stock.query"
+	APICouponSend       = "busifavor.send"
+	APICouponUse        = "busifavor.use"
+	APICouponQuery      = "busifavor.query"
+	APICouponList       = "busifavor.list"
+	APICouponDeactivate = "busifavor.deactivate"
+	APICouponReturn     = "busifavor.return" // seed 003
 )
 
 // APIs lists the names a rule may match.
-var APIs = []string{APIRefundApply, APIRefundQuery, APIAbnormal, APIEcommerceApply, APIEcommerceQuery, APICertificates, APINotify, APIV2Refund, APIV2Query}
+var APIs = []string{APIRefundApply, APIRefundQuery, APIAbnormal, APIEcommerceApply, APIEcommerceQuery, APICertificates, APINotify, APIV2Refund, APIV2Query,
+	APIComplaintList, APIComplaintDetail, APIComplaintHistory, APIComplaintResponse, APIComplaintComplete, APIComplaintRefund,
+	APIComplaintNotify, APIImageUpload, APIImageDownload,
+	APIStockCreate, APIStockQuery, APICouponSend, APICouponUse, APICouponQuery, APICouponList, APICouponDeactivate, APICouponReturn}
 
 // MaxLatency bounds a rule's latency, so that a typo cannot hang a client for hours.
 const MaxLatency = 5 * time.Minute
