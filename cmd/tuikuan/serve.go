@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/apiv2"
@@ -171,8 +172,10 @@ func printConnect(w io.Writer, apiBase, dir string) {
   credentials:  %s
   merchants, keys and the platform public key are listed there; point your WeChat Pay
   client at %s instead of https://api.mch.weixin.qq.com (see README "Connect a client").
+  v2 XML API:   the same port over https:// too (%s), client certificates
+                for /secapi/ in merchants/<mchid>/apiclient_client_cert.pem
   sandbox API:  %s/sandbox/v1/… with "Authorization: Bearer <sandbox_token>"
-`, apiBase, filepath.Join(dir, identity.CredentialsFile), apiBase, apiBase)
+`, apiBase, filepath.Join(dir, identity.CredentialsFile), apiBase, strings.Replace(apiBase, "http://", "https://", 1), apiBase)
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
