@@ -1,9 +1,6 @@
 package apiv2
 
 import (
-	"net/http"
-	"time"
-
 	"github.com/tuikuan/tuikuan/internal/fault"
 )
 
@@ -22,33 +19,5 @@ func (a *api) run(api string, c *call, f func(*call) (*reply, error)) (*reply, e
 		API: api, Mchid: c.merchant.Mchid, SubMchid: c.get("sub_mch_id"),
 		OutRefundNo: c.get("out_refund_no"), OutTradeNo: c.get("out_trade_no"),
 	})
-	if d.By != "" {
-		a.log.Info("fault injected", "by", d.By, "api", api, "mchid", c.merchant.Mchid,
-			"error", d.Error, "latency", d.Latency, "drop", d.Drop, "drop_after", d.DropAfter)
-	}
-	if d.Latency > 0 {
-		t := time.NewTimer(d.Latency)
-		select {
-		case <-t.C:
-		case <-c.Context().Done():
-			t.Stop()
-			dropConnection()
-		}
-	}
-	switch {
-	case d.Drop:
-		dropConnection()
-	case d.Err != nil:
-		return nil, d.Err
-	}
-	out, err := f(c)
-	if d.DropAfter {
-		dropConnection()
-	}
-	return out, err
-}
-
-// dropConnection closes the connection without an answer; see apiv3's.
-func dropConnection() {
-	panic(http.ErrAbortHandler)
+	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (*reply, error) { return f(c) })
 }

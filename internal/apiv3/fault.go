@@ -2,8 +2,6 @@ package apiv3
 
 import (
 	"encoding/json"
-	"net/http"
-	"time"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
 )
@@ -13,38 +11,7 @@ import (
 // rate limits, so that a scripted sequence plays out as written.
 func (a *api) run(api string, c *call, f func(*call) (any, error)) (any, error) {
 	d := a.faults.Decide(faultRequest(api, c))
-	if d.By != "" {
-		a.log.Info("fault injected", "by", d.By, "api", api, "mchid", c.merchant.Mchid,
-			"error", d.Error, "latency", d.Latency, "drop", d.Drop, "drop_after", d.DropAfter)
-	}
-	if d.Latency > 0 {
-		t := time.NewTimer(d.Latency)
-		select {
-		case <-t.C:
-		case <-c.Context().Done():
-			t.Stop()
-			dropConnection() // the client gave up; there is no one to answer
-		}
-	}
-	switch {
-	case d.Drop:
-		dropConnection()
-	case d.Err != nil:
-		return nil, d.Err
-	}
-	out, err := a.limit(api, c, f)
-	if d.DropAfter {
-		dropConnection()
-	}
-	return out, err
-}
-
-// dropConnection closes the connection without an answer: net/http's way to abort a
-// handler is this panic, which Common passes on. The client sees a transport error,
-// as after a timeout. Go's own client retries a GET or HEAD dropped on a reused
-// connection once by itself, so drops show reliably on POST.
-func dropConnection() {
-	panic(http.ErrAbortHandler)
+	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (any, error) { return a.limit(api, c, f) })
 }
 
 // faultKeys are the body fields rules match; a body that does not parse matches on the
