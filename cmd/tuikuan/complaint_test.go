@@ -259,13 +259,13 @@ func TestComplaint_ReplyRejectComplete(t *testing.T) {
 	if err != nil || q.Code != http.StatusNotFound {
 		t.Errorf("V3ComplaintNotifyUrlQuery before create = %d, %v; want 404", q.Code, err)
 	}
-	cr, err := c.V3ComplaintNotifyUrlCreate(ctx, "https://example.com/complaints")
+	cr, err := c.V3ComplaintNotifyUrlCreate(ctx, "http://127.0.0.1:1/complaints")
 	noErr(t, "V3ComplaintNotifyUrlCreate", cr.Code, cr.Error, err)
-	u, err := c.V3ComplaintNotifyUrlUpdate(ctx, "https://example.com/complaints2")
+	u, err := c.V3ComplaintNotifyUrlUpdate(ctx, "http://127.0.0.1:1/complaints2")
 	noErr(t, "V3ComplaintNotifyUrlUpdate", u.Code, u.Error, err)
 	q, err = c.V3ComplaintNotifyUrlQuery(ctx)
 	noErr(t, "V3ComplaintNotifyUrlQuery", q.Code, q.Error, err)
-	if q.Response.Url != "https://example.com/complaints2" || q.Response.Mchid != m.Mchid {
+	if q.Response.Url != "http://127.0.0.1:1/complaints2" || q.Response.Mchid != m.Mchid {
 		t.Errorf("V3ComplaintNotifyUrlQuery = %+v", q.Response)
 	}
 	del, err := c.V3ComplaintNotifyUrlDelete(ctx)
