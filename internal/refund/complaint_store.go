@@ -20,6 +20,8 @@ type ComplaintTx interface {
 	InsertComplaintLog(ctx context.Context, l *ComplaintLog) error
 	// ComplaintLogs lists a complaint's negotiation history, oldest first.
 	ComplaintLogs(ctx context.Context, complaintID string) ([]*ComplaintLog, error)
+	// NotificationsOfComplaint lists a complaint's notifications, oldest first.
+	NotificationsOfComplaint(ctx context.Context, complaintID string) ([]*Notification, error)
 
 	InsertImage(ctx context.Context, im *Image) error
 	Image(ctx context.Context, mediaID string) (*Image, error)

@@ -61,18 +61,30 @@ func deliveryView(a *refund.Attempt) deliveryJSON {
 	}
 }
 
-func (h *handler) listNotifications(r *http.Request) (any, error) {
-	ns, attempts, err := h.svc.Notifications(r.Context(), r.PathValue("refund_id"))
+// notificationsJSON is a list of notifications, a refund's or a complaint's.
+type notificationsJSON struct {
+	Data []notificationJSON `json:"data"`
+}
+
+// notificationsView renders ns with their attempts (by notification id); err passes
+// through so a handler can return notificationsView(h.svc.…(…)).
+func notificationsView(ns []*refund.Notification, attempts map[string][]*refund.Attempt, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Data []notificationJSON `json:"data"`
-	}{Data: make([]notificationJSON, 0, len(ns))}
+	out := notificationsJSON{Data: make([]notificationJSON, 0, len(ns))}
 	for _, n := range ns {
 		out.Data = append(out.Data, notificationView(n, attempts[n.ID]))
 	}
 	return out, nil
+}
+
+func (h *handler) listNotifications(r *http.Request) (any, error) {
+	return notificationsView(h.svc.Notifications(r.Context(), r.PathValue("refund_id")))
+}
+
+func (h *handler) listComplaintNotifications(r *http.Request) (any, error) {
+	return notificationsView(h.svc.ComplaintNotifications(r.Context(), r.PathValue("complaint_id")))
 }
 
 // resendJSON is a re-send's answer: the delivery it made and where that left the

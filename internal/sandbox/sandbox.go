@@ -55,6 +55,7 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("POST /sandbox/v1/complaints", h.handle(h.createComplaint))
 	mux.Handle("POST /sandbox/v1/complaints/{complaint_id}/messages", h.handle(h.complaintMessage))
 	mux.Handle("POST /sandbox/v1/complaints/{complaint_id}/continue", h.handle(h.continueComplaint))
+	mux.Handle("GET /sandbox/v1/complaints/{complaint_id}/notifications", h.handle(h.listComplaintNotifications))
 	mux.Handle("POST /sandbox/v1/coupons/{coupon_code}/delete", h.handle(h.deleteCoupon))
 	return h.requireToken(c.Token, mux)
 }
