@@ -19,6 +19,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/notify"
+	"github.com/tuikuan/tuikuan/internal/ratelimit"
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/sandbox"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
@@ -64,9 +65,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// faults are the fault rules of the sandbox API, obeyed by the APIv3 and v2 handlers and the
 	// notification deliverer alike.
 	faults := fault.New()
+	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
+	limits := ratelimit.New(time.Now)
 	mux := http.NewServeMux()
-	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults}))
-	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults})
+	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits}))
+	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
 	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults})

@@ -2,12 +2,14 @@ package apiv2
 
 import (
 	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/ratelimit"
 )
 
 // run checks the parameters every v2 request has, then calls f for c as the fault rules
-// of api say, the way the APIv3 handler does: a fault answer comes before the handler
-// and changes nothing. Magic out_refund_no / out_trade_no prefixes apply to the apply.
-// The APIv3 rate limits are not applied to v2.
+// and the rate limits of api say, the way the APIv3 handler does: a fault answer or a
+// refusal (FREQUENCY_LIMITED) comes before the handler and changes nothing, and neither
+// counts towards the rate limits. Magic out_refund_no / out_trade_no prefixes apply to
+// the apply.
 func (a *api) run(api string, c *call, f func(*call) (*reply, error)) (*reply, error) {
 	switch n := c.get("nonce_str"); {
 	case n == "":
@@ -19,5 +21,7 @@ func (a *api) run(api string, c *call, f func(*call) (*reply, error)) (*reply, e
 		API: api, Mchid: c.merchant.Mchid, SubMchid: c.get("sub_mch_id"),
 		OutRefundNo: c.get("out_refund_no"), OutTradeNo: c.get("out_trade_no"),
 	})
-	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (*reply, error) { return f(c) })
+	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (*reply, error) {
+		return ratelimit.Run(a.limits, a.svc.Profile(c.merchant), c.merchant.Mchid, api, func() (*reply, error) { return f(c) })
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/ratelimit"
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -22,12 +23,16 @@ type Config struct {
 	Logger  *slog.Logger
 	// Faults are the fault rules and magic numbers; nil means magic numbers only.
 	Faults *fault.Registry
+	// Limits are the per-second rate limits, shared with the APIv3 handler; nil means
+	// limits of this handler's own.
+	Limits *ratelimit.Limiter
 }
 
 type api struct {
 	svc    *refund.Service
 	log    *slog.Logger
 	faults *fault.Registry
+	limits *ratelimit.Limiter
 	nonce  func() string // the answers' nonce_str; fixed in golden tests
 }
 
@@ -37,9 +42,12 @@ func NewHandler(c Config) http.Handler {
 }
 
 func newAPI(c Config) *api {
-	a := &api{svc: c.Service, log: c.Logger, faults: c.Faults, nonce: func() string { return wxcrypto.Nonce(32) }}
+	a := &api{svc: c.Service, log: c.Logger, faults: c.Faults, limits: c.Limits, nonce: func() string { return wxcrypto.Nonce(32) }}
 	if a.faults == nil {
 		a.faults = fault.New()
+	}
+	if a.limits == nil {
+		a.limits = ratelimit.New(nil)
 	}
 	return a
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/ratelimit"
 )
 
 // run calls f for c as the fault rules and the rate limits of api say. A fault answer or
@@ -11,7 +12,9 @@ import (
 // rate limits, so that a scripted sequence plays out as written.
 func (a *api) run(api string, c *call, f func(*call) (any, error)) (any, error) {
 	d := a.faults.Decide(faultRequest(api, c))
-	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (any, error) { return a.limit(api, c, f) })
+	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (any, error) {
+		return ratelimit.Run(a.limits, a.svc.Profile(c.merchant), c.merchant.Mchid, api, func() (any, error) { return f(c) })
+	})
 }
 
 // faultKeys are the body fields rules match; a body that does not parse matches on the

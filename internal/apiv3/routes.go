@@ -15,6 +15,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/ratelimit"
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -30,6 +31,9 @@ type Config struct {
 	Now func() time.Time
 	// Faults are the fault rules and magic numbers; nil means magic numbers only.
 	Faults *fault.Registry
+	// Limits are the per-second rate limits, shared with the v2 handler; nil means
+	// limits of this handler's own, on Now.
+	Limits *ratelimit.Limiter
 }
 
 type api struct {
@@ -40,7 +44,7 @@ type api struct {
 	now      func() time.Time
 	nonces   *nonceCache
 	faults   *fault.Registry
-	limits   *limiter
+	limits   *ratelimit.Limiter
 
 	certMu sync.Mutex
 	certs  map[string]parsedCert // by certificate PEM
@@ -56,7 +60,7 @@ func NewHandler(c Config) http.Handler {
 	a := &api{
 		svc: c.Service, platform: c.Platform, log: c.Logger, strict: !c.Lenient,
 		now: c.Now, nonces: newNonceCache(), certs: make(map[string]parsedCert),
-		faults: c.Faults,
+		faults: c.Faults, limits: c.Limits,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -64,7 +68,9 @@ func NewHandler(c Config) http.Handler {
 	if a.faults == nil {
 		a.faults = fault.New()
 	}
-	a.limits = newLimiter(rateProfiles, a.now)
+	if a.limits == nil {
+		a.limits = ratelimit.New(a.now)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /v3/certificates", a.handle(fault.APICertificates, a.certificates))
 	mux.Handle("GET /v3/merchant-service/complaints-v2", a.handle(fault.APIComplaintList, a.listComplaints))

@@ -1,4 +1,4 @@
-package apiv3
+package ratelimit
 
 import (
 	"testing"
@@ -14,18 +14,18 @@ func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 // smallProfiles are rate profiles small enough to reach in a test.
-var smallProfiles = map[string]map[string]apiLimit{
+var smallProfiles = map[string]map[string]limit{
 	"small": {"apply": {success: 3, failure: 2}, "query": {success: 5}},
 }
 
 // request admits one request and finishes it as ok says; it reports whether the request
 // was let through.
-func request(t *testing.T, l *limiter, mchid, api string, ok bool) bool {
+func request(t *testing.T, l *Limiter, mchid, api string, ok bool) bool {
 	t.Helper()
-	done, err := l.admit("small", mchid, api)
+	done, err := l.Admit("small", mchid, api)
 	if err != nil {
 		if code := refund.ErrorCode(err); code != refund.CodeFrequencyLimited {
-			t.Fatalf("admit(%s, %s) = %v, want FREQUENCY_LIMITED", mchid, api, err)
+			t.Fatalf("Admit(%s, %s) = %v, want FREQUENCY_LIMITED", mchid, api, err)
 		}
 		return false
 	}
@@ -110,7 +110,7 @@ func TestLimiter_Keys(t *testing.T) {
 		if !request(t, l, "a", "certificates", false) {
 			t.Fatalf("unlimited API refused at request %d", i+1)
 		}
-		if done, err := l.admit("off", "a", "apply"); err != nil {
+		if done, err := l.Admit("off", "a", "apply"); err != nil {
 			t.Fatalf("profile without limits refused at request %d: %v", i+1, err)
 		} else {
 			done(false)
@@ -118,30 +118,51 @@ func TestLimiter_Keys(t *testing.T) {
 	}
 }
 
+// Ensure Run refuses before f runs and counts f's error as a failure.
+func TestRun(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1700000000, 0)}
+	l := newLimiter(smallProfiles, c.now)
+	fail := func() (int, error) { return 0, refund.Errorf(refund.CodeParamError, "bad") }
+	for range 2 {
+		if _, err := Run(l, "small", "m", "apply", fail); refund.ErrorCode(err) != refund.CodeParamError {
+			t.Fatalf("Run(failing f) = %v, want f's PARAM_ERROR", err)
+		}
+	}
+	ran := false
+	out, err := Run(l, "small", "m", "apply", func() (int, error) { ran = true; return 1, nil })
+	if ran || out != 0 || refund.ErrorCode(err) != refund.CodeFrequencyLimited {
+		t.Errorf("Run after two failures = %d, %v, ran %t; want FREQUENCY_LIMITED without running f", out, err, ran)
+	}
+}
+
 // Ensure the real profiles say what the docs say (protocol.md §5.5).
-func TestRateProfiles(t *testing.T) {
+func TestProfiles(t *testing.T) {
 	tests := []struct {
 		profile, api string
-		want         apiLimit
+		want         limit
 	}{
-		{refund.RateSandbox, "refund.apply", apiLimit{success: 150}},
-		{refund.RateSandbox, "ecommerce.apply", apiLimit{success: 150}},
-		{refund.RateSandbox, "abnormal", apiLimit{success: 150}},
-		{refund.RateSandbox, "refund.query", apiLimit{success: 300}},
-		{refund.RateSandbox, "ecommerce.query", apiLimit{success: 300}},
-		{refund.RateWechat, "refund.apply", apiLimit{success: 150, failure: 6}},
-		{refund.RateWechat, "ecommerce.apply", apiLimit{success: 150, failure: 6}},
-		{refund.RateWechat, "abnormal", apiLimit{success: 150}},
-		{refund.RateWechat, "refund.query", apiLimit{success: 300}},
-		{refund.RateOff, "refund.apply", apiLimit{}},
+		{refund.RateSandbox, "refund.apply", limit{success: 150}},
+		{refund.RateSandbox, "ecommerce.apply", limit{success: 150}},
+		{refund.RateSandbox, "abnormal", limit{success: 150}},
+		{refund.RateSandbox, "refund.query", limit{success: 300}},
+		{refund.RateSandbox, "ecommerce.query", limit{success: 300}},
+		{refund.RateSandbox, "v2.refund", limit{success: 150}},
+		{refund.RateSandbox, "v2.refundquery", limit{success: 300}},
+		{refund.RateWechat, "refund.apply", limit{success: 150, failure: 6}},
+		{refund.RateWechat, "ecommerce.apply", limit{success: 150, failure: 6}},
+		{refund.RateWechat, "abnormal", limit{success: 150}},
+		{refund.RateWechat, "refund.query", limit{success: 300}},
+		{refund.RateWechat, "v2.refund", limit{success: 150, failure: 6}},
+		{refund.RateWechat, "v2.refundquery", limit{success: 300}},
+		{refund.RateOff, "refund.apply", limit{}},
 	}
 	for _, tt := range tests {
-		if got := rateProfiles[tt.profile][tt.api]; got != tt.want {
-			t.Errorf("rateProfiles[%s][%s] = %+v, want %+v", tt.profile, tt.api, got, tt.want)
+		if got := profiles[tt.profile][tt.api]; got != tt.want {
+			t.Errorf("profiles[%s][%s] = %+v, want %+v", tt.profile, tt.api, got, tt.want)
 		}
 	}
 	for _, p := range refund.RateProfiles {
-		if _, ok := rateProfiles[p]; !ok {
+		if _, ok := profiles[p]; !ok {
 			t.Errorf("profile %s has no limits table", p)
 		}
 	}
