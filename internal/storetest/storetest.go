@@ -4,7 +4,10 @@
 package storetest
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -32,13 +35,44 @@ func Run(t *testing.T, open func(t *testing.T) refund.Store) {
 	t.Run("UpdateRollback", func(t *testing.T) { testUpdateRollback(t, open(t)) })
 	t.Run("ConcurrentRefunds", func(t *testing.T) { testConcurrentRefunds(t, open(t)) })
 	t.Run("ConcurrentOutRefundNo", func(t *testing.T) { testConcurrentOutRefundNo(t, open(t)) })
+	t.Run("Complaints", func(t *testing.T) { testComplaints(t, open) })
+	t.Run("Coupons", func(t *testing.T) { testCoupons(t, open) })
 }
 
 // cmpOpts forgive what storage may legitimately change: sub-millisecond precision,
-// location and monotonic reading of times, and nil versus empty lists.
+// location and monotonic reading of times, nil versus empty lists, and the spelling of
+// JSON kept as json.RawMessage (whitespace, key order: PostgreSQL's jsonb keeps neither).
 var cmpOpts = cmp.Options{
 	cmpopts.EquateApproxTime(time.Millisecond),
 	cmpopts.EquateEmpty(),
+	// Both empty is EquateEmpty's case; two comparers on one pair would be ambiguous.
+	cmp.FilterValues(func(a, b json.RawMessage) bool { return len(a) > 0 || len(b) > 0 }, cmp.Comparer(equalJSON)),
+}
+
+// equalJSON reports whether a and b encode the same value; texts that are not JSON
+// must match byte for byte.
+func equalJSON(a, b json.RawMessage) bool {
+	va, errA := decodeJSON(a)
+	vb, errB := decodeJSON(b)
+	if errA != nil || errB != nil {
+		return bytes.Equal(a, b)
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+// decodeJSON decodes text keeping numbers as written, so that large integers compare
+// exactly.
+func decodeJSON(text []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(text))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, errors.New("trailing data")
+	}
+	return v, nil
 }
 
 // write runs fn in one Update and returns its error.
