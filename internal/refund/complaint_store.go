@@ -10,9 +10,12 @@ import (
 type ComplaintTx interface {
 	Complaint(ctx context.Context, id string) (*Complaint, error)
 	InsertComplaint(ctx context.Context, c *Complaint) error
+	// UpdateComplaint writes what a complaint's life changes — its state, the refund
+	// flags and decision, the user's complaint count and the update time — and nothing
+	// else: what the user said, and when, never changes.
 	UpdateComplaint(ctx context.Context, c *Complaint) error
-	// Complaints lists the complaints f selects, newest first, and how many it selects
-	// in all.
+	// Complaints lists the complaints f selects, newest first (insertion order breaks
+	// ties), and how many it selects in all. f.Mchid is never empty; Limit 0 lists none.
 	Complaints(ctx context.Context, f ComplaintFilter) ([]*Complaint, int, error)
 	// ComplaintsOfTransaction lists an order's complaints, oldest first.
 	ComplaintsOfTransaction(ctx context.Context, transactionID string) ([]*Complaint, error)

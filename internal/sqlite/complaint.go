@@ -60,7 +60,8 @@ func (tx *tx) UpdateComplaint(ctx context.Context, c *refund.Complaint) error {
 
 // Complaints lists the complaints f selects, newest first, and their number.
 func (tx *tx) Complaints(ctx context.Context, f refund.ComplaintFilter) ([]*refund.Complaint, int, error) {
-	where := `(mchid = ?1 OR sp_mchid = ?1) AND (?2 = '' OR mchid = ?2) AND create_time >= ?3 AND create_time < ?4`
+	// ?1 is never empty: an empty sp_mchid would otherwise match every direct merchant.
+	where := `?1 != '' AND (mchid = ?1 OR sp_mchid = ?1) AND (?2 = '' OR mchid = ?2) AND create_time >= ?3 AND create_time < ?4`
 	args := []any{f.Mchid, f.Sub, f.Begin.UnixMilli(), f.End.UnixMilli()}
 	var total int
 	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM complaints WHERE `+where, args...).Scan(&total); err != nil {
