@@ -320,16 +320,24 @@ func (s *Service) RecordAttempt(ctx context.Context, id string, a Attempt, ok bo
 
 // Notifications lists a refund's notifications with their attempts.
 func (s *Service) Notifications(ctx context.Context, refundID string) ([]*Notification, map[string][]*Attempt, error) {
+	return s.notificationsOf(ctx, func(tx Tx) ([]*Notification, error) {
+		if _, err := tx.RefundByID(ctx, refundID); errors.Is(err, ErrNotFound) {
+			return nil, Errorf(CodeResourceNotExists, msgRefundNotExist)
+		} else if err != nil {
+			return nil, err
+		}
+		return tx.NotificationsOfRefund(ctx, refundID)
+	})
+}
+
+// notificationsOf lists the notifications list finds, with each one's attempts by
+// notification id, in one read transaction.
+func (s *Service) notificationsOf(ctx context.Context, list func(Tx) ([]*Notification, error)) ([]*Notification, map[string][]*Attempt, error) {
 	var ns []*Notification
 	attempts := map[string][]*Attempt{}
 	err := s.store.View(ctx, func(tx Tx) error {
-		if _, err := tx.RefundByID(ctx, refundID); errors.Is(err, ErrNotFound) {
-			return Errorf(CodeResourceNotExists, msgRefundNotExist)
-		} else if err != nil {
-			return err
-		}
 		var err error
-		if ns, err = tx.NotificationsOfRefund(ctx, refundID); err != nil {
+		if ns, err = list(tx); err != nil {
 			return err
 		}
 		for _, n := range ns {
