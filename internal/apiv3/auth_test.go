@@ -2,6 +2,7 @@ package apiv3
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -153,4 +154,20 @@ func TestCanonicalTargets(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzParseTimestamp(f *testing.F) {
+	for _, s := range []string{"1554208460", "0", "01554208460", "+1554208460", "-1", "1.5", "9223372036854775807", "999999999999999999", "1e9", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ts, ok := parseTimestamp(s)
+		if !ok {
+			return
+		}
+		// What is accepted is exactly the SDKs' rendering of a non-negative number.
+		if ts < 0 || strconv.FormatInt(ts, 10) != s {
+			t.Errorf("parseTimestamp(%q) = %d, true; want only canonical non-negative numbers", s, ts)
+		}
+	})
 }

@@ -34,6 +34,8 @@ type Config struct {
 	// Limits are the per-second rate limits, shared with the v2 handler; nil means
 	// limits of this handler's own, on Now.
 	Limits *ratelimit.Limiter
+	// Nonces remembers request nonces; nil means in this process's memory.
+	Nonces NonceStore
 }
 
 type api struct {
@@ -42,7 +44,7 @@ type api struct {
 	log      *slog.Logger
 	strict   bool
 	now      func() time.Time
-	nonces   *nonceCache
+	nonces   NonceStore
 	faults   *fault.Registry
 	limits   *ratelimit.Limiter
 
@@ -59,11 +61,14 @@ type parsedCert struct {
 func NewHandler(c Config) http.Handler {
 	a := &api{
 		svc: c.Service, platform: c.Platform, log: c.Logger, strict: !c.Lenient,
-		now: c.Now, nonces: newNonceCache(), certs: make(map[string]parsedCert),
+		now: c.Now, nonces: c.Nonces, certs: make(map[string]parsedCert),
 		faults: c.Faults, limits: c.Limits,
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.nonces == nil {
+		a.nonces = newMemoryNonces()
 	}
 	if a.faults == nil {
 		a.faults = fault.New()
