@@ -49,15 +49,20 @@ func parseAuthorization(h string) (authorization, error) {
 	if scheme != authScheme {
 		return a, errors.New("Http 头 Authorization 认证类型不正确")
 	}
+	seen := make(map[string]bool, 5)
 	for _, part := range strings.Split(params, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
+		k = strings.TrimSpace(k)
+		// An item named twice would let the server and whoever else reads the header
+		// (a proxy, a log) disagree about who signed what.
+		if !ok || seen[k] {
 			return a, errors.New("Http 头 Authorization 值格式错误")
 		}
+		seen[k] = true
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		}
-		switch strings.TrimSpace(k) {
+		switch k {
 		case "mchid":
 			a.Mchid = v
 		case "nonce_str":
