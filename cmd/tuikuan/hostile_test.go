@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +111,124 @@ func TestRefund_CurrencyRequired(t *testing.T) {
 			t.Errorf("POST %s without currency, lenient = %d %s, want 200", refundsPath, a.status, a.body)
 		}
 	})
+}
+
+// rawExchange writes req to the server as is, closes the sending side, and reads the
+// answer: what a client that sends less than it announced, or a path no client library
+// would send, looks like on the wire.
+func (s *testServer) rawExchange(t *testing.T, req string) answer {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read answer to %q: %v", req, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: body}
+}
+
+// Ensure a body cut short of its Content-Length, a client that went away, is the
+// client's fault: a 400, and no ERROR line in the log.
+func TestHostile_ShortBody(t *testing.T) {
+	s := startServer(t)
+	m := s.merchant(t, "direct")
+	o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 100})
+	body := refundBody(o, uniq("B"), 1)
+	sent := body[:len(body)/2]
+	req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json\r\n"+
+		"Authorization: %s\r\nContent-Length: %d\r\n\r\n%s",
+		refundsPath, strings.TrimPrefix(s.base, "http://"), s.signer(t, m).authorize(t, "POST", refundsPath, body), len(body), sent)
+	a := s.rawExchange(t, req)
+	if e := a.error(t); a.status != http.StatusBadRequest || (e.Code != "PARAM_ERROR" && e.Code != "INVALID_REQUEST") {
+		t.Errorf("POST %s with %d of %d bytes = %d %s, want 400 PARAM_ERROR or INVALID_REQUEST", refundsPath, len(sent), len(body), a.status, a.body)
+	}
+	if logs := s.logs.String(); strings.Contains(logs, "level=ERROR") {
+		t.Errorf("server logged an error for a short body:\n%s", logs)
+	}
+	if got := s.order(t, o.TransactionID).Refunded; got != 0 {
+		t.Errorf("order %s refunded %d, want nothing", o.TransactionID, got)
+	}
+}
+
+// Ensure every answer under /v3/ is a signed WeChat Pay envelope, a path with "." or ".."
+// segments or "//" included: 404 RESOURCE_NOT_EXISTS, never net/http's HTML redirect to
+// the cleaned path.
+func TestHostile_V3Paths(t *testing.T) {
+	s := startServer(t)
+	pub, _ := s.platformKeys(t)
+	tests := []struct {
+		name, method, target string
+		status               int
+		code                 string
+	}{
+		{"Traversal", "GET", "/v3/refund/../../etc/passwd", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"TraversalToRoute", "GET", "/v3/refund/domestic/refunds/x/../R1", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"TraversalOutOfV3", "GET", "/v3/../healthz", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"DotSegment", "GET", "/v3/./certificates", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"DoubleSlash", "GET", "/v3//certificates", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"TrailingDot", "POST", "/v3/refund/domestic/refunds/.", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"Unknown", "GET", "/v3/nothing-here", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"TrailingSlash", "GET", "/v3/certificates/", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		// 405 is the official error table's status for a wrong method.
+		{"WrongMethod", "DELETE", "/v3/certificates", http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := s.rawExchange(t, fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+				tt.method, tt.target, strings.TrimPrefix(s.base, "http://")))
+			if e := a.error(t); a.status != tt.status || e.Code != tt.code || e.Message == "" {
+				t.Errorf("%s %s = %d %s, want %d %s", tt.method, tt.target, a.status, a.body, tt.status, tt.code)
+			}
+			if loc := a.header.Get("Location"); loc != "" {
+				t.Errorf("%s %s redirects to %s", tt.method, tt.target, loc)
+			}
+			ts, _ := strconv.ParseInt(a.header.Get("Wechatpay-Timestamp"), 10, 64)
+			msg := wxcrypto.ResponseMessage(ts, a.header.Get("Wechatpay-Nonce"), a.body)
+			if err := wxcrypto.Verify(pub, msg, a.header.Get("Wechatpay-Signature")); err != nil {
+				t.Errorf("%s %s answer is not signed: %v", tt.method, tt.target, err)
+			}
+			if a.header.Get("Request-ID") == "" {
+				t.Errorf("%s %s has no Request-ID", tt.method, tt.target)
+			}
+		})
+	}
+}
+
+// Ensure the sandbox API answers unknown paths, wrong methods and unclean paths with its
+// JSON envelope rather than net/http's plain text or redirects.
+func TestHostile_SandboxPaths(t *testing.T) {
+	s := startServer(t)
+	tests := []struct {
+		name, method, path string
+		status             int
+		code               string
+	}{
+		{"Unknown", "GET", "/sandbox/v1/nothing", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"UnknownVersion", "GET", "/sandbox/v2/clock", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"WrongMethod", "DELETE", "/sandbox/v1/clock", http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED"},
+		{"Traversal", "GET", "/sandbox/v1/../v1/clock", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"DoubleSlash", "GET", "/sandbox//v1/clock", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := s.rawExchange(t, fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n",
+				tt.method, tt.path, strings.TrimPrefix(s.base, "http://"), s.creds.SandboxToken))
+			if e := a.error(t); a.status != tt.status || e.Code != tt.code || e.Message == "" {
+				t.Errorf("%s %s = %d %s, want %d %s", tt.method, tt.path, a.status, a.body, tt.status, tt.code)
+			}
+		})
+	}
 }

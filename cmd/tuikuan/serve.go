@@ -68,14 +68,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
 	limits := ratelimit.New(time.Now)
 	mux := http.NewServeMux()
-	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits}))
+	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits})
+	mux.Handle("/v3/", v3)
 	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
 	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults})
-	mux.Handle("/sandbox/", sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults}))
+	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
+	mux.Handle("/sandbox/", sb)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	srv := &http.Server{Handler: apiv3.Common(mux, log), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           apiv3.Common(apiv3.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
