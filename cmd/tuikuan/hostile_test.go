@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -230,5 +231,121 @@ func TestHostile_SandboxPaths(t *testing.T) {
 				t.Errorf("%s %s = %d %s, want %d %s", tt.method, tt.path, a.status, a.body, tt.status, tt.code)
 			}
 		})
+	}
+}
+
+// Ensure the server bounds every phase of a connection: headers, the whole request
+// (body included) and the idle time between requests.
+func TestServe_Timeouts(t *testing.T) {
+	srv := httpServer(http.NotFoundHandler())
+	for name, d := range map[string]time.Duration{
+		"ReadHeaderTimeout": srv.ReadHeaderTimeout,
+		"ReadTimeout":       srv.ReadTimeout,
+		"IdleTimeout":       srv.IdleTimeout,
+	} {
+		if d <= 0 || d > 5*time.Minute {
+			t.Errorf("httpServer().%s = %v, want a bound of at most 5m", name, d)
+		}
+	}
+	if srv.ReadTimeout < srv.ReadHeaderTimeout {
+		t.Errorf("httpServer().ReadTimeout = %v, shorter than ReadHeaderTimeout %v", srv.ReadTimeout, srv.ReadHeaderTimeout)
+	}
+}
+
+// Ensure clients that send their headers and then trickle a body, or stay connected doing
+// nothing, are cut off once the bounds pass, on the listener tuikuan serves (plain HTTP
+// and TLS sniffed on one port), while a normal client is still served. The bounds are
+// httpServer's, shortened so that the test takes a second.
+func TestHostile_SlowClients(t *testing.T) {
+	const bound = 500 * time.Millisecond
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "short body", http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	srv := httpServer(handler)
+	if srv.ReadTimeout == 0 || srv.IdleTimeout == 0 {
+		t.Fatalf("httpServer() ReadTimeout = %v, IdleTimeout = %v: slow clients are never cut off", srv.ReadTimeout, srv.IdleTimeout)
+	}
+	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout = bound, bound, bound
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsConfig, err := serverTLS(t.TempDir(), ln.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(newDualListener(ln, tlsConfig))
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+
+	// closedWithin reports whether the server closes conn within d, reading what it sends.
+	closedWithin := func(conn net.Conn, d time.Duration) bool {
+		conn.SetReadDeadline(time.Now().Add(d))
+		_, err := io.Copy(io.Discard, conn)
+		var ne net.Error
+		return !(errors.As(err, &ne) && ne.Timeout())
+	}
+
+	const slow = 200
+	conns := make([]net.Conn, slow)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /v3/refund/domestic/refunds HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", addr)
+		conns[i] = c
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // one byte a tick on every slow connection
+		tick := time.NewTicker(bound / 5)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				for _, c := range conns {
+					c.Write([]byte(" "))
+				}
+			}
+		}
+	}()
+
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("normal request while %d clients trickle: %v", slow, err)
+	}
+	resp.Body.Close()
+
+	start := time.Now()
+	for i, c := range conns {
+		if !closedWithin(c, 6*bound-time.Since(start)) {
+			t.Fatalf("slow client %d still connected %v after it started, with a %v read bound", i, time.Since(start), bound)
+		}
+	}
+
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	fmt.Fprintf(idle, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	br := bufio.NewReader(idle)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	idle.SetReadDeadline(time.Now().Add(6 * bound))
+	if _, err := br.ReadByte(); err == nil || !errors.Is(err, io.EOF) {
+		t.Errorf("idle keep-alive connection: read = %v, want EOF within %v of an idle bound of %v", err, 6*bound, bound)
 	}
 }
