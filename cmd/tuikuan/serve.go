@@ -68,14 +68,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
 	limits := ratelimit.New(time.Now)
 	mux := http.NewServeMux()
-	mux.Handle("/v3/", apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits}))
+	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits})
+	mux.Handle("/v3/", v3)
 	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
 	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults})
-	mux.Handle("/sandbox/", sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults}))
+	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
+	mux.Handle("/sandbox/", sb)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	srv := &http.Server{Handler: apiv3.Common(mux, log), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(apiv3.Common(apiv3.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log))
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -102,6 +104,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// httpServer bounds how long a client may hold a connection without finishing a request:
+// its headers, then the whole request with its body (the largest, a 2 MB image upload,
+// still fits at under 1 Mbit/s), then the pause before its next request. The idle bound
+// is longer than the 90 s after which Go's default transport drops an idle connection, so
+// that Go clients close idle connections first and never send a request on one the
+// server is closing.
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 }
 
 // serverTLS is the TLS side of the listener, under the data dir's CA.

@@ -1,12 +1,12 @@
 package apiv3
 
 import (
+	"context"
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,8 +18,15 @@ import (
 // authScheme is the only scheme WeChat Pay accepts (protocol.md §1.2).
 const authScheme = "WECHATPAY2-SHA256-RSA2048"
 
-// signWindow is how far a request's timestamp may be from real time (§1.4).
-const signWindow = 5 * time.Minute
+// signWindow is how far, in whole seconds, a request's timestamp may be from real time:
+// the five minutes of the SIGN_ERROR message below.
+const signWindow = 300
+
+// nonceKeep is how long a nonce is remembered. A request stays inside the window from
+// signWindow seconds before its timestamp to signWindow seconds after, so a replay is
+// possible up to 2×signWindow after the first use; the slack covers the truncation to
+// whole seconds and the clock differences of nodes that share one NonceStore.
+const nonceKeep = (2*signWindow + 60) * time.Second
 
 // authorization is a parsed Authorization header.
 type authorization struct {
@@ -42,15 +49,20 @@ func parseAuthorization(h string) (authorization, error) {
 	if scheme != authScheme {
 		return a, errors.New("Http 头 Authorization 认证类型不正确")
 	}
+	seen := make(map[string]bool, 5)
 	for _, part := range strings.Split(params, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
+		k = strings.TrimSpace(k)
+		// An item named twice would let the server and whoever else reads the header
+		// (a proxy, a log) disagree about who signed what.
+		if !ok || seen[k] {
 			return a, errors.New("Http 头 Authorization 值格式错误")
 		}
+		seen[k] = true
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		}
-		switch strings.TrimSpace(k) {
+		switch k {
 		case "mchid":
 			a.Mchid = v
 		case "nonce_str":
@@ -121,8 +133,8 @@ func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, erro
 		return nil, &signError{message: err.Error(), issue: "authorization header malformed", field: "authorization", method: r.Method, url: targets[0]}
 	}
 	se := &signError{field: "signature", method: r.Method, url: targets[0]}
-	ts, tsErr := strconv.ParseInt(auth.Timestamp, 10, 64)
-	if tsErr == nil {
+	ts, tsOK := parseTimestamp(auth.Timestamp)
+	if tsOK {
 		se.signed = wxcrypto.RequestMessage(r.Method, targets[0], ts, auth.Nonce, body)
 	}
 	m, err := a.svc.Merchant(r.Context(), auth.Mchid)
@@ -143,14 +155,22 @@ func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, erro
 	if now.After(cert.NotAfter) {
 		return nil, se.with("商户证书已过期。", "serial_no", "merchant certificate expired at "+cert.NotAfter.Format(time.RFC3339))
 	}
-	if tsErr != nil || absDuration(now.Sub(time.Unix(ts, 0))) > signWindow {
+	if !tsOK {
+		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp",
+			fmt.Sprintf("timestamp %q is not a whole number of seconds since 1970-01-01 UTC", auth.Timestamp))
+	}
+	if d := now.Unix() - ts; d < -signWindow || d > signWindow {
 		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp",
 			fmt.Sprintf("stale timestamp %s: server time is %d", auth.Timestamp, now.Unix()))
 	}
 	if !verifyAny(pub, r.Method, targets, ts, auth, body) {
 		return nil, se.with("错误的签名，验签失败", "signature", "sign not match")
 	}
-	if !a.nonces.add(m.Mchid+"\x00"+auth.Nonce, now) {
+	fresh, err := a.nonces.Remember(r.Context(), m.Mchid+"\x00"+auth.Nonce, now, nonceKeep)
+	if err != nil {
+		return nil, fmt.Errorf("remember nonce: %w", err)
+	}
+	if !fresh {
 		return nil, se.with("重复的请求：nonce_str 在5分钟内已被使用", "nonce_str", "nonce replayed "+auth.Nonce)
 	}
 	return m, nil
@@ -196,41 +216,56 @@ func verifyAny(pub *rsa.PublicKey, method string, targets []string, ts int64, au
 	return false
 }
 
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
+// parseTimestamp reads a timestamp as the SDKs write it: decimal seconds, digits only,
+// no sign and no leading zero. At most 18 digits, so that it never overflows and the
+// window arithmetic on it cannot either.
+func parseTimestamp(s string) (int64, bool) {
+	if s == "" || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
 	}
-	return d
+	var ts int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		ts = ts*10 + int64(s[i]-'0')
+	}
+	return ts, true
 }
 
-// nonceCache remembers the nonces seen within the signature window. A request outside
-// the window is refused by its timestamp anyway, so entries older than twice the window
-// can go.
-type nonceCache struct {
+// NonceStore remembers the nonces of signed requests, so that a request is refused when
+// it is sent again. Nodes that share one store refuse a request replayed on another.
+type NonceStore interface {
+	// Remember records key as seen at now, to be kept at least for keep, and reports
+	// whether it is new: not seen within keep before now.
+	Remember(ctx context.Context, key string, now time.Time, keep time.Duration) (bool, error)
+}
+
+// memoryNonces is a NonceStore for one node.
+type memoryNonces struct {
 	mu        sync.Mutex
 	seen      map[string]time.Time
 	nextSweep int
 }
 
-func newNonceCache() *nonceCache {
-	return &nonceCache{seen: make(map[string]time.Time), nextSweep: 1024}
+func newMemoryNonces() *memoryNonces {
+	return &memoryNonces{seen: make(map[string]time.Time), nextSweep: 1024}
 }
 
-// add records key and reports whether it was new.
-func (c *nonceCache) add(key string, now time.Time) bool {
+func (c *memoryNonces) Remember(_ context.Context, key string, now time.Time, keep time.Duration) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if at, ok := c.seen[key]; ok && now.Sub(at) <= 2*signWindow {
-		return false
+	if at, ok := c.seen[key]; ok && now.Sub(at) < keep {
+		return false, nil
 	}
 	c.seen[key] = now
 	if len(c.seen) >= c.nextSweep {
 		for k, at := range c.seen {
-			if now.Sub(at) > 2*signWindow {
+			if now.Sub(at) >= keep {
 				delete(c.seen, k)
 			}
 		}
 		c.nextSweep = max(1024, 2*len(c.seen))
 	}
-	return true
+	return true, nil
 }

@@ -2,6 +2,7 @@ package apiv3
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -56,6 +57,12 @@ func TestParseAuthorization(t *testing.T) {
 		{name: "NoSignature", header: `WECHATPAY2-SHA256-RSA2048 mchid="1900000001",nonce_str="n",timestamp="1554208460",serial_no="S"`, wantErr: badFormat},
 		{name: "EmptyValue", header: `WECHATPAY2-SHA256-RSA2048 mchid="",nonce_str="n",timestamp="1554208460",serial_no="S",signature="sig=="`, wantErr: badFormat},
 		{name: "ItemWithoutEquals", header: `WECHATPAY2-SHA256-RSA2048 mchid="1900000001",nonce_str,timestamp="1554208460",serial_no="S",signature="sig=="`, wantErr: badFormat},
+		// Two values for one item would leave the server and a proxy or log reader
+		// disagreeing about who signed.
+		{name: "DuplicateMchid", header: `WECHATPAY2-SHA256-RSA2048 mchid="1900000001",nonce_str="n",timestamp="1554208460",serial_no="S",signature="sig==",mchid="1900000002"`, wantErr: badFormat},
+		{name: "DuplicateSameValue", header: `WECHATPAY2-SHA256-RSA2048 mchid="1900000001",mchid="1900000001",nonce_str="n",timestamp="1554208460",serial_no="S",signature="sig=="`, wantErr: badFormat},
+		{name: "DuplicateTimestamp", header: `WECHATPAY2-SHA256-RSA2048 mchid="1900000001",nonce_str="n",timestamp="1554208460",timestamp="1554208461",serial_no="S",signature="sig=="`, wantErr: badFormat},
+		{name: "DuplicateUnknownItem", header: `WECHATPAY2-SHA256-RSA2048 mchid="1900000001",nonce_str="n",timestamp="1554208460",serial_no="S",signature="sig==",x="1",x="2"`, wantErr: badFormat},
 		{name: "SemicolonSeparated", header: `WECHATPAY2-SHA256-RSA2048 mchid="1900000001";nonce_str="n";timestamp="1554208460";serial_no="S";signature="sig=="`, wantErr: badFormat},
 	}
 	for _, tt := range tests {
@@ -153,4 +160,20 @@ func TestCanonicalTargets(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzParseTimestamp(f *testing.F) {
+	for _, s := range []string{"1554208460", "0", "01554208460", "+1554208460", "-1", "1.5", "9223372036854775807", "999999999999999999", "1e9", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ts, ok := parseTimestamp(s)
+		if !ok {
+			return
+		}
+		// What is accepted is exactly the SDKs' rendering of a non-negative number.
+		if ts < 0 || strconv.FormatInt(ts, 10) != s {
+			t.Errorf("parseTimestamp(%q) = %d, true; want only canonical non-negative numbers", s, ts)
+		}
+	})
 }

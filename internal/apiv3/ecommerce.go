@@ -32,7 +32,7 @@ func (a *api) createEcommerceRefund(c *call) (any, error) {
 		Reason: str(b.Reason), NotifyURL: str(b.NotifyURL),
 		RefundAccount: str(b.RefundAccount), FundsAccount: str(b.FundsAccount),
 	}
-	if err := b.Amount.into(&q); err != nil {
+	if err := b.Amount.into(&q, false); err != nil {
 		return nil, err
 	}
 	r, err := a.svc.Apply(c.Context(), q)

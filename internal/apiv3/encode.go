@@ -134,20 +134,23 @@ func Decode(body []byte, contentType string, strict bool, v any) error {
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+	decodeErr := dec.Decode(v)
+	var typeErr *json.UnmarshalTypeError
+	if decodeErr != nil && !errors.As(decodeErr, &typeErr) {
+		return jsonError(decodeErr)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return refund.Errorf(refund.CodeParamError, "请求体JSON之后有多余的内容")
 	}
-	if !strict {
-		return nil
+	// The body is well-formed JSON here; scanBody finds what encoding/json forgives
+	// (duplicate keys) and names a type error's place exactly.
+	if err := scanBody(body, reflect.TypeOf(v), strict); err != nil {
+		return err
 	}
-	var raw any
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return jsonError(err)
+	if decodeErr != nil {
+		return jsonError(decodeErr)
 	}
-	return checkKeys(raw, reflect.TypeOf(v), "")
+	return nil
 }
 
 func jsonError(err error) error {
@@ -171,16 +174,17 @@ func jsonError(err error) error {
 }
 
 func jsonKind(goType string) string {
-	switch strings.TrimLeft(goType, "*[]") {
+	goType = strings.TrimLeft(goType, "*")
+	if strings.HasPrefix(goType, "[]") {
+		return "array"
+	}
+	switch goType {
 	case "int64", "int", "int32":
 		return "integer"
 	case "string":
 		return "string"
 	case "bool":
 		return "boolean"
-	}
-	if strings.HasPrefix(goType, "[]") {
-		return "array"
 	}
 	return "object"
 }

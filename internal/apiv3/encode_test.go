@@ -61,7 +61,7 @@ func TestDecode(t *testing.T) {
 		{name: "Overflow", body: `{"amount":{"refund":1e400}}`, contentType: "application/json",
 			wantCode: refund.CodeParamError, wantField: "amount.refund"},
 		{name: "WrongTypeInArray", body: `{"amount":{"from":[{"account":"AVAILABLE","amount":"1"}]}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.from.amount"},
+			wantCode: refund.CodeParamError, wantField: "amount.from[0].amount"},
 		{name: "ObjectForArray", body: `{"goods_detail":{}}`, contentType: "application/json",
 			wantCode: refund.CodeParamError, wantField: "goods_detail"},
 		{name: "ArrayForObject", body: `{"amount":[]}`, contentType: "application/json",
@@ -77,6 +77,21 @@ func TestDecode(t *testing.T) {
 		{name: "TrailingGarbage", body: validBody + "x", contentType: "application/json", wantCode: refund.CodeParamError},
 		{name: "TwoObjects", body: `{}{}`, contentType: "application/json", wantCode: refund.CodeParamError},
 		{name: "TrailingBracket", body: `{}]`, contentType: "application/json", wantCode: refund.CodeParamError},
+
+		// A key sent twice would otherwise be read as its last value: refused, strict or not.
+		{name: "DuplicateKey", body: `{"amount":{"refund":1,"refund":9999}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+		{name: "DuplicateKeyLenient", body: `{"amount":{"refund":1,"refund":9999}}`, contentType: "application/json", lenient: true,
+			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+		{name: "DuplicateTopLevelKey", body: `{"out_refund_no":"R1","out_refund_no":"R2"}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "out_refund_no"},
+		{name: "DuplicateKeyInArray", body: `{"amount":{"from":[{"account":"AVAILABLE","amount":1},{"account":"AVAILABLE","amount":1,"amount":2}]}}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "amount.from[1].amount"},
+		{name: "DuplicateUnknownKeyLenient", body: `{"extra":{"a":1,"a":2}}`, contentType: "application/json", lenient: true,
+			wantCode: refund.CodeParamError, wantField: "extra.a"},
+		{name: "DuplicateNull", body: `{"reason":null,"reason":"x"}`, contentType: "application/json",
+			wantCode: refund.CodeParamError, wantField: "reason"},
+		{name: "SameKeyInTwoObjects", body: `{"amount":{"refund":1,"total":2},"goods_detail":[{"unit_price":1},{"unit_price":1}]}`, contentType: "application/json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +112,56 @@ func TestDecode(t *testing.T) {
 			}
 			if tt.wantField != "" && e.Field != tt.wantField {
 				t.Errorf("Decode(%q, %q) field = %q (%v), want %q", tt.body, tt.contentType, e.Field, err, tt.wantField)
+			}
+		})
+	}
+}
+
+// Ensure a value of the wrong type is named by its full path, array indexes included, and
+// the issue names the JSON types expected and received.
+func TestDecode_TypeErrors(t *testing.T) {
+	type item struct {
+		Amount *int64 `json:"amount"`
+	}
+	type body struct {
+		Images []string `json:"images"`
+		Items  []item   `json:"items"`
+		Name   *string  `json:"name"`
+		Count  *int64   `json:"count"`
+		Flag   *bool    `json:"flag"`
+		Nested *struct {
+			Tags []string `json:"tags"`
+		} `json:"nested"`
+	}
+	tests := []struct {
+		name      string
+		body      string
+		wantField string
+		wantIssue string
+	}{
+		{"StringForArray", `{"images":"x"}`, "images", "类型错误：应为array，实际为string"},
+		{"ObjectForArray", `{"images":{}}`, "images", "类型错误：应为array，实际为object"},
+		{"NumberInStringArray", `{"images":["a",1]}`, "images[1]", "类型错误：应为string，实际为number"},
+		{"ArrayInStringArray", `{"images":[[]]}`, "images[0]", "类型错误：应为string，实际为array"},
+		{"FieldInArrayElement", `{"items":[{"amount":1},{"amount":"1"}]}`, "items[1].amount", "类型错误：应为integer，实际为string"},
+		{"FractionInArrayElement", `{"items":[{"amount":1.5}]}`, "items[0].amount", "类型错误：应为integer，实际为number"},
+		{"StringForObjectArray", `{"items":"x"}`, "items", "类型错误：应为array，实际为string"},
+		{"NumberForString", `{"name":1}`, "name", "类型错误：应为string，实际为number"},
+		{"StringForInteger", `{"count":"1"}`, "count", "类型错误：应为integer，实际为string"},
+		{"StringForBool", `{"flag":"true"}`, "flag", "类型错误：应为boolean，实际为string"},
+		{"ArrayForObject", `{"nested":[]}`, "nested", "类型错误：应为object，实际为array"},
+		{"DeepElement", `{"nested":{"tags":[true]}}`, "nested.tags[0]", "类型错误：应为string，实际为boolean"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b body
+			err := Decode([]byte(tt.body), "application/json", true, &b)
+			var e *refund.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Decode(%s) = %v, want a *refund.Error", tt.body, err)
+			}
+			if e.Code != refund.CodeParamError || e.Field != tt.wantField || e.Issue != tt.wantIssue {
+				t.Errorf("Decode(%s) = %s field %q issue %q, want PARAM_ERROR field %q issue %q", tt.body, e.Code, e.Field, e.Issue, tt.wantField, tt.wantIssue)
 			}
 		})
 	}

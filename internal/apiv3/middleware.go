@@ -56,3 +56,20 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	s.wrote = true
 	return s.ResponseWriter.Write(b)
 }
+
+// ByPrefix sends each request whose path, as received, starts with one of the prefixes
+// (which must not overlap) to that prefix's handler, and the others to next. A ServeMux in
+// front of those handlers would answer a path with "." or ".." segments by redirecting it
+// to its cleaned form, in HTML; behind ByPrefix the API the path names answers instead,
+// in its own shape.
+func ByPrefix(next http.Handler, prefixes map[string]http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for prefix, h := range prefixes {
+			if strings.HasPrefix(r.URL.Path, prefix) {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -52,7 +52,8 @@ func (a *api) createRefund(c *call) (any, error) {
 		TransactionID: str(b.TransactionID), OutTradeNo: str(b.OutTradeNo), OutRefundNo: str(b.OutRefundNo),
 		Reason: str(b.Reason), NotifyURL: str(b.NotifyURL), FundsAccount: str(b.FundsAccount),
 	}
-	if err := b.Amount.into(&q); err != nil {
+	// Lenient mode forgives a missing currency: CNY is the only one there is.
+	if err := b.Amount.into(&q, a.strict); err != nil {
 		return nil, err
 	}
 	for i, g := range b.GoodsDetail {
@@ -84,8 +85,10 @@ func (a *api) query(api refund.API, find finder, param string, view func(*refund
 	}
 }
 
-// into checks the amount's required fields and copies it into q.
-func (b *amountBody) into(q *refund.ApplyRequest) error {
+// into checks the amount's required fields and copies it into q. currency is required in
+// a domestic refund (必填, https://pay.weixin.qq.com/doc/v3/merchant/4012556457) and
+// optional in an e-commerce one.
+func (b *amountBody) into(q *refund.ApplyRequest, requireCurrency bool) error {
 	if b == nil {
 		return refund.ParamError("amount", "字段必填", nil)
 	}
@@ -94,6 +97,9 @@ func (b *amountBody) into(q *refund.ApplyRequest) error {
 	}
 	if b.Total == nil {
 		return refund.ParamError("amount.total", "字段必填", nil)
+	}
+	if requireCurrency && b.Currency == nil {
+		return refund.ParamError("amount.currency", "字段必填", nil)
 	}
 	q.Refund, q.Total, q.Currency = *b.Refund, *b.Total, str(b.Currency)
 	if b.From == nil {

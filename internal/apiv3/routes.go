@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"sync"
 	"time"
 
@@ -34,6 +35,8 @@ type Config struct {
 	// Limits are the per-second rate limits, shared with the v2 handler; nil means
 	// limits of this handler's own, on Now.
 	Limits *ratelimit.Limiter
+	// Nonces remembers request nonces; nil means in this process's memory.
+	Nonces NonceStore
 }
 
 type api struct {
@@ -42,7 +45,7 @@ type api struct {
 	log      *slog.Logger
 	strict   bool
 	now      func() time.Time
-	nonces   *nonceCache
+	nonces   NonceStore
 	faults   *fault.Registry
 	limits   *ratelimit.Limiter
 
@@ -59,11 +62,14 @@ type parsedCert struct {
 func NewHandler(c Config) http.Handler {
 	a := &api{
 		svc: c.Service, platform: c.Platform, log: c.Logger, strict: !c.Lenient,
-		now: c.Now, nonces: newNonceCache(), certs: make(map[string]parsedCert),
+		now: c.Now, nonces: c.Nonces, certs: make(map[string]parsedCert),
 		faults: c.Faults, limits: c.Limits,
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.nonces == nil {
+		a.nonces = newMemoryNonces()
 	}
 	if a.faults == nil {
 		a.faults = fault.New()
@@ -99,7 +105,7 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(fault.APICouponList, a.listCoupons))
 	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(fault.APICouponDeactivate, a.deactivateCoupon))
 	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(fault.APICouponReturn, a.returnCoupon))
-	return jsonFallback(mux, a.log)
+	return JSONFallback(mux, a.writeError)
 }
 
 // call is one authenticated request.
@@ -122,11 +128,7 @@ func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, bodyLimit(r)))
 		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				err = refund.Errorf(refund.CodeInvalidRequest, "请求体超过%d字节", bodyLimit(r))
-			}
-			a.writeError(w, r, err)
+			a.writeError(w, r, a.bodyError(r, err))
 			return
 		}
 		signed, err := signedBody(r, body)
@@ -153,6 +155,17 @@ func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 	})
 }
 
+// bodyError turns a failure to read the request body into the client's error: the body
+// was too large, or ended before its Content-Length (the client went away or timed out).
+func (a *api) bodyError(r *http.Request, err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return refund.Errorf(refund.CodeInvalidRequest, "请求体超过%d字节", bodyLimit(r))
+	}
+	a.log.Debug("read request body", "method", r.Method, "path", r.URL.Path, "err", err)
+	return refund.Errorf(refund.CodeInvalidRequest, "请求体不完整：读取请求体时连接中断或超时")
+}
+
 // decode reads the call's JSON body into v, strictly unless configured lenient.
 func (a *api) decode(c *call, v any) error {
 	return Decode(c.body, c.Header.Get("Content-Type"), a.strict, v)
@@ -174,10 +187,18 @@ func (a *api) certificate(m *refund.Merchant) (*rsa.PublicKey, *x509.Certificate
 	return pc.pub, pc.cert, nil
 }
 
-// jsonFallback answers unknown paths and wrong methods with the JSON envelope rather than
-// the mux's plain text: every client parses error bodies as JSON (protocol.md §0.4).
-func jsonFallback(mux *http.ServeMux, log *slog.Logger) http.Handler {
+// JSONFallback serves mux, but answers what the mux would answer by itself with the JSON
+// envelope through answer: an unknown path is 404 RESOURCE_NOT_EXISTS and a wrong method
+// 405 METHOD_NOT_ALLOWED (the status the official error table gives a wrong method,
+// https://pay.weixin.qq.com/wiki/doc/apiv3/Share/error_code.shtml). A path with "." or
+// ".." segments or "//" is not found either: the mux would redirect it to its cleaned
+// form in HTML, which no WeChat Pay client follows or parses.
+func JSONFallback(mux *http.ServeMux, answer func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isClean(r.URL.EscapedPath()) {
+			answer(w, r, refund.Errorf(refund.CodeResourceNotExists, "请求的接口%s不存在", r.URL.EscapedPath()))
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
@@ -186,11 +207,20 @@ func jsonFallback(mux *http.ServeMux, log *slog.Logger) http.Handler {
 		mux.ServeHTTP(rec, r)
 		if rec.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", rec.header.Get("Allow"))
-			WriteJSONError(w, log, r, refund.Errorf(codeMethodNotAllowed, "请求方法%s不被该接口支持", r.Method))
+			answer(w, r, refund.Errorf(codeMethodNotAllowed, "请求方法%s不被该接口支持", r.Method))
 			return
 		}
-		WriteJSONError(w, log, r, refund.Errorf(refund.CodeResourceNotExists, "请求的接口%s不存在", r.URL.Path))
+		answer(w, r, refund.Errorf(refund.CodeResourceNotExists, "请求的接口%s不存在", r.URL.Path))
 	})
+}
+
+// isClean reports whether the mux would route p as it is, without redirecting it.
+func isClean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || (p[len(p)-1] == '/' && c+"/" == p)
 }
 
 // statusRecorder captures what the mux would answer, to re-answer it as JSON.

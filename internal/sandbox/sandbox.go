@@ -57,7 +57,9 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("POST /sandbox/v1/complaints/{complaint_id}/continue", h.handle(h.continueComplaint))
 	mux.Handle("GET /sandbox/v1/complaints/{complaint_id}/notifications", h.handle(h.listComplaintNotifications))
 	mux.Handle("POST /sandbox/v1/coupons/{coupon_code}/delete", h.handle(h.deleteCoupon))
-	return h.requireToken(c.Token, mux)
+	return h.requireToken(c.Token, apiv3.JSONFallback(mux, func(w http.ResponseWriter, r *http.Request, err error) {
+		apiv3.WriteJSONError(w, h.log, r, err)
+	}))
 }
 
 func (h *handler) requireToken(token string, next http.Handler) http.Handler {

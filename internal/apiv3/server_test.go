@@ -1,0 +1,156 @@
+package apiv3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// testClock is the handler's real-time clock, moved by the test instead of by sleeping.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// testServer is the APIv3 handler on a real SQLite store behind httptest, with the
+// default merchants and a clock the test moves.
+type testServer struct {
+	url      string
+	clock    *testClock
+	merchant *refund.Merchant // the direct merchant
+	key      *rsa.PrivateKey  // its private key
+}
+
+func startServer(t *testing.T, lenient bool) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	// Whole seconds, so that a test can place the clock at either end of a second.
+	clock := &testClock{now: time.Now().Truncate(time.Second)}
+	platform, _, err := identity.LoadOrCreatePlatform(ctx, store, clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := identity.EnsureDefaults(ctx, dir, store, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := identity.Merchants(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &testServer{clock: clock}
+	for _, m := range ms {
+		if m.Kind == refund.KindDirect {
+			s.merchant = m
+		}
+	}
+	pemBytes, err := os.ReadFile(filepath.Join(dir, s.merchant.PrivateKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.key, err = wxcrypto.ParsePrivateKey(pemBytes); err != nil {
+		t.Fatal(err)
+	}
+	svc := refund.NewService(store, refund.Simulated{}, refund.NewClock(nil))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := NewHandler(Config{Service: svc, Platform: platform, Logger: log, Lenient: lenient, Now: clock.Now})
+	srv := httptest.NewServer(Common(h, log))
+	t.Cleanup(srv.Close)
+	s.url = srv.URL
+	return s
+}
+
+// authorization signs method, target and body with the direct merchant's key. timestamp
+// is sent and signed exactly as given, so that malformed ones are signed too.
+func (s *testServer) authorization(t *testing.T, method, target, timestamp, nonce string, body []byte) string {
+	t.Helper()
+	msg := fmt.Sprintf("%s\n%s\n%s\n%s\n%s\n", method, target, timestamp, nonce, body)
+	sig, err := wxcrypto.Sign(s.key, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf(`%s mchid="%s",nonce_str="%s",timestamp="%s",serial_no="%s",signature="%s"`,
+		authScheme, s.merchant.Mchid, nonce, timestamp, s.merchant.CertSerial, sig)
+}
+
+// response is an answer read whole.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (s *testServer) do(t *testing.T, method, target string, body []byte, auth string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.url+target, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// wireError is the error envelope with the detail fields the tests look at.
+type wireError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Detail  struct {
+		Field string `json:"field"`
+		Issue string `json:"issue"`
+	} `json:"detail"`
+}
+
+func (r response) error(t *testing.T) wireError {
+	t.Helper()
+	var e wireError
+	if err := json.Unmarshal(r.body, &e); err != nil {
+		t.Fatalf("error body %q is not JSON: %v", r.body, err)
+	}
+	return e
+}
