@@ -26,8 +26,6 @@ const (
 // merchant, on a loopback httptest server, with business time on clock (real time if nil).
 type sandboxServer struct {
 	*httptest.Server
-	store *sqlite.Store
-	svc   *refund.Service
 }
 
 func newSandboxServer(tb testing.TB, clock *refund.Clock) *sandboxServer {
@@ -57,7 +55,7 @@ func newSandboxServer(tb testing.TB, clock *refund.Clock) *sandboxServer {
 	})
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
-	return &sandboxServer{Server: srv, store: st, svc: svc}
+	return &sandboxServer{Server: srv}
 }
 
 // call sends a sandbox request and decodes the answer into out; it returns the status.
@@ -92,10 +90,4 @@ func (s *sandboxServer) call(tb testing.TB, method, path string, body, out any) 
 		}
 	}
 	return resp.StatusCode
-}
-
-// errorBody is the sandbox's error envelope.
-type errorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
 }
