@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"math"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/go-pay/gopay"
+	"github.com/google/go-cmp/cmp"
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	mec "github.com/wechatpay-apiv3/wechatpay-go/services/merchantexclusivecoupon"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
@@ -278,5 +282,125 @@ func TestCoupon_PayRefundReturn(t *testing.T) {
 	rsp, err = gp.V3BusiFavorReturn(ctx, bm)
 	if err != nil || rsp.Code != http.StatusBadRequest || rsp.ErrResponse.Code != "RESOURCE_ALREADY_EXISTS" {
 		t.Errorf("V3BusiFavorReturn replay = %v, code %d %s", err, rsp.Code, rsp.Error)
+	}
+}
+
+// stockBody is a CreateBusifavorStock body of stockType with the coupon_use_rule objects
+// given, valid from now for an hour.
+func stockBody(t *testing.T, m identity.MerchantCredential, stockType string, rules map[string]any) json.RawMessage {
+	t.Helper()
+	now := time.Now()
+	useRule := map[string]any{
+		"coupon_available_time": map[string]string{
+			"available_begin_time": now.Format(time.RFC3339), "available_end_time": now.Add(time.Hour).Format(time.RFC3339),
+		},
+		"use_method": "OFF_LINE",
+	}
+	maps.Copy(useRule, rules)
+	b, err := json.Marshal(map[string]any{
+		"stock_name": "换购", "belong_merchant": m.Mchid, "goods_name": "全场通用", "stock_type": stockType,
+		"coupon_use_rule": useRule, "stock_send_rule": map[string]int64{"max_coupons": 3, "max_coupons_per_user": 1},
+		"out_request_no": uniq("S"), "coupon_code_mode": "WECHATPAY_MODE",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Ensure a stock reads only the rule object its stock_type names: in strict mode another
+// object, or a field of another kind inside the named one, is a PARAM_ERROR; in lenient
+// mode they are ignored, never added to the stock's amounts.
+func TestCoupon_StockRuleObjects(t *testing.T) {
+	normal := map[string]any{"fixed_normal_coupon": map[string]int64{"discount_amount": 1000, "transaction_minimum": 10000}}
+	tests := []struct {
+		name      string
+		stockType string
+		rules     map[string]any
+		// wantStrict and wantLenient are the status in each mode; a 200 is checked against
+		// want, the rule object the stock shows.
+		wantStrict, wantLenient int
+		want                    map[string]map[string]int64
+	}{
+		{"Normal", "NORMAL", normal, 200, 200, map[string]map[string]int64{
+			"fixed_normal_coupon": {"discount_amount": 1000, "transaction_minimum": 10000}}},
+		{"ExchangeWithDiscountAmount", "EXCHANGE", map[string]any{
+			"exchange_coupon": map[string]int64{"exchange_price": 100, "discount_amount": 500}}, 400, 200,
+			map[string]map[string]int64{"exchange_coupon": {"exchange_price": 100, "transaction_minimum": 0}}},
+		{"ExchangeWithNormalObject", "EXCHANGE", map[string]any{
+			"exchange_coupon":     map[string]int64{"exchange_price": 100},
+			"fixed_normal_coupon": map[string]int64{"discount_amount": 500, "transaction_minimum": 700}}, 400, 200,
+			map[string]map[string]int64{"exchange_coupon": {"exchange_price": 100, "transaction_minimum": 0}}},
+		{"NormalSplitOverTwoObjects", "NORMAL", map[string]any{
+			"fixed_normal_coupon": map[string]int64{"discount_amount": 600},
+			"discount_coupon":     map[string]int64{"discount_percent": 80}}, 400, 200,
+			map[string]map[string]int64{"fixed_normal_coupon": {"discount_amount": 600, "transaction_minimum": 0}}},
+		// The exchange price sits in an object EXCHANGE does not read: missing either way.
+		{"ExchangePriceInNormalObject", "EXCHANGE", map[string]any{
+			"fixed_normal_coupon": map[string]int64{"exchange_price": 100}}, 400, 400, nil},
+		// Summed in int64, MaxInt64 + MaxInt64 + 82 wraps to a valid 80%.
+		{"DiscountPercentWraps", "DISCOUNT", map[string]any{
+			"discount_coupon":     map[string]int64{"discount_percent": math.MaxInt64},
+			"fixed_normal_coupon": map[string]int64{"discount_percent": math.MaxInt64},
+			"exchange_coupon":     map[string]int64{"discount_percent": 82}}, 400, 400, nil},
+	}
+	for _, mode := range []struct {
+		name string
+		args []string
+	}{{"Strict", nil}, {"Lenient", []string{"--lenient"}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			s := startServer(t, mode.args...)
+			m := s.merchant(t, "direct")
+			c := s.wechatpayClient(t, m)
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					want := tt.wantStrict
+					if mode.args != nil {
+						want = tt.wantLenient
+					}
+					body := stockBody(t, m, tt.stockType, tt.rules)
+					resp, err := c.Post(context.Background(), "https://api.mch.weixin.qq.com/v3/marketing/busifavor/stocks", body)
+					if err != nil {
+						ae := apiError(t, err)
+						if ae.StatusCode != want || want == 200 || ae.Code != "PARAM_ERROR" {
+							t.Fatalf("create stock %s = %d %s %q, want %d", body, ae.StatusCode, ae.Code, ae.Message, want)
+						}
+						return
+					}
+					var created struct {
+						StockID string `json:"stock_id"`
+					}
+					err = json.NewDecoder(resp.Response.Body).Decode(&created)
+					resp.Response.Body.Close()
+					if err != nil || want != 200 {
+						t.Fatalf("create stock %s = 200 %+v (%v), want %d", body, created, err, want)
+					}
+					q, err := c.Get(context.Background(), "https://api.mch.weixin.qq.com/v3/marketing/busifavor/stocks/"+created.StockID)
+					if err != nil {
+						t.Fatalf("query stock %s: %v", created.StockID, err)
+					}
+					defer q.Response.Body.Close()
+					var got struct {
+						CouponUseRule map[string]json.RawMessage `json:"coupon_use_rule"`
+					}
+					if err := json.NewDecoder(q.Response.Body).Decode(&got); err != nil {
+						t.Fatal(err)
+					}
+					rules := map[string]map[string]int64{}
+					for _, k := range []string{"fixed_normal_coupon", "discount_coupon", "exchange_coupon"} {
+						if v, ok := got.CouponUseRule[k]; ok {
+							var r map[string]int64
+							if err := json.Unmarshal(v, &r); err != nil {
+								t.Fatal(err)
+							}
+							rules[k] = r
+						}
+					}
+					if diff := cmp.Diff(tt.want, rules); diff != "" {
+						t.Errorf("stock rule objects mismatch (-want +got):\n%s", diff)
+					}
+				})
+			}
+		})
 	}
 }

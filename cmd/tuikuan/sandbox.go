@@ -95,8 +95,16 @@ type durationSeconds int64
 func (d *durationSeconds) String() string { return strconv.FormatInt(int64(*d), 10) + "s" }
 func (d *durationSeconds) Set(v string) error {
 	dur, err := parseDuration(v)
+	if err != nil {
+		return err
+	}
+	// Business time only moves forward, by whole seconds: less would round to showing
+	// the clock unmoved, as if the advance had happened.
+	if dur < 1 {
+		return fmt.Errorf("%s is not a forward move of at least 1s", v)
+	}
 	*d = durationSeconds(dur)
-	return err
+	return nil
 }
 
 func parseDuration(v string) (int64, error) {

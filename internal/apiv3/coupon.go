@@ -2,6 +2,7 @@ package apiv3
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -21,21 +22,67 @@ type availableTimeBody struct {
 	WaitDaysAfterReceive     *int64          `json:"wait_days_after_receive"`
 }
 
-type amountRuleBody struct {
+// The three rule objects have the fields of GO FixedValueStockMsg, DiscountMsg and
+// ExchangeMsg, each its own, so that strict decoding refuses a field of one kind of
+// coupon inside the object of another.
+
+type fixedNormalBody struct {
 	DiscountAmount     *int64 `json:"discount_amount"`
+	TransactionMinimum *int64 `json:"transaction_minimum"`
+}
+
+type discountBody struct {
 	DiscountPercent    *int64 `json:"discount_percent"`
+	TransactionMinimum *int64 `json:"transaction_minimum"`
+}
+
+type exchangeBody struct {
 	ExchangePrice      *int64 `json:"exchange_price"`
 	TransactionMinimum *int64 `json:"transaction_minimum"`
 }
 
 type useRuleBody struct {
 	CouponAvailableTime *availableTimeBody `json:"coupon_available_time"`
-	FixedNormalCoupon   *amountRuleBody    `json:"fixed_normal_coupon"`
-	DiscountCoupon      *amountRuleBody    `json:"discount_coupon"`
-	ExchangeCoupon      *amountRuleBody    `json:"exchange_coupon"`
+	FixedNormalCoupon   *fixedNormalBody   `json:"fixed_normal_coupon"`
+	DiscountCoupon      *discountBody      `json:"discount_coupon"`
+	ExchangeCoupon      *exchangeBody      `json:"exchange_coupon"`
 	UseMethod           *string            `json:"use_method"`
 	MiniProgramsAppid   json.RawMessage    `json:"mini_programs_appid"`
 	MiniProgramsPath    json.RawMessage    `json:"mini_programs_path"`
+}
+
+// amountRule reads into st the rule object that the stock's type names. Strict, another
+// object present is a PARAM_ERROR; lenient, it is ignored. An unknown type reads nothing
+// and is refused by refund.Service.
+func (u *useRuleBody) amountRule(st *refund.Stock, strict bool) error {
+	present := []struct {
+		name string
+		kind refund.StockType
+		set  bool
+	}{
+		{"fixed_normal_coupon", refund.StockNormal, u.FixedNormalCoupon != nil},
+		{"discount_coupon", refund.StockDiscount, u.DiscountCoupon != nil},
+		{"exchange_coupon", refund.StockExchange, u.ExchangeCoupon != nil},
+	}
+	switch st.Type {
+	case refund.StockNormal, refund.StockDiscount, refund.StockExchange:
+	default:
+		return nil
+	}
+	for _, o := range present {
+		if strict && o.set && o.kind != st.Type {
+			return refund.ParamError("coupon_use_rule."+o.name, fmt.Sprintf("stock_type为%s的批次不能填写%s", st.Type, o.name), nil)
+		}
+	}
+	switch {
+	case st.Type == refund.StockNormal && u.FixedNormalCoupon != nil:
+		st.DiscountAmount, st.TransactionMinimum = num(u.FixedNormalCoupon.DiscountAmount), num(u.FixedNormalCoupon.TransactionMinimum)
+	case st.Type == refund.StockDiscount && u.DiscountCoupon != nil:
+		st.DiscountPercent, st.TransactionMinimum = num(u.DiscountCoupon.DiscountPercent), num(u.DiscountCoupon.TransactionMinimum)
+	case st.Type == refund.StockExchange && u.ExchangeCoupon != nil:
+		st.ExchangePrice, st.TransactionMinimum = num(u.ExchangeCoupon.ExchangePrice), num(u.ExchangeCoupon.TransactionMinimum)
+	}
+	return nil
 }
 
 type sendRuleBody struct {
@@ -72,7 +119,7 @@ func (a *api) createStock(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	st, err := b.stock()
+	st, err := b.stock(a.strict)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +131,7 @@ func (a *api) createStock(c *call) (any, error) {
 }
 
 // stock turns the body into a refund.Stock; refund.Service checks the rules.
-func (b *createStockBody) stock() (*refund.Stock, error) {
+func (b *createStockBody) stock(strict bool) (*refund.Stock, error) {
 	st := &refund.Stock{
 		Name: str(b.StockName), BelongMerchant: str(b.BelongMerchant), Comment: str(b.Comment),
 		GoodsName: str(b.GoodsName), Type: refund.StockType(str(b.StockType)), OutRequestNo: str(b.OutRequestNo),
@@ -109,13 +156,8 @@ func (b *createStockBody) stock() (*refund.Stock, error) {
 	}
 	keep("mini_programs_appid", u.MiniProgramsAppid)
 	keep("mini_programs_path", u.MiniProgramsPath)
-	for _, r := range []*amountRuleBody{u.FixedNormalCoupon, u.DiscountCoupon, u.ExchangeCoupon} {
-		if r != nil {
-			st.DiscountAmount += num(r.DiscountAmount)
-			st.DiscountPercent += num(r.DiscountPercent)
-			st.ExchangePrice += num(r.ExchangePrice)
-			st.TransactionMinimum += num(r.TransactionMinimum)
-		}
+	if err := u.amountRule(st, strict); err != nil {
+		return nil, err
 	}
 	if t := u.CouponAvailableTime; t != nil {
 		var err error

@@ -15,6 +15,11 @@ type Clock struct {
 	offset time.Duration
 }
 
+// MaxClockOffset bounds how far business time may run ahead of real time. A century is
+// far beyond a refund's one-year window or any coupon's validity, and far inside the 292
+// years a time.Duration holds, so that no series of advances can wrap the offset.
+const MaxClockOffset = 100 * 365 * 24 * time.Hour
+
 // NewClock returns a clock on real time; real may be nil for time.Now.
 func NewClock(real func() time.Time) *Clock {
 	if real == nil {

@@ -2,6 +2,7 @@ package refund
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -609,11 +610,20 @@ func (s *Service) oweComplaint(ctx context.Context, tx Tx, c *Complaint, action 
 	n := &Notification{
 		ID: newNotificationID(), ComplaintID: c.ID, Mchid: to, EventType: ev, Summary: summary,
 		URL: url, OriginalType: "complaint",
-		Resource: fmt.Sprintf(`{"complaint_id":%q,"action_type":%q}`, c.ID, action),
+		Resource: complaintResource(c.ID, action),
 		Status:   NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
 	}
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return fmt.Errorf("insert notification for complaint %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// complaintResource is the plaintext of a complaint notification's resource.
+func complaintResource(complaintID, action string) string {
+	b, _ := json.Marshal(struct {
+		ComplaintID string `json:"complaint_id"`
+		ActionType  string `json:"action_type"`
+	}{complaintID, action}) // two strings always marshal
+	return string(b)
 }

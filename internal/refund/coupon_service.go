@@ -256,11 +256,14 @@ func (st *Stock) validity(received time.Time) (start, end time.Time) {
 	if received.After(start) {
 		start = received
 	}
+	// No coupon outlives its stock, so days past the stock's end change nothing; capping
+	// them there keeps the date arithmetic from wrapping on any count a client sends.
+	limit := max(int64(end.Sub(received)/(24*time.Hour))+1, 1)
 	if st.WaitDays > 0 {
-		start = received.AddDate(0, 0, int(st.WaitDays))
+		start = received.AddDate(0, 0, int(min(st.WaitDays, limit)))
 	}
 	if st.DaysAfterReceive > 0 {
-		if e := start.AddDate(0, 0, int(st.DaysAfterReceive)); e.Before(end) {
+		if e := start.AddDate(0, 0, int(min(st.DaysAfterReceive, limit))); e.Before(end) {
 			end = e
 		}
 	}

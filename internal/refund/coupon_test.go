@@ -1,6 +1,7 @@
 package refund
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -79,6 +80,26 @@ func TestStockValidity(t *testing.T) {
 				t.Errorf("validity(%v) = %v – %v, want %v – %v", tt.received, start, expire, tt.start, tt.expire)
 			}
 		})
+	}
+}
+
+// Ensure any day counts a client may send give a window inside the stock's: counts so
+// large that the date arithmetic would wrap neither open the coupon early nor end it early.
+func TestStockValidity_HugeDays(t *testing.T) {
+	s := validStock()
+	s.BeginTime, s.EndTime = couponNow.Add(time.Hour), couponNow.Add(72*time.Hour)
+	received := couponNow.Add(2 * time.Hour)
+	for _, n := range []int64{3, 365, 1 << 40, math.MaxInt64 / 86400, math.MaxInt64/86400 + 1, 1 << 62, math.MaxInt64} {
+		st := *s
+		st.WaitDays = n
+		if start, expire := st.validity(received); start.Before(s.EndTime) || expire.After(s.EndTime) {
+			t.Errorf("validity with wait_days_after_receive %d = %v – %v, want no usable time before %v", n, start, expire, s.EndTime)
+		}
+		st = *s
+		st.DaysAfterReceive = n
+		if start, expire := st.validity(received); !start.Equal(received) || !expire.Equal(s.EndTime) {
+			t.Errorf("validity with available_day_after_receive %d = %v – %v, want %v – %v", n, start, expire, received, s.EndTime)
+		}
 	}
 }
 

@@ -454,49 +454,65 @@ const clockSetting = "clock_offset_ms"
 // LoadClock reads the business-clock offset from the store, so that every node and every
 // restart agrees on business time.
 func (s *Service) LoadClock(ctx context.Context) error {
-	var v string
+	var offset time.Duration
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		v, err = tx.Setting(ctx, clockSetting)
+		offset, err = storedOffset(ctx, tx)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
 	if err != nil {
 		return fmt.Errorf("load clock: %w", err)
 	}
-	ms, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return fmt.Errorf("load clock: bad offset %q: %w", v, err)
-	}
-	s.clock.setOffset(time.Duration(ms) * time.Millisecond)
+	s.clock.setOffset(offset)
 	return nil
 }
 
-// AdvanceClock moves business time forward by d and returns the new business time.
-func (s *Service) AdvanceClock(ctx context.Context, d time.Duration) (time.Time, error) {
-	if d < 0 {
-		return time.Time{}, ParamError("advance_seconds", "只能向前拨动时钟", d.Seconds())
+// storedOffset is the offset in the store, 0 if none was ever set. A value that is not an
+// offset the clock could have reached is an error: reading it as 0 would move business
+// time back.
+func storedOffset(ctx context.Context, tx Tx) (time.Duration, error) {
+	v, err := tx.Setting(ctx, clockSetting)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
 	}
+	if err != nil {
+		return 0, err
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("stored %s %q: %w", clockSetting, v, err)
+	}
+	if ms < 0 || ms > MaxClockOffset.Milliseconds() {
+		return 0, fmt.Errorf("stored %s %q is outside 0 to %d", clockSetting, v, MaxClockOffset.Milliseconds())
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// AdvanceClock moves business time forward by d and returns the new business time. The
+// offset may reach MaxClockOffset and no further.
+func (s *Service) AdvanceClock(ctx context.Context, d time.Duration) (time.Time, error) {
+	if d <= 0 {
+		return time.Time{}, ParamError("advance_seconds", "必须大于0：时钟只能向前拨动", int64(d/time.Second))
+	}
+	var next time.Duration
 	err := s.store.Update(ctx, func(tx Tx) error {
-		cur := int64(0)
-		v, err := tx.Setting(ctx, clockSetting)
-		if err == nil {
-			cur, _ = strconv.ParseInt(v, 10, 64)
-		} else if !errors.Is(err, ErrNotFound) {
+		cur, err := storedOffset(ctx, tx)
+		if err != nil {
 			return err
 		}
-		next := time.Duration(cur)*time.Millisecond + d
-		if err := tx.PutSetting(ctx, clockSetting, strconv.FormatInt(next.Milliseconds(), 10)); err != nil {
-			return err
+		if d > MaxClockOffset-cur {
+			return ParamError("advance_seconds", fmt.Sprintf("业务时间最多领先真实时间%d秒（100年），现已领先%d秒，最多还能拨动%d秒",
+				int64(MaxClockOffset/time.Second), int64(cur/time.Second), int64((MaxClockOffset-cur)/time.Second)), nil)
 		}
-		s.clock.setOffset(next)
-		return nil
+		// The store keeps milliseconds; memory keeps the same.
+		next = (cur + d).Truncate(time.Millisecond)
+		return tx.PutSetting(ctx, clockSetting, strconv.FormatInt(next.Milliseconds(), 10))
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("advance clock: %w", err)
 	}
+	// Only once committed: a failed commit must leave this node on the store's time.
+	s.clock.setOffset(next)
 	return s.clock.Now(), nil
 }
 

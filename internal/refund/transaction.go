@@ -28,13 +28,14 @@ func (s *Service) CreateTransaction(ctx context.Context, q TransactionRequest) (
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
+	discount, _ := sumPromotions(q.Promotions) // validate refused a sum that overflows
 	now := s.clock.Now()
 	t := &Transaction{
 		ID:            newTransactionID(now),
 		OutTradeNo:    q.OutTradeNo,
 		Mchid:         q.Mchid,
 		Total:         q.Total,
-		PayerTotal:    q.Total - sumPromotions(q.Promotions),
+		PayerTotal:    q.Total - discount,
 		Currency:      "CNY",
 		Promotions:    q.Promotions,
 		BankType:      q.BankType,
@@ -122,7 +123,10 @@ func (q *TransactionRequest) validate() error {
 			return ParamError(field+".amount", "优惠金额必须大于等于1分", p.Amount)
 		}
 	}
-	discount := sumPromotions(q.Promotions)
+	discount, ok := sumPromotions(q.Promotions)
+	if !ok {
+		return ParamError("promotions", "优惠金额之和必须小于订单金额", nil)
+	}
 	if discount >= q.Total {
 		return ParamError("promotions", "优惠金额之和必须小于订单金额", discount)
 	}
@@ -152,12 +156,14 @@ func tradeNo(v string) error {
 	)
 }
 
-func sumPromotions(ps []Promotion) int64 {
-	var n int64
-	for _, p := range ps {
-		n += p.Amount
+// sumPromotions adds the promotions' amounts, each at least 1 fen once validated; ok is
+// false if the sum overflows.
+func sumPromotions(ps []Promotion) (sum int64, ok bool) {
+	amounts := make([]int64, len(ps))
+	for i, p := range ps {
+		amounts[i] = p.Amount
 	}
-	return n
+	return sumAmounts(amounts...)
 }
 
 // newTransactionID makes a 28-digit transaction_id like "4200001234202611230000000001".

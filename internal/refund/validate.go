@@ -81,7 +81,7 @@ func (q *ApplyRequest) validateAmount() error {
 	if q.From == nil {
 		return nil
 	}
-	var sum int64
+	amounts := make([]int64, len(q.From))
 	for i, f := range q.From {
 		field := fmt.Sprintf("amount.from[%d]", i)
 		if err := oneOf(field+".account", f.Account, "AVAILABLE", "UNAVAILABLE"); err != nil {
@@ -93,7 +93,11 @@ func (q *ApplyRequest) validateAmount() error {
 		if f.Amount < 1 {
 			return ParamError(field+".amount", "出资金额必须大于等于1分", f.Amount)
 		}
-		sum += f.Amount
+		amounts[i] = f.Amount
+	}
+	sum, ok := sumAmounts(amounts...)
+	if !ok {
+		return ParamError("amount.from", fmt.Sprintf("出资金额之和大于退款金额%d", q.Refund), nil)
 	}
 	if sum != q.Refund {
 		return ParamError("amount.from", fmt.Sprintf("出资金额之和%d不等于退款金额%d", sum, q.Refund), sum)

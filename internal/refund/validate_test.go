@@ -2,6 +2,7 @@ package refund_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -146,6 +147,19 @@ var commonTests = []validateTest{
 	{"FromNegativeAmount", func(q *refund.ApplyRequest) {
 		q.From = []refund.FundsFrom{{Account: "AVAILABLE", Amount: 101}, {Account: "UNAVAILABLE", Amount: -1}}
 	}, "amount.from[1].amount"},
+	// MaxInt64 + MaxInt64 + 7 wraps to 5 in int64 arithmetic.
+	{"FromSumOverflow", func(q *refund.ApplyRequest) {
+		q.Refund = 5
+		q.From = []refund.FundsFrom{{Account: "AVAILABLE", Amount: math.MaxInt64}, {Account: "AVAILABLE", Amount: math.MaxInt64}, {Account: "UNAVAILABLE", Amount: 7}}
+	}, "amount.from"},
+	{"FromSumOverflowToMax", func(q *refund.ApplyRequest) {
+		q.Refund = math.MaxInt64
+		q.From = []refund.FundsFrom{{Account: "AVAILABLE", Amount: math.MaxInt64}, {Account: "AVAILABLE", Amount: math.MaxInt64}, {Account: "UNAVAILABLE", Amount: 1}}
+	}, "amount.from"},
+	{"FromSumMax", func(q *refund.ApplyRequest) {
+		q.Refund, q.Total = math.MaxInt64, math.MaxInt64
+		q.From = []refund.FundsFrom{{Account: "AVAILABLE", Amount: math.MaxInt64 - 1}, {Account: "UNAVAILABLE", Amount: 1}}
+	}, ""},
 
 	{"GoodsOK", func(q *refund.ApplyRequest) { q.GoodsDetail = []refund.GoodsDetail{goods(), goods()} }, ""},
 	{"GoodsZeroPrices", func(q *refund.ApplyRequest) {

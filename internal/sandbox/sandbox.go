@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -115,7 +116,7 @@ func (h *handler) advanceClock(r *http.Request) (any, error) {
 	if b.AdvanceSeconds == nil {
 		return nil, refund.ParamError("advance_seconds", "字段必填", nil)
 	}
-	if _, err := h.svc.AdvanceClock(r.Context(), time.Duration(*b.AdvanceSeconds)*time.Second); err != nil {
+	if _, err := h.svc.AdvanceClock(r.Context(), seconds(*b.AdvanceSeconds)); err != nil {
 		return nil, err
 	}
 	// Refunds whose settlement time the clock jumped past settle now, not on the next tick.
@@ -123,6 +124,20 @@ func (h *handler) advanceClock(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return h.clock(), nil
+}
+
+// seconds converts n seconds to a Duration, saturating where the nanoseconds do not fit:
+// AdvanceClock refuses both extremes, while a product that wrapped could pass for a small,
+// valid advance.
+func seconds(n int64) time.Duration {
+	const limit = math.MaxInt64 / int64(time.Second)
+	switch {
+	case n > limit:
+		return math.MaxInt64
+	case n < -limit:
+		return math.MinInt64
+	}
+	return time.Duration(n) * time.Second
 }
 
 func (h *handler) getClock(r *http.Request) (any, error) { return h.clock(), nil }
