@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"time"
 )
@@ -45,8 +46,16 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	fs.DurationVar(&c.SettleDelay, "settle-delay", delay, "how long a refund stays PROCESSING before the simulated channel settles it; 0 = only when told (env TUIKUAN_SETTLE_DELAY)")
-	fs.BoolVar(&c.Lenient, "lenient", envBool(getenv, "TUIKUAN_LENIENT"), "ignore unknown JSON body fields instead of answering PARAM_ERROR (env TUIKUAN_LENIENT)")
-	fs.BoolVar(&c.RefundSpacing, "refund-spacing", envBool(getenv, "TUIKUAN_REFUND_SPACING"), "require one minute between two refunds of one order, as WeChat Pay does (env TUIKUAN_REFUND_SPACING)")
+	lenient, err := envBool(getenv, "TUIKUAN_LENIENT")
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.Lenient, "lenient", lenient, "ignore unknown JSON body fields instead of answering PARAM_ERROR (env TUIKUAN_LENIENT)")
+	spacing, err := envBool(getenv, "TUIKUAN_REFUND_SPACING")
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.RefundSpacing, "refund-spacing", spacing, "require one minute between two refunds of one order, as WeChat Pay does (env TUIKUAN_REFUND_SPACING)")
 	fs.StringVar(&c.RateLimit, "rate-limit", envOr(getenv, "TUIKUAN_RATE_LIMIT", "sandbox"), "rate-limit profile of merchants that set none: sandbox, wechat or off (env TUIKUAN_RATE_LIMIT)")
 	scale, err := envFloat(getenv, "TUIKUAN_NOTIFY_TIME_SCALE", 1)
 	if err != nil {
@@ -65,6 +74,10 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.NotifyTimeScale <= 0 {
 		return c, fmt.Errorf("--notify-time-scale %v: want a positive number", c.NotifyTimeScale)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return c, nil
 }
@@ -88,9 +101,19 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-func envBool(getenv func(string) string, key string) bool {
-	v, _ := strconv.ParseBool(getenv(key))
-	return v
+// envBool reads a boolean variable; unset is false. A value that is not one
+// strconv.ParseBool knows is an error: ignoring "yes" would run without the setting the
+// operator asked for.
+func envBool(getenv func(string) string, key string) (bool, error) {
+	v := getenv(key)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want true or false", key, v)
+	}
+	return b, nil
 }
 
 func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
