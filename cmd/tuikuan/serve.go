@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/apiv2"
@@ -77,10 +78,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	srv := &http.Server{Handler: apiv3.Common(mux, log), ReadHeaderTimeout: 10 * time.Second}
 
+	// Deferred first after the store's Close, so it runs last before it.
+	defer func() {
+		if testHookBeforeStoreClose != nil {
+			testHookBeforeStoreClose()
+		}
+	}()
 	runCtx, cancel := context.WithCancel(ctx)
+	// The settler and the deliverer (with its deliveries in flight) use the store: stop
+	// them and wait for them before it closes.
+	var workers sync.WaitGroup
+	defer workers.Wait()
 	defer cancel()
-	go svc.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
-	go deliverer.Run(runCtx)
+	workers.Go(func() {
+		svc.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
+	})
+	workers.Go(func() { deliverer.Run(runCtx) })
 
 	errc := make(chan error, 1)
 	tlsConfig, err := serverTLS(cfg.Data, ln.Addr())
@@ -103,6 +116,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	return nil
 }
+
+// testHookBeforeStoreClose, when set by a test, runs as serve returns, just before the
+// store closes.
+var testHookBeforeStoreClose func()
 
 // serverTLS is the TLS side of the listener, under the data dir's CA.
 func serverTLS(dir string, addr net.Addr) (*tls.Config, error) {
