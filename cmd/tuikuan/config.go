@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/tuikuan/tuikuan/internal/notify"
 )
 
 // config is tuikuan serve's configuration. Flags win; TUIKUAN_* environment variables are
@@ -22,6 +25,9 @@ type config struct {
 	RateLimit string
 	// NotifyTimeScale multiplies the notification retry schedule; 0.001 turns 15 s into 15 ms.
 	NotifyTimeScale float64
+	// NotifyDeny adds address ranges notifications are never sent to; NotifyAllow takes
+	// ranges out of the denied ones, the defaults included.
+	NotifyDeny, NotifyAllow []netip.Prefix
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting.
@@ -62,6 +68,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	fs.Float64Var(&c.NotifyTimeScale, "notify-time-scale", scale, "multiplies the notification retry schedule, e.g. 0.01 for tests (env TUIKUAN_NOTIFY_TIME_SCALE)")
+	deny := fs.String("notify-deny", getenv("TUIKUAN_NOTIFY_DENY"), "comma-separated CIDR ranges notifications are never sent to, on top of link-local, multicast and unspecified addresses (env TUIKUAN_NOTIFY_DENY)")
+	allow := fs.String("notify-allow", getenv("TUIKUAN_NOTIFY_ALLOW"), "comma-separated CIDR ranges notifications may be sent to even if denied, e.g. 169.254.0.0/16 (env TUIKUAN_NOTIFY_ALLOW)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -74,6 +82,12 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.NotifyTimeScale <= 0 {
 		return c, fmt.Errorf("--notify-time-scale %v: want a positive number", c.NotifyTimeScale)
+	}
+	if c.NotifyDeny, err = notify.ParsePrefixes(*deny); err != nil {
+		return c, fmt.Errorf("--notify-deny: %w", err)
+	}
+	if c.NotifyAllow, err = notify.ParsePrefixes(*allow); err != nil {
+		return c, fmt.Errorf("--notify-allow: %w", err)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {

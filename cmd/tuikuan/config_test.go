@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,9 @@ func TestParseServe_BadEnv(t *testing.T) {
 		{"TUIKUAN_NOTIFY_TIME_SCALE", "-1"},
 		{"TUIKUAN_RATE_LIMIT", "fast"},
 		{"TUIKUAN_LOG_LEVEL", "loud"},
+		{"TUIKUAN_NOTIFY_DENY", "169.254.0.0/33"},
+		{"TUIKUAN_NOTIFY_DENY", "metadata.internal"},
+		{"TUIKUAN_NOTIFY_ALLOW", "10.0.0.0/8;127.0.0.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -53,6 +58,8 @@ func TestParseServe_Env(t *testing.T) {
 		"TUIKUAN_REFUND_SPACING":    "1",
 		"TUIKUAN_SETTLE_DELAY":      "2s",
 		"TUIKUAN_NOTIFY_TIME_SCALE": "0.5",
+		"TUIKUAN_NOTIFY_DENY":       "127.0.0.2/32",
+		"TUIKUAN_NOTIFY_ALLOW":      "169.254.169.254",
 	}
 	c, err := parseServe([]string{"--lenient=false"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -60,5 +67,9 @@ func TestParseServe_Env(t *testing.T) {
 	}
 	if c.Lenient || !c.RefundSpacing || c.SettleDelay != 2*time.Second || c.NotifyTimeScale != 0.5 {
 		t.Errorf("parseServe = %+v, want lenient off (flag), refund spacing on, settle delay 2s, scale 0.5", c)
+	}
+	wantDeny, wantAllow := []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}, []netip.Prefix{netip.MustParsePrefix("169.254.169.254/32")}
+	if !slices.Equal(c.NotifyDeny, wantDeny) || !slices.Equal(c.NotifyAllow, wantAllow) {
+		t.Errorf("parseServe deny %v allow %v, want %v and %v", c.NotifyDeny, c.NotifyAllow, wantDeny, wantAllow)
 	}
 }

@@ -73,7 +73,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
-	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults})
+	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults,
+		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow})
 	mux.Handle("/sandbox/", sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	srv := &http.Server{Handler: apiv3.Common(mux, log), ReadHeaderTimeout: 10 * time.Second}

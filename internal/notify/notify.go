@@ -10,7 +10,10 @@ package notify
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -40,6 +43,10 @@ type Config struct {
 	PerURL int
 	// Faults, when not nil, is asked before every delivery.
 	Faults Faults
+	// Deny adds ranges notifications are not sent to, to DefaultDeny.
+	Deny []netip.Prefix
+	// Allow takes ranges out of the denied ones.
+	Allow []netip.Prefix
 }
 
 // pollInterval is how often due notifications are looked for. It bounds the delay of a
@@ -94,8 +101,12 @@ func New(c Config) *Deliverer {
 	if d.perURL <= 0 {
 		d.perURL = 2
 	}
+	policy := Policy{Deny: append(slices.Clone(DefaultDeny), c.Deny...), Allow: c.Allow}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = d.perURL
+	// A proxy would connect in our stead, out of the policy's sight.
+	t.Proxy = nil
+	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: policy.control}).DialContext
 	d.client = &http.Client{
 		Transport: t,
 		// A redirect is an answer that is not 2xx, so a failed delivery: notify_url is
