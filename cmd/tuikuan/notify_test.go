@@ -271,6 +271,24 @@ func (s *testServer) waitNotification(t *testing.T, refundID string, within time
 	}
 }
 
+// untilNext is about how long, in business time, until n's next attempt: the clock
+// shows whole seconds.
+func (s *testServer) untilNext(t *testing.T, n notificationView) time.Duration {
+	t.Helper()
+	var clock struct {
+		Now string `json:"now"`
+	}
+	if st := s.sandbox(t, "GET", "/sandbox/v1/clock", nil, &clock); st != http.StatusOK {
+		t.Fatalf("GET clock: status %d", st)
+	}
+	now, err1 := time.Parse(time.RFC3339, clock.Now)
+	next, err2 := time.Parse(time.RFC3339, n.NextAttemptTime)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("clock %q, next_attempt_time %q: %v, %v", clock.Now, n.NextAttemptTime, err1, err2)
+	}
+	return next.Sub(now)
+}
+
 func statusCodes(n notificationView) []int {
 	var out []int
 	for _, d := range n.Deliveries {
@@ -513,10 +531,12 @@ func TestNotify_SlowEndpoint(t *testing.T) {
 	}
 }
 
-// Ensure a notification nobody accepts is tried 16 times (the first and 15 retries), then
-// FAILED; a re-send through the sandbox API then delivers it.
+// Ensure a notification nobody accepts is tried 16 times (the first and 15 retries) on
+// the documented schedule, then FAILED; a re-send through the sandbox API then delivers it.
+// The test moves business time itself, one retry at a time, so no step races the wall
+// clock however slow the machine.
 func TestNotify_ScheduleRunsOut(t *testing.T) {
-	s := startServer(t, "--notify-time-scale", "0.00001")
+	s := startServer(t)
 	direct := s.merchant(t, "direct")
 	fails := make([]int, 100)
 	for i := range fails {
@@ -526,7 +546,24 @@ func TestNotify_ScheduleRunsOut(t *testing.T) {
 
 	id, _ := s.refundFor(t, direct, direct.Mchid, ep.URL)
 	s.settleTo(t, id, "ABNORMAL")
-	n := s.waitNotification(t, id, 5*time.Second, func(n notificationView) bool { return n.Status == "FAILED" })
+	schedule := []time.Duration{
+		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
+		10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute,
+		30 * time.Minute, 60 * time.Minute, 3 * time.Hour, 3 * time.Hour,
+		3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
+	}
+	for i, wait := range schedule {
+		ep.next(t, 3*time.Second)
+		n := s.waitNotification(t, id, 3*time.Second, func(n notificationView) bool { return n.Attempts == i+1 })
+		if got := s.untilNext(t, n); n.Status != "PENDING" || got > wait+time.Second || got < wait-2*time.Second {
+			t.Fatalf("after attempt %d: %s, next in %v; want PENDING, next in %v", i+1, n.Status, got, wait)
+		}
+		if st := s.sandbox(t, "POST", "/sandbox/v1/clock", map[string]int64{"advance_seconds": int64(wait.Seconds())}, nil); st != http.StatusOK {
+			t.Fatalf("advance clock: status %d", st)
+		}
+	}
+	ep.next(t, 3*time.Second)
+	n := s.waitNotification(t, id, 3*time.Second, func(n notificationView) bool { return n.Status == "FAILED" })
 	if n.Attempts != 16 || len(n.Deliveries) != 16 || n.NextAttemptTime != "" {
 		t.Fatalf("FAILED after %d attempts, %d deliveries, next %q; want 16, 16, none", n.Attempts, len(n.Deliveries), n.NextAttemptTime)
 	}
@@ -534,9 +571,6 @@ func TestNotify_ScheduleRunsOut(t *testing.T) {
 		if d.Number != i+1 || d.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("delivery %d = %+v", i, d)
 		}
-	}
-	for range 16 {
-		ep.next(t, time.Second)
 	}
 	ep.quiet(t, 300*time.Millisecond)
 
