@@ -122,6 +122,16 @@ func (e *notifyEndpoint) hang() {
 	e.block = make(chan struct{})
 }
 
+// unhang makes the endpoint answer again, the deliveries it holds included.
+func (e *notifyEndpoint) unhang() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.block != nil {
+		close(e.block)
+		e.block = nil
+	}
+}
+
 // next waits for the next delivery and fails the test if the SDK refused it.
 func (e *notifyEndpoint) next(t *testing.T, within time.Duration) delivery {
 	t.Helper()
@@ -624,5 +634,37 @@ func TestNotify_Restart(t *testing.T) {
 	n := s2.waitNotification(t, id, 2*time.Second, func(n notificationView) bool { return n.Status == "DELIVERED" })
 	if got := statusCodes(n); len(got) != 2 || got[0] != 500 || got[1] != 200 {
 		t.Errorf("deliveries across the restart = %v, want 500, 200", got)
+	}
+}
+
+// Ensure a notification in flight when the server stops is delivered again after a
+// restart once its lease runs out, and that with --notify-time-scale the lease shrinks
+// to its floor: longer than the 5 s a merchant has to answer, so a slow answer is never
+// overtaken by a second delivery, but well under the 10 s of the real scale.
+func TestNotify_RestartMidDelivery(t *testing.T) {
+	s := startServer(t, "--notify-time-scale", "0.001")
+	direct := s.merchant(t, "direct")
+	ep := newNotifyEndpoint(t, s.publicKeyHandler(t, direct))
+	ep.hang()
+
+	id, _ := s.refundFor(t, direct, direct.Mchid, ep.URL)
+	s.settleTo(t, id, "SUCCESS")
+	first := ep.next(t, 3*time.Second)
+	s.stop()
+	ep.unhang()
+
+	s2 := startServerIn(t, s.dir, "--notify-time-scale", "0.001")
+	second := ep.next(t, 15*time.Second)
+	d := second.at.Sub(first.at)
+	t.Logf("delivered again %v after the cut-off delivery", d.Round(time.Millisecond))
+	if d < 5*time.Second || d > 8*time.Second {
+		t.Errorf("delivered again %v after the delivery the stop cut off, want between the 5 s timeout and 8 s (a lease of 6 s)", d.Round(time.Millisecond))
+	}
+	if second.result.RefundID != id {
+		t.Errorf("refund_id = %s, want %s", second.result.RefundID, id)
+	}
+	n := s2.waitNotification(t, id, 3*time.Second, func(n notificationView) bool { return n.Status == "DELIVERED" })
+	if got := statusCodes(n); len(got) != 1 || got[0] != 200 {
+		t.Errorf("deliveries = %v, want one 200: the cut-off one is never recorded", got)
 	}
 }

@@ -32,7 +32,8 @@ type Config struct {
 	Service  *refund.Service
 	Platform *identity.Platform
 	Logger   *slog.Logger
-	// Scale multiplies the retry schedule (0.001 turns 15 s into 15 ms); default 1.
+	// Scale multiplies the retry schedule (0.001 turns 15 s into 15 ms) and the lease,
+	// down to its floor; default 1.
 	Scale float64
 	// Workers bounds the deliveries in flight; default 16.
 	Workers int
@@ -116,9 +117,17 @@ func New(c Config) *Deliverer {
 	return d
 }
 
-// lease is how long, in business time, a claimed notification stays with this
-// deliverer before it is due again: long enough for one delivery to time out.
-func (d *Deliverer) lease() time.Duration { return 2 * d.timeout }
+// leaseMargin is how much longer than the delivery timeout a lease lasts at least: time
+// to build the request before the timeout starts and to record the attempt after it.
+const leaseMargin = time.Second
+
+// lease is how long, in business time, a claimed notification stays with this deliverer
+// before it is due again, which is how soon one in hand at a crash is delivered again:
+// twice the delivery timeout, scaled like the retries, but never so short that it runs
+// out while a delivery may still be waiting for its answer.
+func (d *Deliverer) lease() time.Duration {
+	return max(time.Duration(float64(2*d.timeout)*d.scale), d.timeout+leaseMargin)
+}
 
 // Run delivers until ctx is done. Deliveries in flight then are abandoned unrecorded;
 // their leases run out and they are delivered again by the next run.
