@@ -40,10 +40,22 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("address %s is in %s, where notifications are not sent", e.Addr, e.Prefix)
 }
 
+// nat64 is the well-known NAT64 prefix (RFC 6052): behind a NAT64 gateway,
+// 64:ff9b::a9fe:a9fe reaches 169.254.169.254.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
 // Check returns a *RefusedError if the policy refuses addr.
 func (p Policy) Check(addr netip.Addr) error {
 	// ::ffff:169.254.169.254 reaches 169.254.169.254: judge the IPv4 address.
 	addr = addr.Unmap().WithZone("")
+	if err := p.check(addr); err != nil || !nat64.Contains(addr) {
+		return err
+	}
+	b := addr.As16()
+	return p.check(netip.AddrFrom4([4]byte(b[12:])))
+}
+
+func (p Policy) check(addr netip.Addr) error {
 	for _, a := range p.Allow {
 		if a.Contains(addr) {
 			return nil

@@ -42,6 +42,8 @@ func TestPolicy_Check(t *testing.T) {
 		{"Multicast4Top", def, "239.255.255.250", "224.0.0.0/4"},
 		{"Multicast6", def, "ff02::1", "ff00::/8"},
 		{"MulticastMapped", def, "::ffff:224.0.0.251", "224.0.0.0/4"},
+		{"MetadataNAT64", def, "64:ff9b::a9fe:a9fe", "169.254.0.0/16"},
+		{"PublicNAT64", def, "64:ff9b::cb00:7107", ""},
 		{"Loopback4", def, "127.0.0.1", ""},
 		{"Loopback4Other", def, "127.0.0.2", ""},
 		{"Loopback6", def, "::1", ""},
@@ -58,6 +60,7 @@ func TestPolicy_Check(t *testing.T) {
 		{"AllowCarved", extra, "169.254.169.254", ""},
 		{"AllowCarvedNeighbour", extra, "169.254.169.253", "169.254.0.0/16"},
 		{"AllowCarvedMapped", extra, "::ffff:169.254.169.254", ""},
+		{"AllowCarvedNAT64", extra, "64:ff9b::a9fe:a9fe", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
