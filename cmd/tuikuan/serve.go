@@ -79,7 +79,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	srv := &http.Server{Handler: apiv3.Common(mux, log), ReadHeaderTimeout: 10 * time.Second}
 
-	// Deferred first after the store's Close, so it runs last before it.
+	// Deferred next after the store's Close, so it runs just before it, after the rest.
 	defer func() {
 		if testHookBeforeStoreClose != nil {
 			testHookBeforeStoreClose()
