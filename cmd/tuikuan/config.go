@@ -4,8 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/tuikuan/tuikuan/internal/notify"
 )
 
 // config is tuikuan serve's configuration. Flags win; TUIKUAN_* environment variables are
@@ -21,6 +25,9 @@ type config struct {
 	RateLimit string
 	// NotifyTimeScale multiplies the notification retry schedule; 0.001 turns 15 s into 15 ms.
 	NotifyTimeScale float64
+	// NotifyDeny adds address ranges notifications are never sent to; NotifyAllow takes
+	// ranges out of the denied ones, the defaults included.
+	NotifyDeny, NotifyAllow []netip.Prefix
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting.
@@ -45,14 +52,24 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	fs.DurationVar(&c.SettleDelay, "settle-delay", delay, "how long a refund stays PROCESSING before the simulated channel settles it; 0 = only when told (env TUIKUAN_SETTLE_DELAY)")
-	fs.BoolVar(&c.Lenient, "lenient", envBool(getenv, "TUIKUAN_LENIENT"), "ignore unknown JSON body fields instead of answering PARAM_ERROR (env TUIKUAN_LENIENT)")
-	fs.BoolVar(&c.RefundSpacing, "refund-spacing", envBool(getenv, "TUIKUAN_REFUND_SPACING"), "require one minute between two refunds of one order, as WeChat Pay does (env TUIKUAN_REFUND_SPACING)")
+	lenient, err := envBool(getenv, "TUIKUAN_LENIENT")
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.Lenient, "lenient", lenient, "ignore unknown JSON body fields instead of answering PARAM_ERROR (env TUIKUAN_LENIENT)")
+	spacing, err := envBool(getenv, "TUIKUAN_REFUND_SPACING")
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.RefundSpacing, "refund-spacing", spacing, "require one minute between two refunds of one order, as WeChat Pay does (env TUIKUAN_REFUND_SPACING)")
 	fs.StringVar(&c.RateLimit, "rate-limit", envOr(getenv, "TUIKUAN_RATE_LIMIT", "sandbox"), "rate-limit profile of merchants that set none: sandbox, wechat or off (env TUIKUAN_RATE_LIMIT)")
 	scale, err := envFloat(getenv, "TUIKUAN_NOTIFY_TIME_SCALE", 1)
 	if err != nil {
 		return c, err
 	}
 	fs.Float64Var(&c.NotifyTimeScale, "notify-time-scale", scale, "multiplies the notification retry schedule, e.g. 0.01 for tests (env TUIKUAN_NOTIFY_TIME_SCALE)")
+	deny := fs.String("notify-deny", getenv("TUIKUAN_NOTIFY_DENY"), "comma-separated CIDR ranges notifications are never sent to, on top of link-local, multicast and unspecified addresses (env TUIKUAN_NOTIFY_DENY)")
+	allow := fs.String("notify-allow", getenv("TUIKUAN_NOTIFY_ALLOW"), "comma-separated CIDR ranges notifications may be sent to even if denied, e.g. 169.254.0.0/16 (env TUIKUAN_NOTIFY_ALLOW)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -65,6 +82,16 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.NotifyTimeScale <= 0 {
 		return c, fmt.Errorf("--notify-time-scale %v: want a positive number", c.NotifyTimeScale)
+	}
+	if c.NotifyDeny, err = notify.ParsePrefixes(*deny); err != nil {
+		return c, fmt.Errorf("--notify-deny: %w", err)
+	}
+	if c.NotifyAllow, err = notify.ParsePrefixes(*allow); err != nil {
+		return c, fmt.Errorf("--notify-allow: %w", err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return c, nil
 }
@@ -88,9 +115,19 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-func envBool(getenv func(string) string, key string) bool {
-	v, _ := strconv.ParseBool(getenv(key))
-	return v
+// envBool reads a boolean variable; unset is false. A value that is not one
+// strconv.ParseBool knows is an error: ignoring "yes" would run without the setting the
+// operator asked for.
+func envBool(getenv func(string) string, key string) (bool, error) {
+	v := getenv(key)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want true or false", key, v)
+	}
+	return b, nil
 }
 
 func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {

@@ -122,6 +122,16 @@ func (e *notifyEndpoint) hang() {
 	e.block = make(chan struct{})
 }
 
+// unhang makes the endpoint answer again, the deliveries it holds included.
+func (e *notifyEndpoint) unhang() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.block != nil {
+		close(e.block)
+		e.block = nil
+	}
+}
+
 // next waits for the next delivery and fails the test if the SDK refused it.
 func (e *notifyEndpoint) next(t *testing.T, within time.Duration) delivery {
 	t.Helper()
@@ -269,6 +279,24 @@ func (s *testServer) waitNotification(t *testing.T, refundID string, within time
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// untilNext is about how long, in business time, until n's next attempt: the clock
+// shows whole seconds.
+func (s *testServer) untilNext(t *testing.T, n notificationView) time.Duration {
+	t.Helper()
+	var clock struct {
+		Now string `json:"now"`
+	}
+	if st := s.sandbox(t, "GET", "/sandbox/v1/clock", nil, &clock); st != http.StatusOK {
+		t.Fatalf("GET clock: status %d", st)
+	}
+	now, err1 := time.Parse(time.RFC3339, clock.Now)
+	next, err2 := time.Parse(time.RFC3339, n.NextAttemptTime)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("clock %q, next_attempt_time %q: %v, %v", clock.Now, n.NextAttemptTime, err1, err2)
+	}
+	return next.Sub(now)
 }
 
 func statusCodes(n notificationView) []int {
@@ -513,10 +541,12 @@ func TestNotify_SlowEndpoint(t *testing.T) {
 	}
 }
 
-// Ensure a notification nobody accepts is tried 16 times (the first and 15 retries), then
-// FAILED; a re-send through the sandbox API then delivers it.
+// Ensure a notification nobody accepts is tried 16 times (the first and 15 retries) on
+// the documented schedule, then FAILED; a re-send through the sandbox API then delivers it.
+// The test moves business time itself, one retry at a time, so no step races the wall
+// clock however slow the machine.
 func TestNotify_ScheduleRunsOut(t *testing.T) {
-	s := startServer(t, "--notify-time-scale", "0.00001")
+	s := startServer(t)
 	direct := s.merchant(t, "direct")
 	fails := make([]int, 100)
 	for i := range fails {
@@ -526,7 +556,24 @@ func TestNotify_ScheduleRunsOut(t *testing.T) {
 
 	id, _ := s.refundFor(t, direct, direct.Mchid, ep.URL)
 	s.settleTo(t, id, "ABNORMAL")
-	n := s.waitNotification(t, id, 5*time.Second, func(n notificationView) bool { return n.Status == "FAILED" })
+	schedule := []time.Duration{
+		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
+		10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute,
+		30 * time.Minute, 60 * time.Minute, 3 * time.Hour, 3 * time.Hour,
+		3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
+	}
+	for i, wait := range schedule {
+		ep.next(t, 3*time.Second)
+		n := s.waitNotification(t, id, 3*time.Second, func(n notificationView) bool { return n.Attempts == i+1 })
+		if got := s.untilNext(t, n); n.Status != "PENDING" || got > wait+time.Second || got < wait-2*time.Second {
+			t.Fatalf("after attempt %d: %s, next in %v; want PENDING, next in %v", i+1, n.Status, got, wait)
+		}
+		if st := s.sandbox(t, "POST", "/sandbox/v1/clock", map[string]int64{"advance_seconds": int64(wait.Seconds())}, nil); st != http.StatusOK {
+			t.Fatalf("advance clock: status %d", st)
+		}
+	}
+	ep.next(t, 3*time.Second)
+	n := s.waitNotification(t, id, 3*time.Second, func(n notificationView) bool { return n.Status == "FAILED" })
 	if n.Attempts != 16 || len(n.Deliveries) != 16 || n.NextAttemptTime != "" {
 		t.Fatalf("FAILED after %d attempts, %d deliveries, next %q; want 16, 16, none", n.Attempts, len(n.Deliveries), n.NextAttemptTime)
 	}
@@ -534,9 +581,6 @@ func TestNotify_ScheduleRunsOut(t *testing.T) {
 		if d.Number != i+1 || d.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("delivery %d = %+v", i, d)
 		}
-	}
-	for range 16 {
-		ep.next(t, time.Second)
 	}
 	ep.quiet(t, 300*time.Millisecond)
 
@@ -590,5 +634,37 @@ func TestNotify_Restart(t *testing.T) {
 	n := s2.waitNotification(t, id, 2*time.Second, func(n notificationView) bool { return n.Status == "DELIVERED" })
 	if got := statusCodes(n); len(got) != 2 || got[0] != 500 || got[1] != 200 {
 		t.Errorf("deliveries across the restart = %v, want 500, 200", got)
+	}
+}
+
+// Ensure a notification in flight when the server stops is delivered again after a
+// restart once its lease runs out, and that with --notify-time-scale the lease shrinks
+// to its floor: longer than the 5 s a merchant has to answer, so a slow answer is never
+// overtaken by a second delivery, but well under the 10 s of the real scale.
+func TestNotify_RestartMidDelivery(t *testing.T) {
+	s := startServer(t, "--notify-time-scale", "0.001")
+	direct := s.merchant(t, "direct")
+	ep := newNotifyEndpoint(t, s.publicKeyHandler(t, direct))
+	ep.hang()
+
+	id, _ := s.refundFor(t, direct, direct.Mchid, ep.URL)
+	s.settleTo(t, id, "SUCCESS")
+	first := ep.next(t, 3*time.Second)
+	s.stop()
+	ep.unhang()
+
+	s2 := startServerIn(t, s.dir, "--notify-time-scale", "0.001")
+	second := ep.next(t, 15*time.Second)
+	d := second.at.Sub(first.at)
+	t.Logf("delivered again %v after the cut-off delivery", d.Round(time.Millisecond))
+	if d < 5*time.Second || d > 8*time.Second {
+		t.Errorf("delivered again %v after the delivery the stop cut off, want between the 5 s timeout and 8 s (a lease of 6 s)", d.Round(time.Millisecond))
+	}
+	if second.result.RefundID != id {
+		t.Errorf("refund_id = %s, want %s", second.result.RefundID, id)
+	}
+	n := s2.waitNotification(t, id, 3*time.Second, func(n notificationView) bool { return n.Status == "DELIVERED" })
+	if got := statusCodes(n); len(got) != 1 || got[0] != 200 {
+		t.Errorf("deliveries = %v, want one 200: the cut-off one is never recorded", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/apiv2"
@@ -73,16 +74,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
-	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults})
+	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults,
+		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow})
 	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
 	mux.Handle("/sandbox/", sb)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	srv := httpServer(apiv3.Common(apiv3.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log))
 
+	// Deferred next after the store's Close, so it runs just before it, after the rest.
+	defer func() {
+		if testHookBeforeStoreClose != nil {
+			testHookBeforeStoreClose()
+		}
+	}()
 	runCtx, cancel := context.WithCancel(ctx)
+	// The settler and the deliverer (with its deliveries in flight) use the store: stop
+	// them and wait for them before it closes.
+	var workers sync.WaitGroup
+	defer workers.Wait()
 	defer cancel()
-	go svc.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
-	go deliverer.Run(runCtx)
+	workers.Go(func() {
+		svc.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
+	})
+	workers.Go(func() { deliverer.Run(runCtx) })
 
 	errc := make(chan error, 1)
 	tlsConfig, err := serverTLS(cfg.Data, ln.Addr())
@@ -120,6 +134,10 @@ func httpServer(h http.Handler) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 	}
 }
+
+// testHookBeforeStoreClose, when set by a test, runs as serve returns, just before the
+// store closes.
+var testHookBeforeStoreClose func()
 
 // serverTLS is the TLS side of the listener, under the data dir's CA.
 func serverTLS(dir string, addr net.Addr) (*tls.Config, error) {

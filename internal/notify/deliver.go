@@ -166,6 +166,9 @@ func excerpt(reply []byte) string {
 
 // describe words a transport error for the attempt list.
 func (d *Deliverer) describe(err error) string {
+	if refused, ok := errors.AsType[*RefusedError](err); ok {
+		return "notify_url refused: " + refused.Error()
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Sprintf("no answer within %v", d.timeout)
 	}

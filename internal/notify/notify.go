@@ -10,7 +10,10 @@ package notify
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,7 +32,8 @@ type Config struct {
 	Service  *refund.Service
 	Platform *identity.Platform
 	Logger   *slog.Logger
-	// Scale multiplies the retry schedule (0.001 turns 15 s into 15 ms); default 1.
+	// Scale multiplies the retry schedule (0.001 turns 15 s into 15 ms) and the lease,
+	// down to its floor; default 1.
 	Scale float64
 	// Workers bounds the deliveries in flight; default 16.
 	Workers int
@@ -40,6 +44,10 @@ type Config struct {
 	PerURL int
 	// Faults, when not nil, is asked before every delivery.
 	Faults Faults
+	// Deny adds ranges notifications are not sent to, to DefaultDeny.
+	Deny []netip.Prefix
+	// Allow takes ranges out of the denied ones.
+	Allow []netip.Prefix
 }
 
 // pollInterval is how often due notifications are looked for. It bounds the delay of a
@@ -94,8 +102,12 @@ func New(c Config) *Deliverer {
 	if d.perURL <= 0 {
 		d.perURL = 2
 	}
+	policy := Policy{Deny: append(slices.Clone(DefaultDeny), c.Deny...), Allow: c.Allow}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = d.perURL
+	// A proxy would connect in our stead, out of the policy's sight.
+	t.Proxy = nil
+	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: policy.control}).DialContext
 	d.client = &http.Client{
 		Transport: t,
 		// A redirect is an answer that is not 2xx, so a failed delivery: notify_url is
@@ -105,9 +117,17 @@ func New(c Config) *Deliverer {
 	return d
 }
 
-// lease is how long, in business time, a claimed notification stays with this
-// deliverer before it is due again: long enough for one delivery to time out.
-func (d *Deliverer) lease() time.Duration { return 2 * d.timeout }
+// leaseMargin is how much longer than the delivery timeout a lease lasts at least: time
+// to build the request before the timeout starts and to record the attempt after it.
+const leaseMargin = time.Second
+
+// lease is how long, in business time, a claimed notification stays with this deliverer
+// before it is due again, which is how soon one in hand at a crash is delivered again:
+// twice the delivery timeout, scaled like the retries, but never so short that it runs
+// out while a delivery may still be waiting for its answer.
+func (d *Deliverer) lease() time.Duration {
+	return max(time.Duration(float64(2*d.timeout)*d.scale), d.timeout+leaseMargin)
+}
 
 // Run delivers until ctx is done. Deliveries in flight then are abandoned unrecorded;
 // their leases run out and they are delivered again by the next run.

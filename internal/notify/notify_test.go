@@ -318,3 +318,41 @@ func TestDeliverer_StopAbandons(t *testing.T) {
 		t.Errorf("attempts after the lease ran out = %+v, want one 200", as)
 	}
 }
+
+// Ensure the lease that brings back a delivery cut off by a stop (or a crash) follows the
+// time scale, as retries do, but never runs out while a delivery may still be waiting
+// for its answer: never under the 5 s timeout plus a second.
+func TestDeliverer_LeaseScales(t *testing.T) {
+	tests := []struct {
+		scale float64
+		lease time.Duration
+	}{
+		{1, 10 * time.Second},
+		{3, 30 * time.Second},
+		{0.5, 6 * time.Second},
+		{0.001, 6 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.scale), func(t *testing.T) {
+			f := newFixture(t)
+			arrived := make(chan struct{}, 1)
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+				arrived <- struct{}{}
+				select {
+				case <-r.Context().Done():
+				case <-release:
+				}
+			})
+			id := f.owe(t, srv.URL)
+			before := f.svc.Clock().Now().Truncate(time.Millisecond) // as stored
+			stop := run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform, Scale: tt.scale}))
+			<-arrived
+			after := f.svc.Clock().Now()
+			stop()
+			n, _ := f.notification(t, id)
+			if n.NextAttemptAt.Before(before.Add(tt.lease)) || n.NextAttemptAt.After(after.Add(tt.lease)) {
+				t.Errorf("claimed between %v and %v, due again at %v; want a lease of %v", before, after, n.NextAttemptAt, tt.lease)
+			}
+		})
+	}
+}
