@@ -198,3 +198,41 @@ func readSettings(ctx context.Context, store refund.Store, keys ...string) (map[
 	}
 	return vals, nil
 }
+
+// LoadOrCreatePlatform returns the platform identity and the sandbox token, storing new
+// ones if the store has none; it makes no merchants. For stores without a data dir
+// (tests of the packages that sign); a server uses EnsureInstallation.
+func LoadOrCreatePlatform(ctx context.Context, store refund.Store, now time.Time) (*Platform, string, error) {
+	keys := []string{settingKey, settingCert, settingPublicKeyID, settingToken}
+	vals, err := readSettings(ctx, store, keys...)
+	if err != nil {
+		return nil, "", err
+	}
+	if vals[settingKey] == "" {
+		fresh, err := newPlatformSettings(now)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := store.Update(ctx, func(tx refund.Tx) error {
+			if _, err := tx.Setting(ctx, settingKey); err == nil {
+				return nil // another process got there first; use its identity
+			}
+			for k, v := range fresh {
+				if err := tx.PutSetting(ctx, k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return nil, "", fmt.Errorf("store platform identity: %w", err)
+		}
+		if vals, err = readSettings(ctx, store, keys...); err != nil {
+			return nil, "", err
+		}
+	}
+	p, err := parsePlatform(vals)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, vals[settingToken], nil
+}
