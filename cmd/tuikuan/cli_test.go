@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 
@@ -288,5 +289,80 @@ func TestServe_TLS(t *testing.T) {
 	}
 	if !s.healthy(s.base) {
 		t.Error("plain HTTP stopped answering on the same port")
+	}
+}
+
+// Ensure adding an mchid that exists fails before it touches the merchant's files: its key
+// pair still signs.
+func TestMerchantAdd_ExistingKeepsFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := startServerIn(t, dir)
+	m := s.merchant(t, "direct")
+	key, _ := os.ReadFile(s.path(m.PrivateKeyFile))
+	cert, _ := os.ReadFile(s.path(m.CertFile))
+	_, err := runCLI(t, "merchant", "add", "--data", dir, "--kind", "direct", "--mchid", m.Mchid)
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("merchant add --mchid %s = %v, want already exists", m.Mchid, err)
+	}
+	if got, _ := os.ReadFile(s.path(m.PrivateKeyFile)); !bytes.Equal(got, key) {
+		t.Errorf("%s changed", m.PrivateKeyFile)
+	}
+	if got, _ := os.ReadFile(s.path(m.CertFile)); !bytes.Equal(got, cert) {
+		t.Errorf("%s changed", m.CertFile)
+	}
+	svc := refunddomestic.RefundsApiService{Client: s.wechatpayClient(t, m)}
+	_, _, err = svc.QueryByOutRefundNo(context.Background(), refunddomestic.QueryByOutRefundNoRequest{OutRefundNo: core.String("NONE")})
+	if ae := apiError(t, err); ae.StatusCode != 404 {
+		t.Errorf("query signed with the kept key = %d %s, want 404", ae.StatusCode, ae.Code)
+	}
+}
+
+// Ensure merchant add checks everything before it writes anything.
+func TestMerchantAdd_Invalid(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runCLI(t, "merchant", "list", "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	// Files outside the database: SQLite may touch its own on open.
+	files := func() map[string]fileStamp {
+		m := fileStamps(t, filepath.Dir(dir))
+		for path := range m {
+			if strings.HasPrefix(filepath.Base(path), "tuikuan.db") {
+				delete(m, path)
+			}
+		}
+		return m
+	}
+	before := files()
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"PathMchid", []string{"--mchid", "../../../x"}},
+		{"DotsMchid", []string{"--mchid", ".."}},
+		{"ChineseMchid", []string{"--mchid", "商户"}},
+		{"SpaceMchid", []string{"--mchid", "has space"}},
+		{"ShortMchid", []string{"--mchid", "1234567"}},
+		{"LongMchid", []string{"--mchid", "12345678901"}},
+		{"LettersMchid", []string{"--mchid", "19000abc09"}},
+		{"SubOfNobody", []string{"--kind", "sub", "--sp-mchid", "1900000000", "--mchid", "1900000001"}},
+		{"SubBadSp", []string{"--kind", "sub", "--sp-mchid", "../x", "--mchid", "1900000001"}},
+		{"ShortKey", []string{"--mchid", "1900000002", "--apiv3-key", "short"}},
+		{"KeyNotAlnum", []string{"--mchid", "1900000003", "--apiv2-key", "0123456789abcdef0123456789abcd:e"}},
+		{"BadKind", []string{"--kind", "shop", "--mchid", "1900000004"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := runCLI(t, append([]string{"merchant", "add", "--data", dir}, tt.args...)...); err == nil {
+				t.Errorf("merchant add %v succeeded", tt.args)
+			}
+		})
+	}
+	if diff := cmp.Diff(before, files(), cmp.AllowUnexported(fileStamp{})); diff != "" {
+		t.Errorf("failed adds changed files (-before +after):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "merchants", "../../../x")); err == nil {
+		t.Errorf("merchant add --mchid ../../../x wrote outside the data dir")
+		os.RemoveAll(filepath.Join(dir, "merchants", "../../../x"))
 	}
 }

@@ -49,6 +49,12 @@ func merchantAdd(ctx context.Context, args []string, getenv func(string) string,
 		}
 		nm.CertPEM = pem
 	}
+	// Not the serve lock: a running server is fine, SQLite takes a second process.
+	unlock, err := lockDir(*data, setupLock, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	store, platform, token, err := openData(ctx, *data)
 	if err != nil {
 		return err
@@ -75,6 +81,11 @@ func merchantList(ctx context.Context, args []string, getenv func(string) string
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	unlock, err := lockDir(*data, setupLock, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	store, _, _, err := openData(ctx, *data)
 	if err != nil {
 		return err

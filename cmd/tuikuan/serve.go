@@ -38,6 +38,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	unlockServe, err := lockDir(cfg.Data, serveLock, false)
+	if err != nil {
+		return err
+	}
+	defer unlockServe()
+	unlockSetup, err := lockDir(cfg.Data, setupLock, true)
+	if err != nil {
+		return err
+	}
+	defer unlockSetup()
 	store, platform, token, err := openData(ctx, cfg.Data)
 	if err != nil {
 		return err
@@ -62,6 +72,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ln.Close()
 		return err
 	}
+	unlockSetup()
 
 	// faults are the fault rules of the sandbox API, obeyed by the APIv3 and v2 handlers and the
 	// notification deliverer alike.
@@ -149,7 +160,8 @@ func serverTLS(dir string, addr net.Addr) (*tls.Config, error) {
 	return ca.ServerConfig(dir, host, time.Now())
 }
 
-// newSealer seals abnormal-refund bank accounts and names under the data dir's server key.
+// newSealer seals secrets at rest (merchants' keys, the platform key, the sandbox token,
+// abnormal-refund bank accounts and names) under the data dir's server key.
 func newSealer(dir string) (*wxcrypto.Sealer, error) {
 	key, err := identity.LoadOrCreateServerKey(dir)
 	if err != nil {
@@ -158,21 +170,21 @@ func newSealer(dir string) (*wxcrypto.Sealer, error) {
 	return wxcrypto.NewSealer(key)
 }
 
-// openData opens the store in dir and makes sure the platform identity and the default
-// merchants exist.
+// openData opens the store in dir, its secrets sealed under the server key, and
+// completes the installation if need be. The caller holds dir's setup lock.
 func openData(ctx context.Context, dir string) (*sqlite.Store, *identity.Platform, string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, "", fmt.Errorf("create data dir: %w", err)
 	}
-	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"))
+	sealer, err := newSealer(dir)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	now := time.Now()
-	platform, token, err := identity.LoadOrCreatePlatform(ctx, store, now)
-	if err == nil {
-		err = identity.EnsureDefaults(ctx, dir, store, now)
+	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"), sqlite.WithSealer(sealer))
+	if err != nil {
+		return nil, nil, "", err
 	}
+	platform, token, err := identity.EnsureInstallation(ctx, dir, store, time.Now())
 	if err != nil {
 		store.Close()
 		return nil, nil, "", err

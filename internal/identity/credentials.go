@@ -56,9 +56,9 @@ var (
 	CertFile      = filepath.Join("platform", "wxp_cert.pem")
 )
 
-// WriteCredentials writes the platform's public files, the merchants' TLS client
-// certificates and credentials.json into dir. Every file is complete on disk when it
-// returns.
+// WriteCredentials writes the platform's public files, the merchants' certificates and
+// TLS client certificates and credentials.json into dir, each only if it is missing or
+// differs. Every file is complete on disk when it returns.
 func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms []*refund.Merchant) error {
 	if err := ca.EnsureClientCerts(dir, ms, time.Now()); err != nil {
 		return err
@@ -86,6 +86,12 @@ func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms
 		Merchants: make([]MerchantCredential, 0, len(ms)),
 	}
 	for _, m := range ms {
+		// Restored from the store should it be lost; unchanged, it is not rewritten.
+		if m.CertFile != "" && m.CertPEM != "" {
+			if err := writeFile(filepath.Join(dir, m.CertFile), []byte(m.CertPEM), 0o644); err != nil {
+				return err
+			}
+		}
 		c.Merchants = append(c.Merchants, MerchantCredential{
 			Mchid: m.Mchid, Kind: string(m.Kind), SpMchid: m.SpMchid, Appid: m.Appid,
 			CertSerial: m.CertSerial, PrivateKeyFile: m.PrivateKeyFile, CertFile: m.CertFile,

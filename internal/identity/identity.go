@@ -35,33 +35,31 @@ const (
 	settingToken       = "sandbox_token"
 )
 
-// LoadOrCreatePlatform returns the platform identity and the sandbox token, creating both
-// on first start. Keys are generated outside the transaction (RSA generation is slow) and
-// only stored if no other process stored its own first.
-func LoadOrCreatePlatform(ctx context.Context, store refund.Store, now time.Time) (*Platform, string, error) {
-	vals, err := readSettings(ctx, store, settingKey, settingCert, settingPublicKeyID, settingToken)
+// settingComplete marks an installation whose first start finished: the platform
+// identity and the default merchants exist. It is written last, in the transaction that
+// writes them.
+const settingComplete = "installation_complete"
+
+// EnsureInstallation returns the platform identity and the sandbox token, completing
+// the installation first if its first start never finished: the platform identity and
+// whichever default merchants are missing (a direct merchant, a partner and one of its
+// sub-merchants) are stored in one transaction, after their key files are on disk, and
+// that transaction marks the installation complete. A first start killed at any point
+// thus leaves either nothing in the store (and at most orphan key files) or everything.
+// The caller serializes calls on one data dir; keys are generated outside the
+// transaction (RSA generation is slow), and a process that finds the installation
+// completed by another in the meantime uses that one's.
+func EnsureInstallation(ctx context.Context, dir string, store refund.Store, now time.Time) (*Platform, string, error) {
+	keys := []string{settingKey, settingCert, settingPublicKeyID, settingToken, settingComplete}
+	vals, err := readSettings(ctx, store, keys...)
 	if err != nil {
 		return nil, "", err
 	}
-	if vals[settingKey] == "" {
-		fresh, err := newPlatformSettings(now)
-		if err != nil {
+	if vals[settingComplete] == "" {
+		if err := completeInstallation(ctx, dir, store, vals[settingKey] == "", now); err != nil {
 			return nil, "", err
 		}
-		if err := store.Update(ctx, func(tx refund.Tx) error {
-			if _, err := tx.Setting(ctx, settingKey); err == nil {
-				return nil // another process got there first; use its identity
-			}
-			for k, v := range fresh {
-				if err := tx.PutSetting(ctx, k, v); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return nil, "", fmt.Errorf("store platform identity: %w", err)
-		}
-		if vals, err = readSettings(ctx, store, settingKey, settingCert, settingPublicKeyID, settingToken); err != nil {
+		if vals, err = readSettings(ctx, store, keys...); err != nil {
 			return nil, "", err
 		}
 	}
@@ -70,6 +68,77 @@ func LoadOrCreatePlatform(ctx context.Context, store refund.Store, now time.Time
 		return nil, "", err
 	}
 	return p, vals[settingToken], nil
+}
+
+func completeInstallation(ctx context.Context, dir string, store refund.Store, needPlatform bool, now time.Time) error {
+	var fresh map[string]string
+	if needPlatform {
+		var err error
+		if fresh, err = newPlatformSettings(now); err != nil {
+			return err
+		}
+	}
+	ms, err := Merchants(ctx, store)
+	if err != nil {
+		return err
+	}
+	needDirect, needPartner, needSub, partnerID := missingDefaults(ms)
+	var add []*refund.Merchant
+	var written []string
+	build := func(nm NewMerchant) (*refund.Merchant, error) {
+		m, err := newMerchant(nm, now)
+		if err != nil {
+			return nil, err
+		}
+		w, err := writeMerchantFiles(dir, m, nil, now)
+		written = append(written, w...)
+		if err != nil {
+			return nil, err
+		}
+		add = append(add, m)
+		return m, nil
+	}
+	if needDirect {
+		_, err = build(NewMerchant{Kind: refund.KindDirect})
+	}
+	if err == nil && needPartner {
+		var sp *refund.Merchant
+		if sp, err = build(NewMerchant{Kind: refund.KindPartner}); err == nil {
+			partnerID = sp.Mchid
+		}
+	}
+	if err == nil && needSub {
+		_, err = build(NewMerchant{Kind: refund.KindSub, SpMchid: partnerID})
+	}
+	if err == nil {
+		err = store.Update(ctx, func(tx refund.Tx) error {
+			if _, err := tx.Setting(ctx, settingComplete); err == nil {
+				add = nil // completed by another process: use its identity
+				return nil
+			}
+			if _, err := tx.Setting(ctx, settingKey); err == nil {
+				fresh = nil
+			}
+			for k, v := range fresh {
+				if err := tx.PutSetting(ctx, k, v); err != nil {
+					return err
+				}
+			}
+			for _, m := range add {
+				if err := tx.InsertMerchant(ctx, m); err != nil {
+					return err
+				}
+			}
+			return tx.PutSetting(ctx, settingComplete, now.UTC().Format(time.RFC3339))
+		})
+	}
+	if err != nil || add == nil {
+		removeWritten(written)
+	}
+	if err != nil {
+		return fmt.Errorf("complete installation: %w", err)
+	}
+	return nil
 }
 
 func newPlatformSettings(now time.Time) (map[string]string, error) {
@@ -128,4 +197,42 @@ func readSettings(ctx context.Context, store refund.Store, keys ...string) (map[
 		return nil, fmt.Errorf("read platform identity: %w", err)
 	}
 	return vals, nil
+}
+
+// LoadOrCreatePlatform returns the platform identity and the sandbox token, storing new
+// ones if the store has none; it makes no merchants. For stores without a data dir
+// (tests of the packages that sign); a server uses EnsureInstallation.
+func LoadOrCreatePlatform(ctx context.Context, store refund.Store, now time.Time) (*Platform, string, error) {
+	keys := []string{settingKey, settingCert, settingPublicKeyID, settingToken}
+	vals, err := readSettings(ctx, store, keys...)
+	if err != nil {
+		return nil, "", err
+	}
+	if vals[settingKey] == "" {
+		fresh, err := newPlatformSettings(now)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := store.Update(ctx, func(tx refund.Tx) error {
+			if _, err := tx.Setting(ctx, settingKey); err == nil {
+				return nil // another process got there first; use its identity
+			}
+			for k, v := range fresh {
+				if err := tx.PutSetting(ctx, k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return nil, "", fmt.Errorf("store platform identity: %w", err)
+		}
+		if vals, err = readSettings(ctx, store, keys...); err != nil {
+			return nil, "", err
+		}
+	}
+	p, err := parsePlatform(vals)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, vals[settingToken], nil
 }

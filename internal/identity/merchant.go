@@ -1,11 +1,14 @@
 package identity
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
@@ -25,32 +28,60 @@ type NewMerchant struct {
 	APIv2Key string
 }
 
+// Formats of what a merchant is named and keyed by, as real ones are: merchant numbers
+// of 8 to 10 digits, API keys of 32 letters or digits. The mchid also names a
+// directory, so this check is what keeps files inside the data dir; the store relies
+// on keys never containing ':' to tell sealed values from clear ones.
+var (
+	mchidFormat = regexp.MustCompile(`^[0-9]{8,10}$`)
+	keyFormat   = regexp.MustCompile(`^[0-9A-Za-z]{32}$`)
+)
+
 // AddMerchant creates a merchant, writing a generated key pair under dir unless the
-// certificate was given, and stores it.
+// certificate was given, and stores it. It checks everything before it writes a file,
+// never overwrites one, and removes what it wrote when the add fails.
 func AddMerchant(ctx context.Context, dir string, store refund.Store, nm NewMerchant, now time.Time) (*refund.Merchant, error) {
-	m, err := buildMerchant(dir, nm, now)
+	m, err := newMerchant(nm, now)
 	if err != nil {
 		return nil, err
 	}
-	err = store.Update(ctx, func(tx refund.Tx) error {
-		if m.Kind == refund.KindSub {
-			sp, err := tx.Merchant(ctx, m.SpMchid)
-			if err != nil || sp.Kind != refund.KindPartner {
-				return fmt.Errorf("sp_mchid %s is not a partner merchant", m.SpMchid)
+	if err := store.View(ctx, func(tx refund.Tx) error { return checkNew(ctx, tx, m) }); err != nil {
+		return nil, err
+	}
+	written, err := writeMerchantFiles(dir, m, nm.CertPEM, now)
+	if err == nil {
+		err = store.Update(ctx, func(tx refund.Tx) error {
+			if err := checkNew(ctx, tx, m); err != nil {
+				return err
 			}
-		}
-		return tx.InsertMerchant(ctx, m)
-	})
-	if errors.Is(err, refund.ErrDuplicate) {
-		return nil, fmt.Errorf("merchant %s already exists", m.Mchid)
+			return tx.InsertMerchant(ctx, m)
+		})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("add merchant: %w", err)
+		removeWritten(written)
+		return nil, err
 	}
 	return m, nil
 }
 
-func buildMerchant(dir string, nm NewMerchant, now time.Time) (*refund.Merchant, error) {
+// checkNew checks m against the merchants already stored.
+func checkNew(ctx context.Context, tx refund.Tx, m *refund.Merchant) error {
+	if _, err := tx.Merchant(ctx, m.Mchid); err == nil {
+		return fmt.Errorf("merchant %s already exists", m.Mchid)
+	} else if !errors.Is(err, refund.ErrNotFound) {
+		return err
+	}
+	if m.Kind == refund.KindSub {
+		sp, err := tx.Merchant(ctx, m.SpMchid)
+		if err != nil || sp.Kind != refund.KindPartner {
+			return fmt.Errorf("sp_mchid %s is not a partner merchant", m.SpMchid)
+		}
+	}
+	return nil
+}
+
+// newMerchant checks nm and fills in what it leaves to be generated; it writes nothing.
+func newMerchant(nm NewMerchant, now time.Time) (*refund.Merchant, error) {
 	switch nm.Kind {
 	case refund.KindDirect, refund.KindPartner:
 		if nm.SpMchid != "" {
@@ -59,6 +90,9 @@ func buildMerchant(dir string, nm NewMerchant, now time.Time) (*refund.Merchant,
 	case refund.KindSub:
 		if nm.SpMchid == "" {
 			return nil, errors.New("a sub merchant needs sp_mchid, its partner")
+		}
+		if !mchidFormat.MatchString(nm.SpMchid) {
+			return nil, fmt.Errorf("sp_mchid %q: want a merchant number, 8 to 10 digits", nm.SpMchid)
 		}
 	default:
 		return nil, fmt.Errorf("kind %q: want direct, partner or sub", nm.Kind)
@@ -72,67 +106,80 @@ func buildMerchant(dir string, nm NewMerchant, now time.Time) (*refund.Merchant,
 		APIv2Key:   orDefault(nm.APIv2Key, wxcrypto.Nonce(32)),
 		CreateTime: now,
 	}
-	if len(m.APIv3Key) != 32 || len(m.APIv2Key) != 32 {
-		return nil, errors.New("APIv3 and APIv2 keys are 32 characters")
+	if !mchidFormat.MatchString(m.Mchid) {
+		return nil, fmt.Errorf("mchid %q: want a merchant number, 8 to 10 digits", m.Mchid)
 	}
-	certPEM := nm.CertPEM
-	if certPEM == nil {
-		var err error
-		if certPEM, err = generateMerchantKey(dir, m, now); err != nil {
-			return nil, err
+	if !keyFormat.MatchString(m.APIv3Key) || !keyFormat.MatchString(m.APIv2Key) {
+		return nil, errors.New("APIv3 and APIv2 keys are 32 letters or digits")
+	}
+	if nm.CertPEM != nil {
+		if _, err := wxcrypto.ParseCertificate(nm.CertPEM); err != nil {
+			return nil, fmt.Errorf("merchant certificate: %w", err)
 		}
-	}
-	cert, err := wxcrypto.ParseCertificate(certPEM)
-	if err != nil {
-		return nil, fmt.Errorf("merchant certificate: %w", err)
-	}
-	m.CertPEM, m.CertSerial = string(certPEM), wxcrypto.SerialHex(cert)
-	m.CertFile = filepath.Join("merchants", m.Mchid, "apiclient_cert.pem")
-	if err := writeFile(filepath.Join(dir, m.CertFile), certPEM, 0o644); err != nil {
-		return nil, err
 	}
 	return m, nil
 }
 
-// generateMerchantKey writes apiclient_key.pem the way the merchant platform hands it
-// out (PKCS#8, mode 0600) and returns a self-signed certificate over it.
-func generateMerchantKey(dir string, m *refund.Merchant, now time.Time) ([]byte, error) {
-	key, err := wxcrypto.NewKey()
+// writeMerchantFiles writes m's certificate, and a generated key pair unless certPEM
+// is given, filling in m's certificate fields. It returns what it wrote, also on error.
+func writeMerchantFiles(dir string, m *refund.Merchant, certPEM []byte, now time.Time) ([]string, error) {
+	var written []string
+	mdir := filepath.Join(dir, "merchants", m.Mchid)
+	if _, err := os.Stat(mdir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(mdir, 0o755); err != nil {
+			return nil, err
+		}
+		written = append(written, mdir) // removed last, once empty
+	}
+	if certPEM == nil {
+		key, err := wxcrypto.NewKey()
+		if err != nil {
+			return written, fmt.Errorf("generate merchant key: %w", err)
+		}
+		if _, certPEM, err = wxcrypto.SelfSign(key, m.Mchid, "tuikuan sandbox merchant", now, 5); err != nil {
+			return written, err
+		}
+		keyPEM, err := wxcrypto.EncodePrivateKey(key)
+		if err != nil {
+			return written, err
+		}
+		// As the merchant platform hands it out: PKCS#8, mode 0600.
+		m.PrivateKeyFile = filepath.Join("merchants", m.Mchid, "apiclient_key.pem")
+		if err := writeNewFile(filepath.Join(dir, m.PrivateKeyFile), keyPEM, 0o600); err != nil {
+			return written, err
+		}
+		written = append(written, filepath.Join(dir, m.PrivateKeyFile))
+	}
+	cert, err := wxcrypto.ParseCertificate(certPEM)
 	if err != nil {
-		return nil, fmt.Errorf("generate merchant key: %w", err)
+		return written, fmt.Errorf("merchant certificate: %w", err)
 	}
-	_, certPEM, err := wxcrypto.SelfSign(key, m.Mchid, "tuikuan sandbox merchant", now, 5)
-	if err != nil {
-		return nil, err
+	m.CertPEM, m.CertSerial = string(certPEM), wxcrypto.SerialHex(cert)
+	m.CertFile = filepath.Join("merchants", m.Mchid, "apiclient_cert.pem")
+	if err := writeNewFile(filepath.Join(dir, m.CertFile), certPEM, 0o644); err != nil {
+		return written, err
 	}
-	keyPEM, err := wxcrypto.EncodePrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	m.PrivateKeyFile = filepath.Join("merchants", m.Mchid, "apiclient_key.pem")
-	if err := writeFile(filepath.Join(dir, m.PrivateKeyFile), keyPEM, 0o600); err != nil {
-		return nil, err
-	}
-	return certPEM, nil
+	return append(written, filepath.Join(dir, m.CertFile)), nil
 }
 
-// EnsureDefaults creates, in an installation with no merchants yet, the three every
-// sandbox starts with: a direct merchant, a partner (e-commerce platform) and one of its
-// sub-merchants.
-func EnsureDefaults(ctx context.Context, dir string, store refund.Store, now time.Time) error {
-	ms, err := Merchants(ctx, store)
-	if err != nil || len(ms) > 0 {
-		return err
+// removeWritten removes, files first, what writeMerchantFiles wrote.
+func removeWritten(paths []string) {
+	for i := len(paths) - 1; i >= 0; i-- {
+		os.Remove(paths[i])
 	}
-	if _, err := AddMerchant(ctx, dir, store, NewMerchant{Kind: refund.KindDirect}, now); err != nil {
-		return err
+}
+
+// Default merchants every sandbox starts with: a direct merchant, a partner (e-commerce
+// platform) and one of its sub-merchants.
+func missingDefaults(ms []*refund.Merchant) (direct, partner, sub bool, partnerID string) {
+	kinds := map[refund.Kind]bool{}
+	for _, m := range ms {
+		kinds[m.Kind] = true
+		if m.Kind == refund.KindPartner && partnerID == "" {
+			partnerID = m.Mchid
+		}
 	}
-	sp, err := AddMerchant(ctx, dir, store, NewMerchant{Kind: refund.KindPartner}, now)
-	if err != nil {
-		return err
-	}
-	_, err = AddMerchant(ctx, dir, store, NewMerchant{Kind: refund.KindSub, SpMchid: sp.Mchid}, now)
-	return err
+	return !kinds[refund.KindDirect], !kinds[refund.KindPartner], !kinds[refund.KindSub], partnerID
 }
 
 // Merchants lists every merchant in the store.
@@ -156,13 +203,31 @@ func orDefault(v, def string) string {
 	return def
 }
 
-// writeFile writes through a temporary file and a rename, so that a reader never sees a
-// half-written file (scripts read credentials the moment /healthz answers).
+// writeFile writes through a temporary file, fsynced, and a rename, so that a reader
+// never sees a half-written file (scripts read credentials the moment /healthz answers)
+// and a crash leaves the old file or the new one. A file that already holds data with
+// mode perm is left alone: a restart on a full disk must not need free space.
 func writeFile(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		if info, err := os.Stat(path); err == nil && info.Mode().Perm() == perm {
+			return nil
+		}
+	}
+	return replaceFile(path, data, perm, os.Rename)
+}
+
+// writeNewFile is writeFile for a file that must not exist yet: a link, unlike a
+// rename, fails instead of replacing what is there.
+func writeNewFile(path string, data []byte, perm os.FileMode) error {
+	return replaceFile(path, data, perm, os.Link)
+}
+
+func replaceFile(path string, data []byte, perm os.FileMode, place func(oldpath, newpath string) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path))
 	if err != nil {
 		return err
 	}
@@ -182,5 +247,14 @@ func writeFile(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := place(tmp.Name(), path); err != nil {
+		return err
+	}
+	// The new name is durable only once its directory is.
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

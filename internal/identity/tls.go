@@ -42,7 +42,10 @@ type CA struct {
 	CertPEM []byte
 }
 
-// LoadOrCreateCA reads dir's CA, creating it on first start.
+// LoadOrCreateCA reads dir's CA, creating it on first start, and again if a crash left
+// a certificate without its key or a key that is not the certificate's. The caller
+// serializes calls on one data dir; client certificates the old CA issued are re-issued
+// by EnsureClientCerts.
 func LoadOrCreateCA(dir string, now time.Time) (*CA, error) {
 	certPEM, err := os.ReadFile(filepath.Join(dir, CAFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -52,16 +55,16 @@ func LoadOrCreateCA(dir string, now time.Time) (*CA, error) {
 		return nil, fmt.Errorf("read CA: %w", err)
 	}
 	keyPEM, err := os.ReadFile(filepath.Join(dir, caKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return createCA(dir, now)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read CA key: %w", err)
 	}
-	cert, err := wxcrypto.ParseCertificate(certPEM)
-	if err != nil {
-		return nil, err
-	}
-	key, err := wxcrypto.ParsePrivateKey(keyPEM)
-	if err != nil {
-		return nil, err
+	cert, errCert := wxcrypto.ParseCertificate(certPEM)
+	key, errKey := wxcrypto.ParsePrivateKey(keyPEM)
+	if errCert != nil || errKey != nil || !key.PublicKey.Equal(cert.PublicKey) {
+		return createCA(dir, now)
 	}
 	return &CA{Cert: cert, Key: key, CertPEM: certPEM}, nil
 }
@@ -133,6 +136,21 @@ func newSerial() *big.Int {
 	return n
 }
 
+// issued reports whether the file at path is a client certificate ca issued over m's
+// API key.
+func (ca *CA) issued(path string, m *refund.Merchant) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	cert, err := wxcrypto.ParseCertificate(data)
+	if err != nil || cert.CheckSignatureFrom(ca.Cert) != nil {
+		return false
+	}
+	api, err := wxcrypto.ParseCertificate([]byte(m.CertPEM))
+	return err == nil && api.PublicKey.(*rsa.PublicKey).Equal(cert.PublicKey)
+}
+
 func (ca *CA) issue(tmpl *x509.Certificate, pub *rsa.PublicKey) ([]byte, error) {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
@@ -179,13 +197,14 @@ func (ca *CA) ServerConfig(dir, host string, now time.Time) (*tls.Config, error)
 	}, nil
 }
 
-// EnsureClientCerts issues, for every merchant that has none yet, a TLS client
-// certificate over the public key of its API certificate, with the mchid as common name
-// (the v2 API's certificates name the merchant the same way).
+// EnsureClientCerts issues, for every merchant that has none or one the CA did not
+// issue over its API key, a TLS client certificate over the public key of its API
+// certificate, with the mchid as common name (the v2 API's certificates name the
+// merchant the same way).
 func (ca *CA) EnsureClientCerts(dir string, ms []*refund.Merchant, now time.Time) error {
 	for _, m := range ms {
 		path := filepath.Join(dir, ClientCertFile(m.Mchid))
-		if _, err := os.Stat(path); err == nil {
+		if ca.issued(path, m) {
 			continue
 		}
 		api, err := wxcrypto.ParseCertificate([]byte(m.CertPEM))

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
@@ -15,6 +16,9 @@ func (tx *tx) Merchant(ctx context.Context, mchid string) (*refund.Merchant, err
 	m, err := scanMerchant(row)
 	if err != nil {
 		return nil, dbError("merchant "+mchid, err)
+	}
+	if err := tx.openKeys(m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -32,6 +36,9 @@ func (tx *tx) Merchants(ctx context.Context) ([]*refund.Merchant, error) {
 		if err != nil {
 			return nil, dbError("list merchants", err)
 		}
+		if err := tx.openKeys(m); err != nil {
+			return nil, err
+		}
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
@@ -42,10 +49,14 @@ func (tx *tx) Merchants(ctx context.Context) ([]*refund.Merchant, error) {
 
 // InsertMerchant adds m; ErrDuplicate when its mchid is taken.
 func (tx *tx) InsertMerchant(ctx context.Context, m *refund.Merchant) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO merchants (`+merchantColumns+`)
+	v3, v2, err := tx.sealKeys(m)
+	if err != nil {
+		return fmt.Errorf("insert merchant %s: %w", m.Mchid, err)
+	}
+	_, err = tx.tx.ExecContext(ctx, `INSERT INTO merchants (`+merchantColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Mchid, string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, m.APIv3Key,
-		m.APIv2Key, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.NotifyMode, m.RateProfile)
+		m.Mchid, string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3,
+		v2, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.NotifyMode, m.RateProfile)
 	if err != nil {
 		return dbError("insert merchant "+m.Mchid, err)
 	}
@@ -54,12 +65,38 @@ func (tx *tx) InsertMerchant(ctx context.Context, m *refund.Merchant) error {
 
 // UpdateMerchant writes every column of m but its mchid.
 func (tx *tx) UpdateMerchant(ctx context.Context, m *refund.Merchant) error {
+	v3, v2, err := tx.sealKeys(m)
+	if err != nil {
+		return fmt.Errorf("update merchant %s: %w", m.Mchid, err)
+	}
 	res, err := tx.tx.ExecContext(ctx, `UPDATE merchants SET kind = ?, sp_mchid = ?, appid = ?,
 		cert_serial = ?, cert_pem = ?, apiv3_key = ?, apiv2_key = ?, private_key_file = ?,
 		cert_file = ?, notify_url = ?, notify_mode = ?, rate_profile = ? WHERE mchid = ?`,
-		string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, m.APIv3Key, m.APIv2Key,
+		string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3, v2,
 		m.PrivateKeyFile, m.CertFile, m.NotifyURL, m.NotifyMode, m.RateProfile, m.Mchid)
 	return mustAffect("update merchant "+m.Mchid, res, err)
+}
+
+// sealKeys returns what is stored for m's APIv3 and APIv2 keys.
+func (tx *tx) sealKeys(m *refund.Merchant) (v3, v2 string, err error) {
+	if v3, err = tx.seal(m.APIv3Key); err != nil {
+		return "", "", err
+	}
+	if v2, err = tx.seal(m.APIv2Key); err != nil {
+		return "", "", err
+	}
+	return v3, v2, nil
+}
+
+// openKeys turns m's stored keys back into clear ones.
+func (tx *tx) openKeys(m *refund.Merchant) (err error) {
+	if m.APIv3Key, err = tx.open(m.APIv3Key); err != nil {
+		return fmt.Errorf("merchant %s apiv3_key: %w", m.Mchid, err)
+	}
+	if m.APIv2Key, err = tx.open(m.APIv2Key); err != nil {
+		return fmt.Errorf("merchant %s apiv2_key: %w", m.Mchid, err)
+	}
+	return nil
 }
 
 func scanMerchant(s scanner) (*refund.Merchant, error) {

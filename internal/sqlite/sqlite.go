@@ -1,5 +1,13 @@
 // Package sqlite implements refund.Store on an SQLite file through the pure-Go
 // modernc.org/sqlite driver, so the default build needs no C toolchain.
+//
+// Secrets are sealed at this boundary: opened WithSealer, the store seals merchants'
+// APIv3 and APIv2 keys and every settings value (the platform private key, the sandbox
+// token) as it writes them and opens them as it reads them, so the domain sees clear
+// values and a copy of the database alone reveals no key. A sealed value is
+// "sealed:" + the Sealer's output; the marker tells a sealed value from a clear one
+// written before sealing existed, which Open seals in place. Nodes that share a
+// database share the data dir's server key, so each can open what another sealed.
 package sqlite
 
 import (
@@ -10,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,8 +39,18 @@ var _ refund.Store = (*Store)(nil)
 // committed state without waiting for the writer. An Update must not call Update:
 // the inner call would wait forever for the connection the outer one holds.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
+	write  *sql.DB
+	read   *sql.DB
+	sealer refund.Sealer
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithSealer seals secrets at rest with s. Without it they are stored in clear, which
+// only tests of the store itself should do.
+func WithSealer(s refund.Sealer) Option {
+	return func(st *Store) { st.sealer = s }
 }
 
 // pragmas set up every connection. The driver runs busy_timeout first and the rest in
@@ -49,14 +68,29 @@ var pragmas = []string{
 	// NORMAL with WAL may lose the last commits on power loss; an acknowledged refund
 	// must survive that, so fsync the WAL on every commit.
 	"synchronous(FULL)",
+	// A value replaced or deleted (a clear key sealed in place, an old bank account)
+	// is overwritten with zeros instead of lingering in a free page of the file.
+	"secure_delete(1)",
+	// After a checkpoint SQLite reuses the WAL from its start but keeps the file as
+	// large as it ever grew; truncate it back to about the size one autocheckpoint
+	// interval (1000 pages) fills, so space freed on a full disk stays free.
+	"journal_size_limit(4194304)",
 }
 
+// sealedPrefix marks a sealed value; clear secrets never contain ':' (keys are letters
+// and digits, PEM starts with '-').
+const sealedPrefix = "sealed:"
+
 // Open opens the SQLite database at path, creating it if needed, and brings its schema
-// up to date.
-func Open(path string) (*Store, error) {
+// up to date. The database and its WAL and shared-memory files are readable by their
+// owner only.
+func Open(path string, opts ...Option) (*Store, error) {
 	// The driver cuts the name at the first '?' to find its parameters.
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open sqlite %q: path must not contain '?'", path)
+	}
+	if err := restrictFiles(path); err != nil {
+		return nil, err
 	}
 	write, err := openPool(path, "_txlock", "immediate")
 	if err != nil {
@@ -83,7 +117,73 @@ func Open(path string) (*Store, error) {
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &Store{write: write, read: read}, nil
+	s := &Store{write: write, read: read}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.sealer != nil {
+		if err := s.sealClearValues(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// restrictFiles creates the database file mode 0600 before SQLite does (SQLite gives
+// its WAL and shared-memory files the mode of the database file) and narrows the
+// files of a database made before that.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// sealClearValues seals in place the secrets of a database written before they were
+// sealed, then rewrites the file so that no page keeps the clear values.
+func (s *Store) sealClearValues() error {
+	ctx := context.Background()
+	changed := false
+	err := s.Update(ctx, func(rt refund.Tx) error {
+		t := rt.(*tx)
+		n, err := t.sealClearRows(ctx, `SELECT key, value FROM settings WHERE value NOT LIKE 'sealed:%'`,
+			`UPDATE settings SET value = ? WHERE key = ?`)
+		if err != nil {
+			return err
+		}
+		m3, err := t.sealClearRows(ctx, `SELECT mchid, apiv3_key FROM merchants WHERE apiv3_key NOT LIKE 'sealed:%'`,
+			`UPDATE merchants SET apiv3_key = ? WHERE mchid = ?`)
+		if err != nil {
+			return err
+		}
+		m2, err := t.sealClearRows(ctx, `SELECT mchid, apiv2_key FROM merchants WHERE apiv2_key NOT LIKE 'sealed:%'`,
+			`UPDATE merchants SET apiv2_key = ? WHERE mchid = ?`)
+		changed = n+m3+m2 > 0
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("seal secrets: %w", err)
+	}
+	if !changed {
+		return nil
+	}
+	// VACUUM rebuilds the file from live rows only; the checkpoint then moves the
+	// rebuilt pages out of the WAL and truncates it.
+	if _, err := s.write.Exec(`VACUUM`); err != nil {
+		return fmt.Errorf("seal secrets: %w", err)
+	}
+	if _, err := s.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("seal secrets: %w", err)
+	}
+	return nil
 }
 
 func openPool(path, key, value string) (*sql.DB, error) {
@@ -125,22 +225,22 @@ func migrate(db *sql.DB) error {
 // Update runs fn in one write transaction. It commits when fn returns nil; otherwise it
 // rolls back and returns fn's error as is, so callers can match it with errors.As.
 func (s *Store) Update(ctx context.Context, fn func(refund.Tx) error) error {
-	return run(ctx, s.write, nil, fn)
+	return run(ctx, s.write, s.sealer, nil, fn)
 }
 
 // View runs fn in one read transaction: every read inside fn sees the same snapshot.
 func (s *Store) View(ctx context.Context, fn func(refund.Tx) error) error {
-	return run(ctx, s.read, &sql.TxOptions{ReadOnly: true}, fn)
+	return run(ctx, s.read, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-func run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(refund.Tx) error) error {
+func run(ctx context.Context, db *sql.DB, sealer refund.Sealer, opts *sql.TxOptions, fn func(refund.Tx) error) error {
 	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	// Also covers a panic in fn; after Commit it is a no-op.
 	defer sqlTx.Rollback()
-	if err := fn(&tx{tx: sqlTx}); err != nil {
+	if err := fn(&tx{tx: sqlTx, sealer: sealer}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -1,14 +1,19 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/storetest"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 func TestStore(t *testing.T) {
@@ -90,4 +95,168 @@ func mustOpen(t *testing.T, path string) *sqlite.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+func testSealer(t *testing.T) *wxcrypto.Sealer {
+	t.Helper()
+	s, err := wxcrypto.NewSealer(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestStoreSealed runs the conformance suite on a store that seals its secrets: sealing
+// is invisible to the domain.
+func TestStoreSealed(t *testing.T) {
+	sealer := testSealer(t)
+	storetest.Run(t, func(t *testing.T) refund.Store {
+		s, err := sqlite.Open(filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithSealer(sealer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestOpenSealsClearValues opens a database written before secrets were sealed: it keeps
+// working, and afterwards no file of it holds a secret in clear.
+func TestOpenSealsClearValues(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "tuikuan.db")
+	const v3, v2, token = "V3KEYv3keyV3KEYv3keyV3KEYv3key01", "V2KEYv2keyV2KEYv2keyV2KEYv2key01", "TOKENtokenTOKENtokenTOKENtokenTOKENtoken"
+	// The old format, written with SQL as the code before sealing wrote it.
+	old := mustOpen(t, path)
+	old.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO merchants (mchid, kind, apiv3_key, apiv2_key) VALUES ('1900000109', 'direct', ?, ?)`, v3, v2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO settings (key, value) VALUES ('sandbox_token', ?)`, token); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	for range 2 { // the second open finds nothing left to seal
+		s, err := sqlite.Open(path, sqlite.WithSealer(testSealer(t)))
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		var m *refund.Merchant
+		var got string
+		err = s.View(ctx, func(tx refund.Tx) error {
+			if m, err = tx.Merchant(ctx, "1900000109"); err != nil {
+				return err
+			}
+			got, err = tx.Setting(ctx, "sandbox_token")
+			return err
+		})
+		if err != nil || m.APIv3Key != v3 || m.APIv2Key != v2 || got != token {
+			t.Errorf("after upgrade: merchant %+v, token %q, %v; want the clear values", m, got, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(path + "*")
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		for _, secret := range []string{v3, v2, token} {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s holds %s in clear", filepath.Base(f), secret)
+			}
+		}
+	}
+}
+
+// TestOpenWrongServerKey checks that secrets sealed under another key fail loudly
+// instead of reading as garbage.
+func TestOpenWrongServerKey(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "tuikuan.db")
+	s, err := sqlite.Open(path, sqlite.WithSealer(testSealer(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "k", "v") }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	other, _ := wxcrypto.NewSealer(bytes.Repeat([]byte{8}, 32))
+	s, err = sqlite.Open(path, sqlite.WithSealer(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.View(ctx, func(tx refund.Tx) error { _, err := tx.Setting(ctx, "k"); return err })
+	if err == nil || !strings.Contains(err.Error(), "server.key") {
+		t.Errorf("Setting under another key = %v, want an error naming server.key", err)
+	}
+}
+
+// TestOpenFileModes checks that the database and its WAL and shared-memory files are
+// readable by their owner only, also when an older version created them 0644.
+func TestOpenFileModes(t *testing.T) {
+	ctx := t.Context()
+	for _, name := range []string{"New", "Old"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tuikuan.db")
+			if name == "Old" {
+				if err := os.WriteFile(path, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := mustOpen(t, path)
+			if err := s.Update(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "k", "v") }); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{path, path + "-wal", path + "-shm"} {
+				info, err := os.Stat(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if info.Mode().Perm() != 0o600 {
+					t.Errorf("%s mode = %v, want 0600", filepath.Base(f), info.Mode().Perm())
+				}
+			}
+		})
+	}
+}
+
+// TestWALBounded checks that the WAL shrinks back after a burst of writes is
+// checkpointed, instead of keeping the largest size it ever had.
+func TestWALBounded(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "tuikuan.db")
+	s := mustOpen(t, path)
+	big := strings.Repeat("x", 64<<10)
+	err := s.Update(ctx, func(tx refund.Tx) error {
+		for i := range 200 { // about 13 MB in one transaction
+			if err := tx.PutSetting(ctx, fmt.Sprint("big", i), big); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Autocheckpoints run after commits; the WAL is reused, and cut, by the writes
+	// after one.
+	for i := range 5 {
+		if err := s.Update(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "small", fmt.Sprint(i)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() > 4<<20 {
+		t.Errorf("WAL is %d bytes after the burst was checkpointed, want at most 4 MiB", info.Size())
+	}
 }

@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -16,7 +18,72 @@ var _ refund.Tx = (*tx)(nil)
 
 // tx is refund.Tx on one SQLite transaction.
 type tx struct {
-	tx *sql.Tx
+	tx     *sql.Tx
+	sealer refund.Sealer // nil: secrets in clear
+}
+
+// seal returns what is stored for the secret v.
+func (t *tx) seal(v string) (string, error) {
+	if t.sealer == nil || v == "" {
+		return v, nil
+	}
+	sealed, err := t.sealer.Seal(v)
+	if err != nil {
+		return "", fmt.Errorf("seal: %w", err)
+	}
+	return sealedPrefix + sealed, nil
+}
+
+// open reverses seal. A value without the marker is clear: a store opened without a
+// sealer wrote it.
+func (t *tx) open(v string) (string, error) {
+	rest, ok := strings.CutPrefix(v, sealedPrefix)
+	if !ok {
+		return v, nil
+	}
+	if t.sealer == nil {
+		return "", errors.New("value is sealed and the store has no sealer")
+	}
+	clear, err := t.sealer.Open(rest)
+	if err != nil {
+		// Most likely a server key other than the one that sealed it.
+		return "", fmt.Errorf("open sealed value (is this the data dir's server.key?): %w", err)
+	}
+	return clear, nil
+}
+
+// sealClearRows seals the second column of the rows query selects, writing it back
+// with update(sealed, first column). It returns how many rows it sealed.
+func (t *tx) sealClearRows(ctx context.Context, query, update string) (int, error) {
+	rows, err := t.tx.QueryContext(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var pairs [][2]string
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if v != "" {
+			pairs = append(pairs, [2]string{k, v})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, p := range pairs {
+		sealed, err := t.seal(p[1])
+		if err != nil {
+			return 0, err
+		}
+		if _, err := t.tx.ExecContext(ctx, update, sealed, p[0]); err != nil {
+			return 0, err
+		}
+	}
+	return len(pairs), nil
 }
 
 // scanner is what *sql.Row and *sql.Rows have in common.
