@@ -60,11 +60,8 @@ func startServer(t *testing.T, lenient bool) *testServer {
 	t.Cleanup(func() { store.Close() })
 	// Whole seconds, so that a test can place the clock at either end of a second.
 	clock := &testClock{now: time.Now().Truncate(time.Second)}
-	platform, _, err := identity.LoadOrCreatePlatform(ctx, store, clock.Now())
+	platform, _, err := identity.EnsureInstallation(ctx, dir, store, clock.Now())
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := identity.EnsureDefaults(ctx, dir, store, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	ms, err := identity.Merchants(ctx, store)
