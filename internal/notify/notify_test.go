@@ -36,14 +36,15 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
+	dir := t.TempDir()
+	store, err := sqlite.Open(filepath.Join(dir, "t.db"))
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
-	p, _, err := identity.LoadOrCreatePlatform(ctx, store, time.Now())
+	p, _, err := identity.EnsureInstallation(ctx, dir, store, time.Now())
 	if err != nil {
-		t.Fatalf("LoadOrCreatePlatform: %v", err)
+		t.Fatalf("EnsureInstallation: %v", err)
 	}
 	err = store.Update(ctx, func(tx refund.Tx) error {
 		return tx.InsertMerchant(ctx, &refund.Merchant{Mchid: mchid, Kind: refund.KindDirect, Appid: "wx1111111111111111", APIv3Key: apiv3Key})
