@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/go-pay/gopay"
+	wechat "github.com/go-pay/gopay/wechat/v3"
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
@@ -266,5 +267,91 @@ func TestAbnormalRefund_NoClearTextInSandbox(t *testing.T) {
 	json.Unmarshal(body, &o)
 	if len(o.Refunds) != 1 || o.Refunds[0].Abnormal.BankAccount != "6222***********3445" || o.Refunds[0].Abnormal.RealName != "张**" {
 		t.Errorf("sandbox view of the rescue = %+v, want the account and name masked", o.Refunds)
+	}
+}
+
+// postEcommerceAbnormal sends the e-commerce apply-abnormal-refund through wechatpay-go
+// (go-pay v1.5.115 has no call for this path) and decodes the answer into go-pay's
+// e-commerce refund model, the shape a go-pay user reads it with.
+func (s *testServer) postEcommerceAbnormal(t *testing.T, c *core.Client, refundID string, body map[string]any) (*wechat.EcommerceRefundQuery, error) {
+	t.Helper()
+	result, err := c.Post(context.Background(), "https://api.mch.weixin.qq.com/v3/ecommerce/refunds/"+refundID+"/apply-abnormal-refund", body)
+	if err != nil {
+		return nil, err
+	}
+	defer result.Response.Body.Close()
+	var r wechat.EcommerceRefundQuery
+	if err := json.NewDecoder(result.Response.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return &r, nil
+}
+
+// ecommerceAbnormalRefund makes an e-commerce refund of a fresh order of sub through
+// go-pay, as partner, and settles it ABNORMAL.
+func (s *testServer) ecommerceAbnormalRefund(t *testing.T, partner, sub identity.MerchantCredential) *wechat.EcommerceRefund {
+	t.Helper()
+	o := s.pay(t, map[string]any{"mchid": sub.Mchid, "total": 500})
+	rsp, err := s.gopayClient(t, partner).V3EcommerceRefund(context.Background(), ecommerceBody(partner, sub, o, uniq("EA"), 500, 500))
+	if err != nil || rsp.Code != wechat.Success {
+		t.Fatalf("V3EcommerceRefund = %+v, %v", rsp, err)
+	}
+	if st := s.sandbox(t, "POST", "/sandbox/v1/refunds/"+rsp.Response.RefundId+"/settle", map[string]string{"status": "ABNORMAL"}, nil); st != 200 {
+		t.Fatalf("settle ABNORMAL: %d", st)
+	}
+	return rsp.Response
+}
+
+// Ensure an e-commerce platform rescues its sub-merchant's ABNORMAL refund on the
+// e-commerce path: the answer is the e-commerce refund, back to PROCESSING on
+// OTHER_BANKCARD, and go-pay's e-commerce query then sees the same.
+func TestAbnormalRefund_Ecommerce(t *testing.T) {
+	s := startServer(t)
+	partner, sub := s.merchant(t, "partner"), s.merchant(t, "sub")
+	r := s.ecommerceAbnormalRefund(t, partner, sub)
+	got, err := s.postEcommerceAbnormal(t, s.wechatpayClient(t, partner), r.RefundId, map[string]any{
+		"sub_mchid": sub.Mchid, "out_refund_no": r.OutRefundNo, "type": "USER_BANK_CARD", "bank_type": "ICBC_DEBIT",
+		"bank_account": s.encrypt(t, testAccount), "real_name": s.encrypt(t, testName),
+	})
+	if err != nil {
+		t.Fatalf("e-commerce apply-abnormal-refund: %v", err)
+	}
+	if got.RefundId != r.RefundId || got.Status != "PROCESSING" || got.Channel != "OTHER_BANKCARD" ||
+		got.UserReceivedAccount != "工商银行借记卡3445" || got.RefundAccount != "REFUND_SOURCE_SUB_MERCHANT" ||
+		got.TransactionId == "" || got.Amount == nil || got.Amount.Refund != 500 {
+		t.Errorf("answer = %+v, want the e-commerce refund, PROCESSING on OTHER_BANKCARD to 工商银行借记卡3445", got)
+	}
+	q, err := s.gopayClient(t, partner).V3EcommerceRefundQueryById(context.Background(), r.RefundId, subMchid(sub))
+	if err != nil || q.Code != wechat.Success {
+		t.Fatalf("V3EcommerceRefundQueryById = %+v, %v", q, err)
+	}
+	if q.Response.Status != "PROCESSING" || q.Response.Channel != "OTHER_BANKCARD" {
+		t.Errorf("query after the rescue = status %s channel %s", q.Response.Status, q.Response.Channel)
+	}
+
+	// Another merchant's ABNORMAL refund, and callers the e-commerce path is not for.
+	direct := s.merchant(t, "direct")
+	other := s.abnormalRefund(t, direct, direct.Mchid)
+	tests := []struct {
+		name     string
+		client   *core.Client
+		refundID string
+		body     map[string]any
+		status   int
+		code     string
+	}{
+		{"DirectMerchant", s.wechatpayClient(t, direct), *other.RefundId, map[string]any{"out_refund_no": *other.OutRefundNo, "type": "MERCHANT_BANK_CARD"}, 403, "NO_AUTH"},
+		{"SubMerchantItself", s.wechatpayClient(t, sub), r.RefundId, map[string]any{"out_refund_no": r.OutRefundNo, "type": "MERCHANT_BANK_CARD"}, 403, "NO_AUTH"},
+		{"NoSubMchid", s.wechatpayClient(t, partner), r.RefundId, map[string]any{"out_refund_no": r.OutRefundNo, "type": "MERCHANT_BANK_CARD"}, 400, "PARAM_ERROR"},
+		{"NotItsSubMchid", s.wechatpayClient(t, partner), *other.RefundId, map[string]any{"sub_mchid": direct.Mchid, "out_refund_no": *other.OutRefundNo, "type": "MERCHANT_BANK_CARD"}, 403, "NO_AUTH"},
+		{"OtherMerchantsRefund", s.wechatpayClient(t, partner), *other.RefundId, map[string]any{"sub_mchid": sub.Mchid, "out_refund_no": *other.OutRefundNo, "type": "MERCHANT_BANK_CARD"}, 404, "RESOURCE_NOT_EXISTS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.postEcommerceAbnormal(t, tt.client, tt.refundID, tt.body)
+			if ae := apiError(t, err); ae.StatusCode != tt.status || ae.Code != tt.code {
+				t.Errorf("e-commerce apply-abnormal-refund = %d %s %q, want %d %s", ae.StatusCode, ae.Code, ae.Message, tt.status, tt.code)
+			}
+		})
 	}
 }

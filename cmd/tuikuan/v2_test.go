@@ -547,3 +547,47 @@ func TestV2_Notification(t *testing.T) {
 		}
 	}
 }
+
+// Ensure a v2 request whose root is <request>, as some Go v2 clients write it, is read
+// like one rooted at <xml>, and answered at <xml>.
+func TestV2_RequestRoot(t *testing.T) {
+	s := startServer(t)
+	m := s.merchant(t, "direct")
+	c := s.v2Client(t, m, "https", true)
+	o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 1000})
+	no := uniq("R")
+	if r, _, err := c.Refund(context.Background(), v2RefundBody(o, no, 300, wechat.SignType_MD5)); err != nil || r.ResultCode != "SUCCESS" {
+		t.Fatalf("Refund = %+v, %v", r, err)
+	}
+
+	for _, st := range v2SignTypes {
+		t.Run(st, func(t *testing.T) {
+			bm := v2QueryBody(st, "appid", m.Appid, "mch_id", m.Mchid, "out_refund_no", no)
+			bm.Set("sign", wechat.GetReleaseSign(m.APIv2Key, st, bm))
+			var body strings.Builder
+			body.WriteString("<request>")
+			for k, v := range bm {
+				fmt.Fprintf(&body, "<%s><![CDATA[%v]]></%s>", k, v, k)
+			}
+			body.WriteString("</request>")
+			resp, err := (&http.Client{Transport: s.transport}).Post(s.base+"/pay/refundquery", "text/xml; charset=utf-8", strings.NewReader(body.String()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			if !strings.HasPrefix(string(data), "<xml>") {
+				t.Errorf("answer root: %s, want <xml>", data)
+			}
+			res, err := wechatBodyMap(data)
+			if err != nil {
+				t.Fatalf("parse %s: %v", data, err)
+			}
+			if res.GetString("return_code") != "SUCCESS" || res.GetString("result_code") != "SUCCESS" ||
+				res.GetString("out_refund_no_0") != no || res.GetString("refund_fee_0") != "300" {
+				t.Errorf("refundquery with a <request> root = %v", res)
+			}
+			v2Verify(t, m, st, res)
+		})
+	}
+}

@@ -14,11 +14,14 @@ import (
 // is room for pretty-printing.
 const maxBody = 64 << 10
 
-// decodeXML reads a v2 request body (protocol.md §8.1): one <xml> root holding simple
-// elements in any order, each text or CDATA. The body comes from outside and is hostile
-// until this returns: it refuses DTDs and entity declarations (XXE, billion laughs),
-// processing instructions other than a leading XML declaration, attributes, namespaces,
-// nested elements, duplicate elements and invalid UTF-8. Every refusal is an XML_FORMAT_ERROR.
+// decodeXML reads a v2 request body: one root holding simple elements in any order, each
+// text or CDATA. The root's name is not checked: WeChat Pay documents <xml>
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577), yet Go v2 clients that write
+// <request> have been served by it in production for years. Answers still use <xml>.
+// The body comes from outside and is hostile until this returns: it refuses DTDs and
+// entity declarations (XXE, billion laughs), processing instructions other than a leading
+// XML declaration, attributes, namespaces, nested elements, more than one root, duplicate
+// elements and invalid UTF-8. Every refusal is an XML_FORMAT_ERROR.
 func decodeXML(body []byte) (map[string]string, error) {
 	body = bytes.TrimPrefix(body, []byte("\ufeff")) // a BOM some Windows clients send
 	if !utf8.Valid(body) {
@@ -34,7 +37,7 @@ func decodeXML(body []byte) (map[string]string, error) {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
 			if !p.rootSeen || p.depth != 0 {
-				return nil, xmlError("no <xml> element")
+				return nil, xmlError("no root element")
 			}
 			return p.params, nil
 		}
@@ -47,7 +50,7 @@ func decodeXML(body []byte) (map[string]string, error) {
 	}
 }
 
-// flatParser checks a token stream against the flat <xml> shape and collects its fields.
+// flatParser checks a token stream against the flat one-root shape and collects its fields.
 type flatParser struct {
 	params   map[string]string
 	depth    int // 0 outside the root, 1 in it, 2 in a field
@@ -98,9 +101,6 @@ func (p *flatParser) start(t xml.StartElement) error {
 	case 0:
 		if p.rootSeen {
 			return xmlError("more than one root element")
-		}
-		if t.Name.Local != "xml" {
-			return xmlError("root element is <" + t.Name.Local + ">, want <xml>")
 		}
 		p.rootSeen = true
 	case 1:

@@ -34,6 +34,9 @@ func TestDecodeXML(t *testing.T) {
 		{"Chinese", `<xml><refund_desc><![CDATA[商品已售完]]></refund_desc></xml>`, map[string]string{"refund_desc": "商品已售完"}},
 		{"CommentBetweenFields", `<xml><!-- c --><a>1</a></xml>`, map[string]string{"a": "1"}},
 		{"Empty", `<xml></xml>`, map[string]string{}},
+		{"RequestRoot", `<request><appid>wx1</appid><sign>S</sign></request>`, map[string]string{"appid": "wx1", "sign": "S"}},
+		{"OtherRoot", `<root><appid>wx1</appid></root>`, map[string]string{"appid": "wx1"}},
+		{"RequestRootDeclaration", "<?xml version=\"1.0\"?>\n<request>\n <a>1</a>\n</request>\n", map[string]string{"a": "1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,8 +62,17 @@ func TestDecodeXML_Refused(t *testing.T) {
 		{"JSON", `{"appid":"wx1"}`},
 		{"Unclosed", `<xml><appid>wx1</appid>`},
 		{"Mismatched", `<xml><appid>wx1</mch_id></xml>`},
-		{"OtherRoot", `<root><appid>wx1</appid></root>`},
 		{"TwoRoots", `<xml><a>1</a></xml><xml><b>2</b></xml>`},
+		{"TwoRequestRoots", `<request><a>1</a></request><request><b>2</b></request>`},
+		{"TwoMixedRoots", `<request><a>1</a></request><xml><b>2</b></xml>`},
+		{"RequestNested", `<request><a><b>1</b></a></request>`},
+		{"RequestDuplicate", `<request><refund_fee>1</refund_fee><refund_fee>100</refund_fee></request>`},
+		{"RequestRootAttribute", `<request x="1"><a>1</a></request>`},
+		{"RequestNamespace", `<p:request xmlns:p="urn:x"><a>1</a></p:request>`},
+		{"RequestXXE", `<!DOCTYPE request [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><request><a>&xxe;</a></request>`},
+		{"RequestUnclosed", `<request><a>1</a>`},
+		{"RequestMismatched", `<request><a>1</a></xml>`},
+		{"RequestText", `<request>hello</request>`},
 		{"TextInRoot", `<xml>hello<a>1</a></xml>`},
 		{"TextAfterRoot", `<xml><a>1</a></xml>trailing`},
 		{"Nested", `<xml><a><b>1</b></a></xml>`},
@@ -126,6 +138,10 @@ func FuzzDecodeXML(f *testing.F) {
 		"<xml><a>\xff</a></xml>",
 		`<xml><a>&#x5546;&lt;]]&gt;</a></xml>`,
 		`<xml><a><![CDATA[]]]]><![CDATA[>]]></a></xml>`,
+		`<request><appid>wx1</appid><mch_id>100</mch_id><sign>S</sign></request>`,
+		`<request><a>1</a></request><xml><b>2</b></xml>`,
+		`<request><a><b>1</b></a></request>`,
+		`<!DOCTYPE request [<!ENTITY a "b">]><request><a>&a;</a></request>`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -8,7 +8,10 @@ import (
 )
 
 // abnormalBody is POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund
-// (seed 001). bank_account and real_name arrive RSA-OAEP encrypted.
+// (https://pay.weixin.qq.com/docs/partner/apis/refund/refunds/create-abnormal-refund.html)
+// and POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund, whose body is the same
+// (https://pay.weixin.qq.com/doc/v3/partner/4015181616). bank_account and real_name
+// arrive RSA-OAEP encrypted.
 type abnormalBody struct {
 	SubMchid    *string `json:"sub_mchid"`
 	OutRefundNo *string `json:"out_refund_no"`
@@ -18,29 +21,33 @@ type abnormalBody struct {
 	RealName    *string `json:"real_name"`
 }
 
-func (a *api) applyAbnormalRefund(c *call) (any, error) {
-	var b abnormalBody
-	if err := a.decode(c, &b); err != nil {
-		return nil, err
-	}
-	q := refund.AbnormalRequest{
-		Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid), RefundID: c.PathValue("refund_id"),
-		OutRefundNo: str(b.OutRefundNo), Type: str(b.Type), BankType: str(b.BankType),
-	}
-	if q.Type == refund.AbnormalUserBankCard {
-		var err error
-		if q.BankAccount, err = a.decryptField(c, "bank_account", str(b.BankAccount)); err != nil {
+// applyAbnormalRefund serves apply-abnormal-refund for api, answering the refund in that
+// family's shape.
+func (a *api) applyAbnormalRefund(api refund.API, render func(*refund.Refund) any) func(c *call) (any, error) {
+	return func(c *call) (any, error) {
+		var b abnormalBody
+		if err := a.decode(c, &b); err != nil {
 			return nil, err
 		}
-		if q.RealName, err = a.decryptField(c, "real_name", str(b.RealName)); err != nil {
+		q := refund.AbnormalRequest{
+			API: api, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid), RefundID: c.PathValue("refund_id"),
+			OutRefundNo: str(b.OutRefundNo), Type: str(b.Type), BankType: str(b.BankType),
+		}
+		if q.Type == refund.AbnormalUserBankCard {
+			var err error
+			if q.BankAccount, err = a.decryptField(c, "bank_account", str(b.BankAccount)); err != nil {
+				return nil, err
+			}
+			if q.RealName, err = a.decryptField(c, "real_name", str(b.RealName)); err != nil {
+				return nil, err
+			}
+		}
+		r, err := a.svc.ApplyAbnormal(c.Context(), q)
+		if err != nil {
 			return nil, err
 		}
+		return render(r), nil
 	}
-	r, err := a.svc.ApplyAbnormal(c.Context(), q)
-	if err != nil {
-		return nil, err
-	}
-	return DomesticRefund(r), nil
 }
 
 // decryptField opens a sensitive field encrypted under the platform key that the

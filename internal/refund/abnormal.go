@@ -23,6 +23,9 @@ const (
 // AbnormalRequest rescues an ABNORMAL refund (seed 001). BankAccount and RealName arrive
 // here decrypted; they must never reach a log or an error message.
 type AbnormalRequest struct {
+	// API is the endpoint family called: the e-commerce one is only for a platform acting
+	// for its own sub-merchant, as its apply and queries are.
+	API         API
 	Caller      string
 	SubMchid    string
 	RefundID    string
@@ -95,7 +98,7 @@ func (s *Service) ApplyAbnormal(ctx context.Context, q AbnormalRequest) (*Refund
 	}
 	var out *Refund
 	err := s.store.Update(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, APIDomestic, q.Caller, q.SubMchid)
+		owner, err := s.owner(ctx, tx, q.API, q.Caller, q.SubMchid)
 		if err != nil {
 			return err
 		}
