@@ -13,6 +13,9 @@ const complaintUsage = `usage: tuikuan complaint create --transaction-id ID --pr
 
 // complaintCmd plays the user who complains, through the sandbox API (issue 6).
 func complaintCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if help, err := commandHelp(args, complaintUsage, stderr); help {
+		return err
+	}
 	if len(args) == 0 {
 		return errors.New(complaintUsage)
 	}

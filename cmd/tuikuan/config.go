@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/notify"
@@ -30,11 +31,31 @@ type config struct {
 	NotifyDeny, NotifyAllow []netip.Prefix
 }
 
-// newFlagSet returns a FlagSet that reports errors instead of exiting.
+// newFlagSet returns a FlagSet that reports errors instead of exiting. Its usage, asked
+// for or after a mistake, goes to stderr like every other command's.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: tuikuan %s [flags]\n\nflags:\n", name)
+		fs.PrintDefaults()
+	}
 	return fs
+}
+
+// commandHelp answers a command with subcommands when its first argument asks for help:
+// it prints usage and returns flag.ErrHelp, which main takes for success as the flag
+// package's own -h.
+func commandHelp(args []string, usage string, stderr io.Writer) (bool, error) {
+	if len(args) == 0 {
+		return false, nil
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(stderr, strings.TrimRight(usage, "\n"))
+		return true, flag.ErrHelp
+	}
+	return false, nil
 }
 
 // dataFlag registers --data, shared by every command that reads the data dir.

@@ -9,15 +9,19 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tuikuan/tuikuan/internal/fault"
 )
 
-const faultUsage = `usage:
-  tuikuan fault add --api API [match flags] [action flags] [--times N | --probability P [--seed S] | --sequence STEPS]
-  tuikuan fault list
-  tuikuan fault rm ID | --all`
+const faultUsage = `usage: tuikuan fault add --api API [match flags] [action flags] [--times N | --probability P [--seed S] | --sequence STEPS]
+       tuikuan fault list
+       tuikuan fault rm ID | --all`
 
 // faultCmd manages the running server's fault rules through /sandbox/v1/faults.
 func faultCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if help, err := commandHelp(args, faultUsage, stderr); help {
+		return err
+	}
 	if len(args) == 0 {
 		return errors.New(faultUsage)
 	}
@@ -51,7 +55,7 @@ func faultAdd(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		})
 	}
-	str("api", "what to break: refund.apply, refund.query, abnormal, ecommerce.apply, ecommerce.query, certificates, notify, v2.refund or v2.refundquery")
+	str("api", "what to break: "+strings.Join(fault.APIs, ", "))
 	str("mchid", "only requests of this merchant (the caller or its sub-merchant)")
 	str("out-refund-no", "only requests for this out_refund_no")
 	str("out-trade-no", "only requests for this out_trade_no")

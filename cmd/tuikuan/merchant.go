@@ -13,11 +13,17 @@ import (
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
+const merchantUsage = `usage: tuikuan merchant add [flags]
+       tuikuan merchant list [flags]`
+
 // merchant adds or lists merchants, working on the data dir directly (the server may be
 // running: SQLite takes a second process) and rewriting credentials.json.
 func merchant(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if help, err := commandHelp(args, merchantUsage, stderr); help {
+		return err
+	}
 	if len(args) == 0 {
-		return errors.New("usage: tuikuan merchant add|list [flags]")
+		return errors.New(merchantUsage)
 	}
 	switch args[0] {
 	case "add":

@@ -19,9 +19,17 @@ import (
 // The sandbox commands are clients of the running server's /sandbox/v1 API; they find it
 // and its token in the data dir's credentials.json.
 
+const (
+	transactionUsage = "usage: tuikuan transaction create --mchid M --total N [flags]"
+	refundUsage      = "usage: tuikuan refund settle --status SUCCESS|ABNORMAL|CLOSED REFUND_ID"
+)
+
 func transaction(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if help, err := commandHelp(args, transactionUsage, stderr); help {
+		return err
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: tuikuan transaction create --mchid M --total N [flags]")
+		return errors.New(transactionUsage)
 	}
 	fs := newFlagSet("transaction create", stderr)
 	data := dataFlag(fs, getenv)
@@ -57,8 +65,11 @@ func transaction(ctx context.Context, args []string, getenv func(string) string,
 }
 
 func refundCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if help, err := commandHelp(args, refundUsage, stderr); help {
+		return err
+	}
 	if len(args) == 0 || args[0] != "settle" {
-		return errors.New("usage: tuikuan refund settle --status SUCCESS|ABNORMAL|CLOSED REFUND_ID")
+		return errors.New(refundUsage)
 	}
 	fs := newFlagSet("refund settle", stderr)
 	data := dataFlag(fs, getenv)
@@ -67,7 +78,7 @@ func refundCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: tuikuan refund settle --status SUCCESS|ABNORMAL|CLOSED REFUND_ID")
+		return errors.New(refundUsage)
 	}
 	return sandboxCall(ctx, *data, "POST", "/sandbox/v1/refunds/"+fs.Arg(0)+"/settle", map[string]any{"status": *status}, stdout)
 }

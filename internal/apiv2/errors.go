@@ -38,6 +38,7 @@ import (
 type protocolError struct {
 	msg    string // return_msg
 	detail string // for the log: what exactly was wrong
+	mchid  string // the mch_id the request named, once its XML is read
 }
 
 func (e *protocolError) Error() string { return e.msg + ": " + e.detail }
@@ -54,6 +55,19 @@ const (
 	msgCertMatch   = "certificate not match"
 	msgSystemError = "系统错误"
 )
+
+// logCodes name the protocol failures in the log by the err_codes of the docs' table,
+// which a user can look up; the answer itself only carries return_msg.
+var logCodes = map[string]string{
+	msgXMLFormat:   "XML_FORMAT_ERROR",
+	msgSign:        "SIGNERROR",
+	msgPost:        "REQUIRE_POST_METHOD",
+	msgAppid:       "APPID_NOT_EXIST",
+	msgMchid:       "MCHID_NOT_EXIST",
+	msgNoCert:      "CERT_ERROR",
+	msgCertMatch:   "CERT_ERROR",
+	msgSystemError: codeSystemError,
+}
 
 // err_codes of the v2 refund APIs that have no domain counterpart (seed 004, §8.4).
 const (

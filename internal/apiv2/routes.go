@@ -95,6 +95,9 @@ func (a *api) handle(api string, tr transport, f func(*call) (*reply, error)) ht
 			return
 		}
 		out, err := a.run(api, c, f)
+		if err != nil {
+			a.logRefusal(c, api, err)
+		}
 		writeXML(w, http.StatusOK, a.result(c, api, out, err))
 	})
 }
@@ -121,7 +124,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 		// The client certificate names the merchant as its common name, as the real
 		// merchant API certificates do; a partner calls with its own.
 		if cn := r.TLS.VerifiedChains[0][0].Subject.CommonName; cn != mchid {
-			return nil, &protocolError{msg: msgCertMatch, detail: fmt.Sprintf("certificate of %s, mch_id %s", cn, mchid)}
+			return nil, &protocolError{msg: msgCertMatch, detail: fmt.Sprintf("certificate of %s, mch_id %s", cn, mchid), mchid: mchid}
 		}
 	}
 	if mchid == "" {
@@ -129,18 +132,18 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 	}
 	m, err := a.svc.Merchant(r.Context(), mchid)
 	if errors.Is(err, refund.ErrNotFound) {
-		return nil, &protocolError{msg: msgMchid, detail: "unknown mch_id " + mchid}
+		return nil, &protocolError{msg: msgMchid, detail: "unknown mch_id", mchid: mchid}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find merchant %s: %w", mchid, err)
 	}
 	if params["appid"] != m.Appid {
-		return nil, &protocolError{msg: msgAppid, detail: fmt.Sprintf("appid %q, merchant %s's is %s", params["appid"], mchid, m.Appid)}
+		return nil, &protocolError{msg: msgAppid, detail: fmt.Sprintf("appid %q, merchant %s's is %s", params["appid"], mchid, m.Appid), mchid: mchid}
 	}
 	if err := verify(params, m.APIv2Key); err != nil {
-		// The answer can only say 签名错误; the log says what the server signed, which
-		// is what an integrator needs to find the difference.
-		return nil, &protocolError{msg: msgSign, detail: err.Error() + "; signed " + signString(params, "<APIv2 key>")}
+		// Only the reason: the string the server signed is the request's body, which
+		// is not logged.
+		return nil, &protocolError{msg: msgSign, detail: err.Error(), mchid: mchid}
 	}
 	st, _ := signType(params) // verify checked it
 	return &call{Request: r, params: params, merchant: m, signType: st}, nil
@@ -159,9 +162,6 @@ func (a *api) result(c *call, api string, out *reply, err error) *reply {
 	rp.add("nonce_str", a.nonce())
 	if err != nil {
 		code, des := businessError(api, err)
-		if code == codeSystemError {
-			a.log.Error("v2 request failed", "path", c.URL.Path, "mch_id", c.merchant.Mchid, "err", err)
-		}
 		rp.add("result_code", "FAIL")
 		rp.add("err_code", code)
 		rp.add("err_code_des", des)
@@ -175,14 +175,32 @@ func (a *api) result(c *call, api string, out *reply, err error) *reply {
 	return rp
 }
 
+// logRefusal logs a business failure in one line, as APIv3 logs its refusals: a user sees
+// at the default level why a call was refused. A failure of the server's own is an
+// ERROR with its detail.
+func (a *api) logRefusal(c *call, api string, err error) {
+	code, _ := businessError(api, err)
+	attrs := []any{"status", http.StatusOK, "code", code, "mchid", c.merchant.Mchid, "method", c.Method, "path", c.URL.Path}
+	var e *refund.Error
+	if errors.As(err, &e) {
+		a.log.Info("v2 request refused", attrs...)
+		return
+	}
+	a.log.Error("v2 request failed", append(attrs, "err", err)...)
+}
+
 // writeFail writes a protocol failure; anything but a *protocolError is a 系统错误 whose
 // detail stays in the log.
 func (a *api) writeFail(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *protocolError
 	if errors.As(err, &pe) {
-		a.log.Info("v2 request refused", "path", r.URL.Path, "return_msg", pe.msg, "reason", pe.detail)
+		attrs := []any{"status", http.StatusOK, "code", logCodes[pe.msg]}
+		if pe.mchid != "" {
+			attrs = append(attrs, "mchid", pe.mchid)
+		}
+		a.log.Info("v2 request refused", append(attrs, "method", r.Method, "path", r.URL.Path, "reason", pe.detail)...)
 	} else {
-		a.log.Error("v2 request failed", "path", r.URL.Path, "err", err)
+		a.log.Error("v2 request failed", "status", http.StatusOK, "code", codeSystemError, "method", r.Method, "path", r.URL.Path, "err", err)
 		pe = &protocolError{msg: msgSystemError}
 	}
 	writeXML(w, http.StatusOK, failReply(pe.msg))
@@ -219,7 +237,7 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 // tuikuan serves. 404 tells a misconfigured client the truth; the body is still XML.
 func notFound(log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		log.Debug("v2 path not served", "path", r.URL.Path)
+		log.Info("v2 request refused", "status", http.StatusNotFound, "method", r.Method, "path", r.URL.Path, "reason", "path not served")
 		writeXML(w, http.StatusNotFound, failReply("接口"+r.URL.Path+"不存在"))
 	})
 }

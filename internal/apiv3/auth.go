@@ -86,10 +86,13 @@ func parseAuthorization(h string) (authorization, error) {
 type signError struct {
 	message string
 	issue   string
-	field   string
-	method  string
-	url     string
-	signed  string // the string-to-sign as the server built it
+	// reason is the issue without the request's own values, for the log line of the
+	// refusal: what went wrong, with nothing of the Authorization header in it.
+	reason string
+	field  string
+	method string
+	url    string
+	signed string // the string-to-sign as the server built it
 }
 
 func (e *signError) Error() string { return "SIGN_ERROR: " + e.message + ": " + e.issue }
@@ -130,7 +133,7 @@ func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, erro
 	targets := canonicalTargets(r)
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
-		return nil, &signError{message: err.Error(), issue: "authorization header malformed", field: "authorization", method: r.Method, url: targets[0]}
+		return nil, &signError{message: err.Error(), issue: "authorization header malformed", reason: "authorization header malformed", field: "authorization", method: r.Method, url: targets[0]}
 	}
 	se := &signError{field: "signature", method: r.Method, url: targets[0]}
 	ts, tsOK := parseTimestamp(auth.Timestamp)
@@ -139,13 +142,13 @@ func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, erro
 	}
 	m, err := a.svc.Merchant(r.Context(), auth.Mchid)
 	if errors.Is(err, refund.ErrNotFound) {
-		return nil, se.with("商户未申请过证书。", "mchid", "unknown mchid "+auth.Mchid)
+		return nil, se.with("商户未申请过证书。", "mchid", "unknown mchid", "unknown mchid "+auth.Mchid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find merchant %s: %w", auth.Mchid, err)
 	}
 	if !strings.EqualFold(auth.Serial, m.CertSerial) {
-		return nil, se.with("商户证书序列号有误。", "serial_no", fmt.Sprintf("unknown serial_no %s: merchant %s's certificate serial is %s", auth.Serial, m.Mchid, m.CertSerial))
+		return nil, se.with("商户证书序列号有误。", "serial_no", "unknown serial_no", fmt.Sprintf("unknown serial_no %s: merchant %s's certificate serial is %s", auth.Serial, m.Mchid, m.CertSerial))
 	}
 	pub, cert, err := a.certificate(m)
 	if err != nil {
@@ -153,31 +156,31 @@ func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, erro
 	}
 	now := a.now()
 	if now.After(cert.NotAfter) {
-		return nil, se.with("商户证书已过期。", "serial_no", "merchant certificate expired at "+cert.NotAfter.Format(time.RFC3339))
+		return nil, se.with("商户证书已过期。", "serial_no", "merchant certificate expired", "merchant certificate expired at "+cert.NotAfter.Format(time.RFC3339))
 	}
 	if !tsOK {
-		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp",
+		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp", "timestamp not a number",
 			fmt.Sprintf("timestamp %q is not a whole number of seconds since 1970-01-01 UTC", auth.Timestamp))
 	}
 	if d := now.Unix() - ts; d < -signWindow || d > signWindow {
-		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp",
+		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp", "stale timestamp",
 			fmt.Sprintf("stale timestamp %s: server time is %d", auth.Timestamp, now.Unix()))
 	}
 	if !verifyAny(pub, r.Method, targets, ts, auth, body) {
-		return nil, se.with("错误的签名，验签失败", "signature", "sign not match")
+		return nil, se.with("错误的签名，验签失败", "signature", "sign not match", "sign not match")
 	}
 	fresh, err := a.nonces.Remember(r.Context(), m.Mchid+"\x00"+auth.Nonce, now, nonceKeep)
 	if err != nil {
 		return nil, fmt.Errorf("remember nonce: %w", err)
 	}
 	if !fresh {
-		return nil, se.with("重复的请求：nonce_str 在5分钟内已被使用", "nonce_str", "nonce replayed "+auth.Nonce)
+		return nil, se.with("重复的请求：nonce_str 在5分钟内已被使用", "nonce_str", "nonce replayed", "nonce replayed "+auth.Nonce)
 	}
 	return m, nil
 }
 
-func (e *signError) with(message, field, issue string) *signError {
-	e.message, e.field, e.issue = message, field, issue
+func (e *signError) with(message, field, reason, issue string) *signError {
+	e.message, e.field, e.reason, e.issue = message, field, reason, issue
 	return e
 }
 

@@ -99,9 +99,7 @@ func ErrorBody(err error) (int, errorBody) {
 // them (§0.4), but a real client that logs signatures sees the same headers as on 2xx.
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, b := ErrorBody(err)
-	if status == http.StatusInternalServerError {
-		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
+	logRefusal(a.log, w, r, status, b.Code, err)
 	body, _ := json.Marshal(b)
 	if err := a.signResponse(w.Header(), a.serialFor(r), body); err != nil {
 		a.log.Error("sign error response", "err", err)
@@ -115,12 +113,44 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // 404/405 answers.
 func WriteJSONError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err error) {
 	status, b := ErrorBody(err)
-	if status == http.StatusInternalServerError {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
+	logRefusal(log, w, r, status, b.Code, err)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(b)
+}
+
+// logRefusal logs one line for every request answered with an error, at the default
+// level, so that a user whose signature fails sees why in the server's output. It names
+// the merchant the request claims to be, and for a signature the reason, but no header,
+// signature or body: they hold keys' work and personal data. An error that is not an
+// answer the server chose (a failure of its own) is logged at ERROR with its detail.
+func logRefusal(log *slog.Logger, w http.ResponseWriter, r *http.Request, status int, code string, err error) {
+	attrs := []any{"status", status, "code", code}
+	if id := w.Header().Get("Request-ID"); id != "" {
+		attrs = append(attrs, "request_id", id)
+	}
+	if auth, perr := parseAuthorization(r.Header.Get("Authorization")); perr == nil {
+		attrs = append(attrs, "mchid", auth.Mchid)
+	}
+	attrs = append(attrs, "method", r.Method, "path", r.URL.Path)
+	var se *signError
+	var e *refund.Error
+	switch {
+	case errors.As(err, &se):
+		attrs = append(attrs, "reason", se.reason)
+	case errors.As(err, &e):
+		if e.Field != "" {
+			attrs = append(attrs, "field", e.Field)
+		}
+	default:
+		log.Error("request failed", append(attrs, "err", err)...)
+		return
+	}
+	level := slog.LevelInfo
+	if status >= http.StatusInternalServerError {
+		level = slog.LevelWarn
+	}
+	log.Log(r.Context(), level, "request refused", attrs...)
 }
 
 // Decode reads a JSON body into v. Strict mode, the default, refuses unknown fields as the
