@@ -338,10 +338,10 @@ func TestDeliverer_V2Answer(t *testing.T) {
 	}
 }
 
-// Ensure a merchant that answers FAIL is retried on v2's own schedule, 9 retries
-// (protocol.md §8.7), and then given up on, every attempt saying why.
+// Ensure a merchant that answers FAIL is retried on v2's schedule, all 15 retries,
+// and then given up on, every attempt saying why.
 func TestDeliverer_V2Schedule(t *testing.T) {
-	const scale = 0.00001 // v2's 3h4m of retries in 110ms
+	const scale = 0.00001 // v2's 24h4m of retries in 870ms
 	f := newV2Fixture(t)
 	srv, _ := newV2Endpoint(t, failBody)
 	_, r := f.oweV2(t, v2Mchid, refund.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL}, refund.StatusSuccess)

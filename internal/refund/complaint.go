@@ -428,7 +428,7 @@ func (s *Service) CompleteComplaint(ctx context.Context, caller, id, complainted
 	})
 }
 
-// RefundProgress is POST …/complaints-v2/{id}/update-refund-progress (seed 000).
+// RefundProgress is POST …/complaints-v2/{id}/update-refund-progress.
 type RefundProgress struct {
 	Caller, ComplaintID string
 	Action              string
@@ -444,15 +444,22 @@ func (q RefundProgress) validate() error {
 		return ParamError("action", "取值必须是 APPROVE、REJECT 之一", q.Action)
 	case utf8.RuneCountInString(q.Remark) > 200:
 		return ParamError("remark", "长度不能超过200个字符", nil)
-	case q.Action == ActionApprove && q.LaunchRefundDay != nil && *q.LaunchRefundDay < 0:
-		return ParamError("launch_refund_day", "不能小于0", *q.LaunchRefundDay)
-	case q.Action == ActionApprove && (q.RejectReason != "" || len(q.RejectMedia) > 0):
-		return ParamError("reject_reason", "同意退款时不能填写拒绝原因和举证图片", nil)
-	// A report saw HTTP 400 for launch_refund_day sent with REJECT (protocol.md §9.4).
-	case q.Action == ActionReject && q.LaunchRefundDay != nil:
+	}
+	if q.Action == ActionApprove {
+		// The reject fields only mean something "在拒绝退款时", and the document's own
+		// request example sends them with APPROVE, so APPROVE ignores them
+		// (https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/update-refund-progress.html, 请求参数 and 请求示例).
+		if q.LaunchRefundDay != nil && *q.LaunchRefundDay < 0 {
+			return ParamError("launch_refund_day", "不能小于0", *q.LaunchRefundDay)
+		}
+		return nil
+	}
+	switch {
+	// A merchant saw HTTP 400 for launch_refund_day sent with REJECT.
+	case q.LaunchRefundDay != nil:
 		return ParamError("launch_refund_day", "拒绝退款时不能填写预计发起退款时间", *q.LaunchRefundDay)
-	case q.Action == ActionReject && q.RejectReason == "":
-		return ParamError("reject_reason", "拒绝退款时必填", nil)
+	// reject_reason is 选填 even with REJECT; only its length is checked
+	// (https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/update-refund-progress.html, 请求参数).
 	case utf8.RuneCountInString(q.RejectReason) > 200:
 		return ParamError("reject_reason", "长度不能超过200个字符", nil)
 	case len(q.RejectMedia) > 4:
@@ -462,20 +469,23 @@ func (q RefundProgress) validate() error {
 }
 
 // UpdateRefundProgress records the merchant's approval or rejection of a refund
-// complaint (seed 000): REJECT closes the complaint at once; APPROVE leaves it
-// PROCESSING until a refund of its order succeeds (onRefundSuccess).
+// complaint: REJECT closes the complaint at once; APPROVE leaves it PROCESSING until
+// a refund of its order succeeds (onRefundSuccess).
 func (s *Service) UpdateRefundProgress(ctx context.Context, q RefundProgress) error {
 	if err := q.validate(); err != nil {
 		return err
 	}
 	return s.merchantAct(ctx, q.Caller, q.ComplaintID, "", func(tx Tx, c *Complaint, _ bool) error {
-		// The real message, seen when user_tag_list lacks TRUSTED (protocol.md §9.4).
+		// The message WeChat Pay answers when user_tag_list lacks TRUSTED.
 		if !c.Trusted() {
 			return Errorf(CodeParamError, "非极速退款单据, 不能对本单据进行退款进度更新")
 		}
-		urls, err := ownImages(ctx, tx, q.Caller, "reject_media_list", q.RejectMedia)
-		if err != nil {
-			return err
+		var urls []string
+		if q.Action == ActionReject {
+			var err error
+			if urls, err = ownImages(ctx, tx, q.Caller, "reject_media_list", q.RejectMedia); err != nil {
+				return err
+			}
 		}
 		if c.State == ComplaintProcessed || c.RefundAction != "" {
 			return Errorf(CodeInvalidRequest, "投诉单已更新过退款审批结果或已处理完成")

@@ -59,7 +59,8 @@ type Attempt struct {
 }
 
 // RetrySchedule is the wait before each retry of a failed notification: 15 retries,
-// 24h4m in all (protocol.md §4.4).
+// 24h4m in all, as 退款结果通知 states it
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053, 通知规则).
 var RetrySchedule = []time.Duration{
 	15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
 	10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute,
@@ -67,11 +68,16 @@ var RetrySchedule = []time.Duration{
 	3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
 }
 
-// RetryScheduleV2 is v2's own schedule: "通知频率为15/15/30/180/1800/1800/1800/1800/3600，
-// 单位：秒" (protocol.md §8.7).
+// RetryScheduleV2 is v2's schedule. The v2 退款结果通知 page once gave the payment
+// notification's 15/15/30/180/1800/1800/1800/1800/3600 seconds; it now gives
+// "15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h - 总计 24h4m", the same as v3
+// (https://pay.weixin.qq.com/doc/v2/partner/4011989265, 应用场景). It is a copy of its
+// own so a change to one protocol's page touches one slice.
 var RetryScheduleV2 = []time.Duration{
 	15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
-	30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute, 60 * time.Minute,
+	10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute,
+	30 * time.Minute, 60 * time.Minute, 3 * time.Hour, 3 * time.Hour,
+	3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
 }
 
 // Notification protocols.
