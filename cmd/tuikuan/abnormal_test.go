@@ -52,12 +52,18 @@ func (s *testServer) abnormalRefund(t *testing.T, m identity.MerchantCredential,
 // own OAEP helper, and decodes the refund it answers.
 func (s *testServer) postAbnormal(t *testing.T, c *core.Client, refundID string, body map[string]any) (*refunddomestic.Refund, error) {
 	t.Helper()
-	result, err := c.Post(context.Background(), "https://api.mch.weixin.qq.com/v3/refund/domestic/refunds/"+refundID+"/apply-abnormal-refund", body)
+	return postDecode[refunddomestic.Refund](t, c, "/v3/refund/domestic/refunds/"+refundID+"/apply-abnormal-refund", body)
+}
+
+// postDecode POSTs body to path through wechatpay-go and decodes a 2xx answer into a T.
+func postDecode[T any](t *testing.T, c *core.Client, path string, body map[string]any) (*T, error) {
+	t.Helper()
+	result, err := c.Post(context.Background(), "https://api.mch.weixin.qq.com"+path, body)
 	if err != nil {
 		return nil, err
 	}
 	defer result.Response.Body.Close()
-	var r refunddomestic.Refund
+	var r T
 	if err := json.NewDecoder(result.Response.Body).Decode(&r); err != nil {
 		t.Fatal(err)
 	}
@@ -275,16 +281,7 @@ func TestAbnormalRefund_NoClearTextInSandbox(t *testing.T) {
 // e-commerce refund model, the shape a go-pay user reads it with.
 func (s *testServer) postEcommerceAbnormal(t *testing.T, c *core.Client, refundID string, body map[string]any) (*wechat.EcommerceRefundQuery, error) {
 	t.Helper()
-	result, err := c.Post(context.Background(), "https://api.mch.weixin.qq.com/v3/ecommerce/refunds/"+refundID+"/apply-abnormal-refund", body)
-	if err != nil {
-		return nil, err
-	}
-	defer result.Response.Body.Close()
-	var r wechat.EcommerceRefundQuery
-	if err := json.NewDecoder(result.Response.Body).Decode(&r); err != nil {
-		t.Fatal(err)
-	}
-	return &r, nil
+	return postDecode[wechat.EcommerceRefundQuery](t, c, "/v3/ecommerce/refunds/"+refundID+"/apply-abnormal-refund", body)
 }
 
 // ecommerceAbnormalRefund makes an e-commerce refund of a fresh order of sub through
