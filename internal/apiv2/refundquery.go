@@ -7,12 +7,13 @@ import (
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
-// pageSize is how many refunds one answer by order number lists (seed 004 "分页查询").
+// pageSize is how many refunds one answer by order number lists (查询退款, 分页查询).
 const pageSize = 10
 
-// refundQuery is POST /pay/refundquery (seed 004, protocol.md §8.5). Of the four ids
-// the first given wins: refund_id > out_refund_no > transaction_id > out_trade_no; the
-// others are not checked against it.
+// refundQuery is POST /pay/refundquery (查询退款, https://pay.weixin.qq.com/doc/v2/merchant/4011939577). Of the
+// four ids the first given wins: refund_id > out_refund_no > transaction_id >
+// out_trade_no; the others are not checked against it, only looked at for an archived
+// order.
 func (a *api) refundQuery(c *call) (*reply, error) {
 	ctx, caller, sub := c.Context(), c.merchant.Mchid, c.get("sub_mch_id")
 	var r *refund.Refund
@@ -28,16 +29,23 @@ func (a *api) refundQuery(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	t, _, err := a.svc.RefundsOfOrder(ctx, caller, sub, refund.TradeRef{TransactionID: r.TransactionID})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.archived(c, t); err != nil {
+		return nil, err
+	}
 	// One refund, no paging. total_refund_count is left out: the refundquery docs'
-	// field table gives it "当请求参数传入offset后有返回" (seed 004: with a query by order
-	// number), and counting the order's refunds would be a second lookup.
+	// field table gives it "当请求参数传入offset后有返回" (查询退款: with a query by order
+	// number).
 	return refundsReply([]*refund.Refund{r}, -1), nil
 }
 
 // orderRefunds answers a query by order number: a page of the order's refunds, oldest
-// first. Seed 004's example — 36 refunds, offset=24 "返回第25笔到第35笔" — counts
+// first. 查询退款's example — 36 refunds, offset=24 "返回第25笔到第35笔" — counts
 // loosely: a page holds 10, so offset 24 lists the 25th to the 34th (_0 … _9), and
-// offset 30 the last six. The seed's advice to query orders of more than 20 refunds by
+// offset 30 the last six. The page's advice to query orders of more than 20 refunds by
 // refund number is advice; paging works for any number.
 func (a *api) orderRefunds(c *call) (*reply, error) {
 	var ref refund.TradeRef
@@ -56,12 +64,15 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, rs, err := a.svc.RefundsOfOrder(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), ref)
+	t, rs, err := a.svc.RefundsOfOrder(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), ref)
 	if err != nil {
 		return nil, err
 	}
+	if err := a.archived(c, t); err != nil {
+		return nil, err
+	}
 	if len(rs) == 0 {
-		// An order paid but never refunded: seed 004's "订单状态不正确…已支付未退款".
+		// An order paid but never refunded: 查询退款's "订单状态不正确…已支付未退款".
 		return nil, refund.Errorf(refund.CodeResourceNotExists, "订单没有退款")
 	}
 	// "offset超过total_refund_count，则系统会返回报错PARAM_ERROR": an offset equal to
@@ -72,7 +83,23 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 	return refundsReply(rs[offset:min(offset+pageSize, len(rs))], len(rs)), nil
 }
 
-// validTransactionID: WeChat Pay's transaction_ids are 28 digits (seed 004's sample
+// archived refuses a query of an order paid more than a year and a half ago (by the
+// sandbox clock) unless it names the order by transaction_id alone or with refund_id:
+// "如果该订单支付时间超过一年半，需单独使用微信订单号查询或者同时使用微信订单号和微信退款单号查询"
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, 应用场景, 注意 2). No document,
+// SDK or issue thread found names the code the service answers with; PARAM_ERROR is the
+// page's closest, its 错误码 table giving it for "请求参数未按指引进行填写".
+func (a *api) archived(c *call, t *refund.Transaction) error {
+	if !a.svc.Clock().Now().After(t.SuccessTime.AddDate(0, 18, 0)) {
+		return nil
+	}
+	if c.get("transaction_id") != "" && c.get("out_trade_no") == "" && c.get("out_refund_no") == "" {
+		return nil
+	}
+	return paramError("transaction_id", "订单支付时间超过一年半，需单独使用微信订单号查询或者同时使用微信订单号和微信退款单号查询")
+}
+
+// validTransactionID: WeChat Pay's transaction_ids are 28 digits (查询退款's sample
 // "1008450740201411110005820873", the apply docs' "1217752501201407033233368018", and
 // tuikuan's own); anything else can only be a mistake, INVALID_TRANSACTIONID
 // "请求参数未按指引进行填写".
@@ -127,7 +154,7 @@ func refundsReply(rs []*refund.Refund, total int) *reply {
 		}
 		coupons(rp, r.Promotions, func(name string, m int) string { return indexed(name, n, m) }, indexed("", n))
 	}
-	// refund_fee (gopay's struct) and cash_refund_fee (the seed's sample) sum the refunds
+	// refund_fee (gopay's struct) and cash_refund_fee (查询退款's sample) sum the refunds
 	// this answer lists.
 	rp.addInt("refund_fee", refundFee)
 	rp.addInt("cash_refund_fee", cashRefund)

@@ -167,6 +167,10 @@ type amountJSON struct {
 	SettlementTotal  int64      `json:"settlement_total"`
 	DiscountRefund   int64      `json:"discount_refund"`
 	Currency         string     `json:"currency"`
+	// RefundFee is the handling fee returned with the refund (手续费退款金额). Sandbox
+	// payments are charged no fee, so there is none to return: always 0, in every
+	// answer that carries the Refund object.
+	RefundFee int64 `json:"refund_fee"`
 }
 
 // fromJSON is an element of amount.from, an array for wechatpay-go, Java and gopay ≥
@@ -182,6 +186,17 @@ type promotionJSON struct {
 	Type         string `json:"type"`
 	Amount       int64  `json:"amount"`
 	RefundAmount int64  `json:"refund_amount"`
+	// GoodsDetail is "优惠商品发生退款时返回商品信息"; domestic answers only.
+	GoodsDetail []goodsJSON `json:"goods_detail,omitempty"`
+}
+
+type goodsJSON struct {
+	MerchantGoodsID  string `json:"merchant_goods_id"`
+	WechatpayGoodsID string `json:"wechatpay_goods_id,omitempty"`
+	GoodsName        string `json:"goods_name,omitempty"`
+	UnitPrice        int64  `json:"unit_price"`
+	RefundAmount     int64  `json:"refund_amount"`
+	RefundQuantity   int64  `json:"refund_quantity"`
 }
 
 // DomesticRefund renders a refund as the domestic refund API does.
@@ -203,8 +218,31 @@ func DomesticRefund(r *refund.Refund) any {
 			SettlementRefund: r.Amount.SettlementRefund, SettlementTotal: r.Amount.SettlementTotal,
 			DiscountRefund: r.Amount.DiscountRefund, Currency: r.Amount.Currency,
 		},
-		PromotionDetail: promotions(r.Promotions),
+		PromotionDetail: domesticPromotions(r),
 	}
+}
+
+// domesticPromotions is promotion_detail with the goods the refund named under each
+// promotion it gave money back to (发起异常退款's 应答示例 of the Refund object that the
+// apply and query answers share,
+// https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html).
+// A sandbox order records no goods
+// per promotion, so the request's goods_detail is the only list of the promoted goods
+// refunded; the document's own example puts it under a GLOBAL coupon, so it goes under
+// every promotion, whatever its scope.
+func domesticPromotions(r *refund.Refund) []promotionJSON {
+	out := promotions(r.Promotions)
+	if len(r.GoodsDetail) == 0 {
+		return out
+	}
+	goods := make([]goodsJSON, len(r.GoodsDetail))
+	for i, g := range r.GoodsDetail {
+		goods[i] = goodsJSON(g)
+	}
+	for i := range out {
+		out[i].GoodsDetail = goods
+	}
+	return out
 }
 
 // fundsAccount is required in answers; a request that named none refunds from the

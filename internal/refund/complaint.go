@@ -469,8 +469,8 @@ func (q RefundProgress) validate() error {
 }
 
 // UpdateRefundProgress records the merchant's approval or rejection of a refund
-// complaint: REJECT closes the complaint at once; APPROVE leaves it PROCESSING until
-// a refund of its order succeeds (onRefundSuccess).
+// complaint: REJECT closes the complaint at once; APPROVE closes it once the refunds
+// answer the user's request (refundAnswered), now or as they succeed (onRefundSuccess).
 func (s *Service) UpdateRefundProgress(ctx context.Context, q RefundProgress) error {
 	if err := q.validate(); err != nil {
 		return err
@@ -500,7 +500,19 @@ func (s *Service) UpdateRefundProgress(ctx context.Context, q RefundProgress) er
 		}
 		c.State = ComplaintProcessing
 		details := fmt.Sprintf("商户同意退款，预计%d个工作日内发起退款", c.LaunchRefundDay)
-		return s.changeComplaint(ctx, tx, c, "商户", OpApproveRefund, details, nil, "MERCHANT_APPROVE_REFUND")
+		if err := s.changeComplaint(ctx, tx, c, "商户", OpApproveRefund, details, nil, "MERCHANT_APPROVE_REFUND"); err != nil {
+			return err
+		}
+		// The merchant may have refunded before approving; the money has then already
+		// arrived and nothing later would close the complaint.
+		rs, err := tx.RefundsOfTransaction(ctx, c.TransactionID)
+		if err != nil {
+			return fmt.Errorf("list refunds of %s: %w", c.TransactionID, err)
+		}
+		if !c.refundAnswered(rs) {
+			return nil
+		}
+		return s.refundReceived(ctx, tx, c, fmt.Sprintf("用户申请的退款已到账（已退款%d分）", c.refundedSince(rs)))
 	})
 }
 
@@ -562,8 +574,10 @@ func (s *Service) logComplaint(ctx context.Context, tx Tx, c *Complaint, operato
 }
 
 // onRefundSuccess is what a refund's success owes the complaints of its order: each
-// whose refund the merchant approved is done once the money arrives (seed 000:
-// "退款到账后，投诉单的状态将自动扭转为“处理完成”"). It runs in transition's transaction.
+// whose refund the merchant approved is done once the money the user asked for arrives
+// ("退款到账后，投诉单的状态将自动扭转为“处理完成”",
+// https://pay.weixin.qq.com/doc/v3/merchant/4012467256, 更新退款审批结果). It runs in
+// transition's transaction.
 func (s *Service) onRefundSuccess(ctx context.Context, tx Tx, r *Refund) error {
 	cs, err := tx.ComplaintsOfTransaction(ctx, r.TransactionID)
 	if err != nil || len(cs) == 0 {
@@ -573,28 +587,58 @@ func (s *Service) onRefundSuccess(ctx context.Context, tx Tx, r *Refund) error {
 	if err != nil {
 		return fmt.Errorf("list refunds of %s: %w", r.TransactionID, err)
 	}
-	var refunded int64
-	for _, x := range rs {
-		if x.Status == StatusSuccess {
-			refunded += x.Amount.Refund
-		}
-	}
 	for _, c := range cs {
-		c.FullRefunded = refunded >= c.Amount
-		if c.RefundAction != ActionApprove || c.State == ComplaintProcessed {
+		answered := c.refundAnswered(rs)
+		if c.RefundAction != ActionApprove || c.State == ComplaintProcessed || !answered {
 			c.UpdateTime = s.clock.Now()
 			if err := tx.UpdateComplaint(ctx, c); err != nil {
 				return fmt.Errorf("update complaint %s: %w", c.ID, err)
 			}
 			continue
 		}
-		c.State = ComplaintProcessed
 		details := fmt.Sprintf("退款%d分已到账（退款单号%s）", r.Amount.Refund, r.ID)
-		if err := s.changeComplaint(ctx, tx, c, "微信支付", OpRefundReceived, details, nil, "REFUND_SUCCESS"); err != nil {
+		if err := s.refundReceived(ctx, tx, c, details); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// refundReceived closes an approved refund complaint whose money has arrived.
+func (s *Service) refundReceived(ctx context.Context, tx Tx, c *Complaint, details string) error {
+	c.State = ComplaintProcessed
+	return s.changeComplaint(ctx, tx, c, "微信支付", OpRefundReceived, details, nil, "REFUND_SUCCESS")
+}
+
+// refundAnswered sets c.FullRefunded from rs, the refunds of c's order, and reports
+// whether they answer the user's request: the refunds that succeeded since the complaint
+// reach what the user asked for — the whole order when the complaint names no amount —
+// or the order is fully refunded. Refunds before the complaint are not what the user
+// complained about, so they count only by leaving nothing more to refund.
+func (c *Complaint) refundAnswered(rs []*Refund) bool {
+	var all int64
+	for _, r := range rs {
+		if r.Status == StatusSuccess {
+			all += r.Amount.Refund
+		}
+	}
+	c.FullRefunded = all >= c.Amount
+	asked := c.ApplyRefundAmount
+	if asked == 0 {
+		asked = c.Amount
+	}
+	return c.FullRefunded || c.refundedSince(rs) >= asked
+}
+
+// refundedSince sums the refunds of rs that succeeded since c was made.
+func (c *Complaint) refundedSince(rs []*Refund) int64 {
+	var n int64
+	for _, r := range rs {
+		if r.Status == StatusSuccess && !r.SuccessTime.Before(c.CreateTime) {
+			n += r.Amount.Refund
+		}
+	}
+	return n
 }
 
 // oweComplaint records the complaint notification an action owes, if the merchant set a
