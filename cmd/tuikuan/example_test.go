@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
@@ -61,5 +62,27 @@ func TestExample_Refund(t *testing.T) {
 				t.Errorf("the server's order %s has refunds %+v, want one of 250", m[1], o.Refunds)
 			}
 		})
+	}
+}
+
+// Ensure the code the README quotes from examples/refund is still the example's, so the
+// excerpt a user copies is the code the test above runs.
+func TestExample_READMEExcerpt(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../examples/refund/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## Connect a client\n")
+	_, block, ok := strings.Cut(section, "```go\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok || block == "" {
+		t.Fatal(`README's "Connect a client" has no Go excerpt`)
+	}
+	if !strings.Contains(string(example), block) {
+		t.Errorf("README's excerpt is not in examples/refund/main.go:\n%s", block)
 	}
 }

@@ -117,11 +117,16 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "paid order: transaction_id=%s out_trade_no=%s total=%d\n", order.TransactionID, order.OutTradeNo, c.total)
-	svc := refunddomestic.RefundsApiService{Client: client}
 	var subMchid *string
 	if sub != m.Mchid {
 		subMchid = core.String(sub)
 	}
+	return refundAndQuery(ctx, out, refunddomestic.RefundsApiService{Client: client}, subMchid, order, c)
+}
+
+// refundAndQuery refunds all of order and reads the refund back, as a merchant's code
+// does with the real service.
+func refundAndQuery(ctx context.Context, out io.Writer, svc refunddomestic.RefundsApiService, subMchid *string, order paidOrder, c config) error {
 	r, _, err := svc.Create(ctx, refunddomestic.CreateRequest{
 		SubMchid:    subMchid,
 		OutTradeNo:  core.String(order.OutTradeNo),
@@ -200,7 +205,7 @@ func pick(c *credentials, kind string) (m merchant, payee string, err error) {
 // the transport sees it and signs only the path and query, so changing the host keeps
 // the signature valid.
 type toTuikuan struct {
-	base *url.URL
+	base *url.URL // api_base from credentials.json
 	next http.RoundTripper
 }
 
