@@ -202,8 +202,8 @@ func pick(c *credentials, kind string) (m merchant, payee string, err error) {
 
 // toTuikuan sends the SDK's requests, addressed to https://api.mch.weixin.qq.com, to
 // tuikuan instead. wechatpay-go has no base-URL option, but it signs a request before
-// the transport sees it and signs only the path and query, so changing the host keeps
-// the signature valid.
+// the transport sees it, and the signed message names the path and query, never the
+// host, so the signature stays valid.
 type toTuikuan struct {
 	base *url.URL // api_base from credentials.json
 	next http.RoundTripper
