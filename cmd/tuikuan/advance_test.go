@@ -35,23 +35,13 @@ func (s *testServer) advanceRefund(t *testing.T, partner, sub identity.MerchantC
 	return rsp.Response
 }
 
-// returnAdvance posts return-advance through go-pay and fails the test on a transport
-// error; the answer's Code tells success from a refusal.
-func returnAdvance(t *testing.T, c *wechat.ClientV3, refundID string, sub gopay.BodyMap) *wechat.EcommerceRefundAdvanceRsp {
+// callAdvance calls go-pay's return-advance POST or GET and fails the test on a
+// transport error; the answer's Code tells success from a refusal.
+func callAdvance(t *testing.T, call func(context.Context, string, gopay.BodyMap) (*wechat.EcommerceRefundAdvanceRsp, error), refundID string, sub gopay.BodyMap) *wechat.EcommerceRefundAdvanceRsp {
 	t.Helper()
-	rsp, err := c.V3EcommerceRefundAdvance(context.Background(), refundID, sub)
+	rsp, err := call(context.Background(), refundID, sub)
 	if err != nil {
-		t.Fatalf("V3EcommerceRefundAdvance: %v", err)
-	}
-	return rsp
-}
-
-// queryAdvance is returnAdvance's GET twin.
-func queryAdvance(t *testing.T, c *wechat.ClientV3, refundID string, sub gopay.BodyMap) *wechat.EcommerceRefundAdvanceRsp {
-	t.Helper()
-	rsp, err := c.V3EcommerceRefundAdvanceResult(context.Background(), refundID, sub)
-	if err != nil {
-		t.Fatalf("V3EcommerceRefundAdvanceResult: %v", err)
+		t.Fatalf("return-advance of %s: %v", refundID, err)
 	}
 	return rsp
 }
@@ -67,11 +57,11 @@ func TestReturnAdvance(t *testing.T) {
 	c := s.gopayClient(t, partner)
 	r := s.advanceRefund(t, partner, sub, true, "SUCCESS")
 
-	if q := queryAdvance(t, c, r.RefundId, subMchid(sub)); q.Code != 404 || q.ErrResponse.Code != "RESOURCE_NOT_EXISTS" {
+	if q := callAdvance(t, c.V3EcommerceRefundAdvanceResult, r.RefundId, subMchid(sub)); q.Code != 404 || q.ErrResponse.Code != "RESOURCE_NOT_EXISTS" {
 		t.Errorf("query before any return = %d %s, want 404 RESOURCE_NOT_EXISTS", q.Code, q.ErrResponse.Code)
 	}
 
-	first := returnAdvance(t, c, r.RefundId, subMchid(sub))
+	first := callAdvance(t, c.V3EcommerceRefundAdvance, r.RefundId, subMchid(sub))
 	if first.Code != wechat.Success {
 		t.Fatalf("V3EcommerceRefundAdvance Code = %d: %s", first.Code, first.Error)
 	}
@@ -91,7 +81,7 @@ func TestReturnAdvance(t *testing.T) {
 		t.Errorf("V3EcommerceRefundAdvance mismatch (-want +got):\n%s", diff)
 	}
 
-	again := returnAdvance(t, c, r.RefundId, subMchid(sub))
+	again := callAdvance(t, c.V3EcommerceRefundAdvance, r.RefundId, subMchid(sub))
 	if again.Code != wechat.Success {
 		t.Fatalf("second V3EcommerceRefundAdvance Code = %d: %s", again.Code, again.Error)
 	}
@@ -99,7 +89,7 @@ func TestReturnAdvance(t *testing.T) {
 		t.Errorf("second V3EcommerceRefundAdvance, want the same return (-want +got):\n%s", diff)
 	}
 
-	q := queryAdvance(t, c, r.RefundId, subMchid(sub))
+	q := callAdvance(t, c.V3EcommerceRefundAdvanceResult, r.RefundId, subMchid(sub))
 	if q.Code != wechat.Success {
 		t.Fatalf("V3EcommerceRefundAdvanceResult Code = %d: %s", q.Code, q.Error)
 	}
@@ -140,13 +130,13 @@ func TestReturnAdvance_Refused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := s.gopayClient(t, tt.caller)
-			if rsp := returnAdvance(t, c, tt.refundID, tt.sub); rsp.Code != tt.status || rsp.ErrResponse.Code != tt.code {
+			if rsp := callAdvance(t, c.V3EcommerceRefundAdvance, tt.refundID, tt.sub); rsp.Code != tt.status || rsp.ErrResponse.Code != tt.code {
 				t.Errorf("return-advance = %d %s %q, want %d %s", rsp.Code, rsp.ErrResponse.Code, rsp.ErrResponse.Message, tt.status, tt.code)
 			}
 			if !tt.queried {
 				return
 			}
-			if rsp := queryAdvance(t, c, tt.refundID, tt.sub); rsp.Code != tt.status || rsp.ErrResponse.Code != tt.code {
+			if rsp := callAdvance(t, c.V3EcommerceRefundAdvanceResult, tt.refundID, tt.sub); rsp.Code != tt.status || rsp.ErrResponse.Code != tt.code {
 				t.Errorf("query return-advance = %d %s %q, want %d %s", rsp.Code, rsp.ErrResponse.Code, rsp.ErrResponse.Message, tt.status, tt.code)
 			}
 		})

@@ -73,13 +73,10 @@ type AdvanceRequest struct {
 func (s *Service) ReturnAdvance(ctx context.Context, q AdvanceRequest) (*AdvanceReturn, error) {
 	var out *AdvanceReturn
 	err := s.store.Update(ctx, func(tx Tx) error {
-		r, err := s.advanceRefund(ctx, tx, q)
-		if err != nil {
+		r, ar, err := s.advanceReturn(ctx, tx, q)
+		if err != nil || ar != nil {
+			out = ar // a repeat answers the return already made
 			return err
-		}
-		out, err = tx.AdvanceReturnOfRefund(ctx, r.ID)
-		if !errors.Is(err, ErrNotFound) {
-			return err // a repeat, or a failed read
 		}
 		if r.Status != StatusSuccess {
 			return Errorf(CodeInvalidRequest, "退款单状态为%s，垫付退款成功后才能回补", r.Status)
@@ -103,17 +100,30 @@ func (s *Service) ReturnAdvance(ctx context.Context, q AdvanceRequest) (*Advance
 func (s *Service) QueryAdvanceReturn(ctx context.Context, q AdvanceRequest) (*AdvanceReturn, error) {
 	var out *AdvanceReturn
 	err := s.store.View(ctx, func(tx Tx) error {
-		r, err := s.advanceRefund(ctx, tx, q)
-		if err != nil {
-			return err
-		}
-		out, err = tx.AdvanceReturnOfRefund(ctx, r.ID)
-		if errors.Is(err, ErrNotFound) {
+		_, ar, err := s.advanceReturn(ctx, tx, q)
+		if err == nil && ar == nil {
 			return Errorf(CodeResourceNotExists, "垫付回补单不存在")
 		}
+		out = ar
 		return err
 	})
 	return out, err
+}
+
+// advanceReturn finds the advance refund q names and its return, nil while there is none.
+func (s *Service) advanceReturn(ctx context.Context, tx Tx, q AdvanceRequest) (*Refund, *AdvanceReturn, error) {
+	r, err := s.advanceRefund(ctx, tx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	ar, err := tx.AdvanceReturnOfRefund(ctx, r.ID)
+	if errors.Is(err, ErrNotFound) {
+		return r, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("find advance return of refund %s: %w", r.ID, err)
+	}
+	return r, ar, nil
 }
 
 // advanceRefund finds the caller's sub-merchant's refund, which must be an advance one.
