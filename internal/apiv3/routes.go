@@ -98,6 +98,10 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
 	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
 	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(refund.APIEcommerce, EcommerceRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/return-advance", a.handle(fault.APIReturnAdvance, a.returnAdvance))
+	// One segment wider than it reads: a literal return-advance would clash with
+	// id/{refund_id} in ServeMux (neither is more specific), so the handler checks it.
+	mux.Handle("GET /v3/ecommerce/refunds/{refund_id}/{action}", a.handle(fault.APIReturnAdvanceQuery, a.queryAdvanceReturn))
 	mux.Handle("POST /v3/marketing/busifavor/stocks", a.handle(fault.APIStockCreate, a.createStock))
 	mux.Handle("GET /v3/marketing/busifavor/stocks/{stock_id}", a.handle(fault.APIStockQuery, a.queryStock))
 	mux.Handle("POST /v3/marketing/busifavor/coupons/send", a.handle(fault.APICouponSend, a.sendCoupon))

@@ -50,7 +50,7 @@ const (
 )
 
 // APIs lists the names a rule may match.
-var APIs = []string{APIRefundApply, APIRefundQuery, APIAbnormal, APIEcommerceApply, APIEcommerceQuery, APICertificates, APINotify, APIV2Refund, APIV2Query,
+var APIs = []string{APIRefundApply, APIRefundQuery, APIAbnormal, APIEcommerceApply, APIEcommerceQuery, APIReturnAdvance, APIReturnAdvanceQuery, APICertificates, APINotify, APIV2Refund, APIV2Query,
 	APIComplaintList, APIComplaintDetail, APIComplaintHistory, APIComplaintResponse, APIComplaintComplete, APIComplaintRefund,
 	APIComplaintNotify, APIImageUpload, APIImageDownload,
 	APIStockCreate, APIStockQuery, APICouponSend, APICouponUse, APICouponQuery, APICouponList, APICouponDeactivate, APICouponReturn}

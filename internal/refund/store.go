@@ -31,6 +31,7 @@ type TradeRef struct {
 type Tx interface {
 	ComplaintTx
 	CouponTx
+	AdvanceTx
 
 	Merchant(ctx context.Context, mchid string) (*Merchant, error)
 	Merchants(ctx context.Context) ([]*Merchant, error)

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) refund.Store) {
 	t.Run("ConcurrentOutRefundNo", func(t *testing.T) { testConcurrentOutRefundNo(t, open(t)) })
 	t.Run("Complaints", func(t *testing.T) { testComplaints(t, open) })
 	t.Run("Coupons", func(t *testing.T) { testCoupons(t, open) })
+	t.Run("AdvanceReturns", func(t *testing.T) { testAdvanceReturns(t, open(t)) })
 }
 
 // cmpOpts forgive what storage may legitimately change: sub-millisecond precision,

@@ -1,0 +1,58 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/tuikuan/tuikuan/internal/refund"
+)
+
+// newAdvanceReturn returns a SUCCESS return of r with every field set.
+func newAdvanceReturn(id string, r *refund.Refund) *refund.AdvanceReturn {
+	return &refund.AdvanceReturn{
+		ID:           id,
+		RefundID:     r.ID,
+		PayerMchid:   r.Mchid,
+		PayerAccount: refund.AccountBasic,
+		PayeeMchid:   r.SpMchid,
+		PayeeAccount: refund.AccountOperation,
+		Amount:       r.Amount.Refund,
+		Result:       refund.AdvanceSuccess,
+		CreateTime:   at(0),
+		SuccessTime:  at(0),
+	}
+}
+
+// testAdvanceReturns checks that a return round-trips, that a refund has at most one
+// however it is asked for, and that one must belong to a stored refund.
+func testAdvanceReturns(t *testing.T, s refund.Store) {
+	ctx := t.Context()
+	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
+	r, other := newRefund("50000000001", "refund-1", tr), newRefund("50000000002", "refund-2", tr)
+	insertRefunds(t, s, r, other)
+	get := func(refundID string) func(tx refund.Tx) (*refund.AdvanceReturn, error) {
+		return func(tx refund.Tx) (*refund.AdvanceReturn, error) { return tx.AdvanceReturnOfRefund(ctx, refundID) }
+	}
+
+	_, err := read(t, s, get(r.ID))
+	checkErr(t, "AdvanceReturnOfRefund(none yet)", err, refund.ErrNotFound)
+
+	want := newAdvanceReturn("1215562501201407033233368018", r)
+	mustWrite(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, want) })
+	checkEqual(t, "AdvanceReturnOfRefund", want, mustRead(t, s, get(r.ID)))
+
+	again := newAdvanceReturn("1215562501201407033233368019", r)
+	err = write(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, again) })
+	checkErr(t, "InsertAdvanceReturn(same refund)", err, refund.ErrDuplicate)
+
+	sameID := newAdvanceReturn(want.ID, other)
+	err = write(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, sameID) })
+	checkErr(t, "InsertAdvanceReturn(same advance_return_id)", err, refund.ErrDuplicate)
+
+	orphan := newAdvanceReturn("1215562501201407033233368020", r)
+	orphan.RefundID = "50000009999"
+	if err := write(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, orphan) }); err == nil {
+		t.Errorf("InsertAdvanceReturn(unknown refund) succeeded, want an error")
+	}
+	_, err = read(t, s, get(orphan.RefundID))
+	checkErr(t, "AdvanceReturnOfRefund(unknown refund)", err, refund.ErrNotFound)
+}
