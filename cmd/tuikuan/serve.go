@@ -189,6 +189,10 @@ func openData(ctx context.Context, dir string) (*sqlite.Store, *identity.Platfor
 		store.Close()
 		return nil, nil, "", err
 	}
+	if err := identity.ReissueOldSerials(ctx, dir, store, time.Now()); err != nil {
+		store.Close()
+		return nil, nil, "", err
+	}
 	return store, platform, token, nil
 }
 
