@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -21,6 +22,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/refund"
@@ -192,6 +194,10 @@ func makeOldForm(t testing.TB, dir string) (identity.MerchantCredential, string)
 			t.Fatal(err)
 		}
 	}
+	// An older data dir has no apiclient_cert.p12.
+	if err := os.Remove(filepath.Join(dir, m.P12File)); err != nil {
+		t.Fatal(err)
+	}
 	old := wxcrypto.SerialHex(api)
 	storeMerchant(t, dir, m.Mchid, func(sm *refund.Merchant) { sm.CertPEM, sm.CertSerial = string(apiPEM), old })
 	return m, old
@@ -242,7 +248,15 @@ func TestCerts_UpgradeOldSerial(t *testing.T) {
 		t.Error("re-issued API certificate is not over the merchant's key")
 	}
 	checkSerial(t, "re-issued CA", readCert(t, s.path(identity.CAFile)), s.path(identity.CAFile))
-	checkSerial(t, "re-issued client", readCert(t, s.path(m.ClientCertFile)), s.path(m.ClientCertFile))
+	client := readCert(t, s.path(m.ClientCertFile))
+	checkSerial(t, "re-issued client", client, s.path(m.ClientCertFile))
+	p12, err := os.ReadFile(s.path(m.P12File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, cert, _, err := pkcs12.DecodeChain(p12, m.Mchid); err != nil || !bytes.Equal(cert.Raw, client.Raw) {
+		t.Errorf("%s does not hold the re-issued client certificate (%v)", m.P12File, err)
+	}
 	// A client that kept the old ca.pem still trusts the server.
 	pool := x509.NewCertPool()
 	pool.AddCert(oldCA)

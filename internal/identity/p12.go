@@ -50,7 +50,7 @@ func writeP12(dir string, m *refund.Merchant) error {
 	}
 	if oldKey, oldCert, _, err := pkcs12.DecodeChain(old, m.Mchid); err == nil &&
 		bytes.Equal(oldCert.Raw, cert.Raw) && key.Equal(oldKey) {
-		return nil
+		return writeFile(path, old, 0o600) // its mode put right, should it be wrong
 	}
 	// 3DES and a SHA-1 MAC, as the platform's own files: golang.org/x/crypto/pkcs12
 	// (which gopay uses) and Node read nothing newer, and OpenSSL 3 reads these without
