@@ -189,14 +189,15 @@ func openData(ctx context.Context, dir string) (*sqlite.Store, *identity.Platfor
 		store.Close()
 		return nil, nil, "", err
 	}
-	if err := identity.ReissueOldSerials(ctx, dir, store, time.Now()); err != nil {
-		store.Close()
-		return nil, nil, "", err
-	}
 	return store, platform, token, nil
 }
 
+// writeCredentials re-issues old-form merchant certificates before it writes the files,
+// so that the store, the certificate files and credentials.json change together.
 func writeCredentials(ctx context.Context, dir, apiBase string, store refund.Store, p *identity.Platform, token string) error {
+	if err := identity.ReissueOldSerials(ctx, dir, store, time.Now()); err != nil {
+		return err
+	}
 	ms, err := identity.Merchants(ctx, store)
 	if err != nil {
 		return err
