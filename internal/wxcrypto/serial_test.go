@@ -27,7 +27,7 @@ func TestNewSerial(t *testing.T) {
 		{new(big.Int).Lsh(one, 156), true},
 		{new(big.Int).Sub(new(big.Int).Lsh(one, 159), one), true},
 		{new(big.Int).Sub(new(big.Int).Lsh(one, 156), one), false}, // 39 hex digits
-		{new(big.Int).Lsh(one, 159), false},                         // 21 DER octets
+		{new(big.Int).Lsh(one, 159), false},                        // 21 DER octets
 		{big.NewInt(-1), false},
 	} {
 		if got := SerialInForm(&x509.Certificate{SerialNumber: tt.n}); got != tt.want {
