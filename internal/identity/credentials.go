@@ -60,8 +60,8 @@ var (
 )
 
 // WriteCredentials writes the platform's public files, the merchants' certificates,
-// TLS client certificates and their PKCS#12 files, and credentials.json into dir, each only if it is missing or
-// differs. Every file is complete on disk when it returns.
+// TLS client certificates and their PKCS#12 files, and credentials.json into dir, each
+// only if it is missing or differs. Every file is complete on disk when it returns.
 func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms []*refund.Merchant) error {
 	if err := ca.EnsureClientCerts(dir, ms, time.Now()); err != nil {
 		return err
