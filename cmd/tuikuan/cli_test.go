@@ -48,7 +48,7 @@ func TestServe_Credentials(t *testing.T) {
 	}
 	var ms []map[string]any
 	json.Unmarshal(doc["merchants"], &ms)
-	wantMerchant := []string{"apiv2_key", "apiv3_key", "appid", "cert_file", "cert_serial", "client_cert_file", "kind", "mchid", "private_key_file", "sp_mchid"}
+	wantMerchant := []string{"apiv2_key", "apiv3_key", "appid", "cert_file", "cert_serial", "client_cert_file", "kind", "mchid", "p12_file", "private_key_file", "sp_mchid"}
 	kinds := map[string]bool{}
 	for _, m := range ms {
 		if got := sortedKeys(m); !slices.Equal(got, wantMerchant) {

@@ -192,7 +192,12 @@ func openData(ctx context.Context, dir string) (*sqlite.Store, *identity.Platfor
 	return store, platform, token, nil
 }
 
+// writeCredentials re-issues old-form merchant certificates before it writes the files,
+// so that the store, the certificate files and credentials.json change together.
 func writeCredentials(ctx context.Context, dir, apiBase string, store refund.Store, p *identity.Platform, token string) error {
+	if err := identity.ReissueOldSerials(ctx, dir, store, time.Now()); err != nil {
+		return err
+	}
 	ms, err := identity.Merchants(ctx, store)
 	if err != nil {
 		return err

@@ -147,7 +147,7 @@ func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, erro
 	if err != nil {
 		return nil, fmt.Errorf("find merchant %s: %w", auth.Mchid, err)
 	}
-	if !strings.EqualFold(auth.Serial, m.CertSerial) {
+	if !strings.EqualFold(auth.Serial, m.CertSerial) && (m.FormerCertSerial == "" || !strings.EqualFold(auth.Serial, m.FormerCertSerial)) {
 		return nil, se.with("商户证书序列号有误。", "serial_no", "unknown serial_no", fmt.Sprintf("unknown serial_no %s: merchant %s's certificate serial is %s", auth.Serial, m.Mchid, m.CertSerial))
 	}
 	pub, cert, err := a.certificate(m)

@@ -48,6 +48,9 @@ type MerchantCredential struct {
 	// ClientCertFile is the CA-issued TLS client certificate over the merchant's API key,
 	// for /secapi/pay/refund.
 	ClientCertFile string `json:"client_cert_file"`
+	// P12File holds the client certificate and the API key as PKCS#12, password the
+	// mchid; "" for a merchant whose key tuikuan does not hold.
+	P12File string `json:"p12_file"`
 }
 
 // Platform file names, as in the official samples (wxp_pub.pem is a PKIX PUBLIC KEY).
@@ -56,9 +59,9 @@ var (
 	CertFile      = filepath.Join("platform", "wxp_cert.pem")
 )
 
-// WriteCredentials writes the platform's public files, the merchants' certificates and
-// TLS client certificates and credentials.json into dir, each only if it is missing or
-// differs. Every file is complete on disk when it returns.
+// WriteCredentials writes the platform's public files, the merchants' certificates,
+// TLS client certificates and their PKCS#12 files, and credentials.json into dir, each
+// only if it is missing or differs. Every file is complete on disk when it returns.
 func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms []*refund.Merchant) error {
 	if err := ca.EnsureClientCerts(dir, ms, time.Now()); err != nil {
 		return err
@@ -92,10 +95,17 @@ func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms
 				return err
 			}
 		}
+		if err := writeP12(dir, m); err != nil {
+			return err
+		}
+		var p12 string
+		if m.PrivateKeyFile != "" {
+			p12 = P12File(m.Mchid)
+		}
 		c.Merchants = append(c.Merchants, MerchantCredential{
 			Mchid: m.Mchid, Kind: string(m.Kind), SpMchid: m.SpMchid, Appid: m.Appid,
 			CertSerial: m.CertSerial, PrivateKeyFile: m.PrivateKeyFile, CertFile: m.CertFile,
-			APIv3Key: m.APIv3Key, APIv2Key: m.APIv2Key, ClientCertFile: ClientCertFile(m.Mchid),
+			APIv3Key: m.APIv3Key, APIv2Key: m.APIv2Key, ClientCertFile: ClientCertFile(m.Mchid), P12File: p12,
 		})
 	}
 	data, err := json.MarshalIndent(c, "", "  ")

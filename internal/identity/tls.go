@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -66,6 +65,12 @@ func LoadOrCreateCA(dir string, now time.Time) (*CA, error) {
 	if errCert != nil || errKey != nil || !key.PublicKey.Equal(cert.PublicKey) {
 		return createCA(dir, now)
 	}
+	if !wxcrypto.SerialInForm(cert) {
+		// A CA of an older data dir, its serial 21 octets: re-issued over the same key
+		// and name, so a client that still trusts the old ca.pem verifies the server
+		// certificates the new one issues, and clients never need to be told.
+		return selfSignCA(dir, key, now, false)
+	}
 	return &CA{Cert: cert, Key: key, CertPEM: certPEM}, nil
 }
 
@@ -74,8 +79,13 @@ func createCA(dir string, now time.Time) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
+	return selfSignCA(dir, key, now, true)
+}
+
+// selfSignCA writes a CA certificate over key, and key itself when writeKey is set.
+func selfSignCA(dir string, key *rsa.PrivateKey, now time.Time, writeKey bool) (*CA, error) {
 	tmpl := &x509.Certificate{
-		SerialNumber:          newSerial(),
+		SerialNumber:          wxcrypto.NewSerial(),
 		Subject:               pkix.Name{CommonName: "tuikuan sandbox CA", Organization: []string{"tuikuan"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.AddDate(10, 0, 0),
@@ -91,13 +101,15 @@ func createCA(dir string, now time.Time) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := wxcrypto.EncodePrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	// The key first: a CA certificate without its key would be unusable on restart.
-	if err := writeFile(filepath.Join(dir, caKeyFile), keyPEM, 0o600); err != nil {
-		return nil, err
+	if writeKey {
+		keyPEM, err := wxcrypto.EncodePrivateKey(key)
+		if err != nil {
+			return nil, err
+		}
+		// The key first: a CA certificate without its key would be unusable on restart.
+		if err := writeFile(filepath.Join(dir, caKeyFile), keyPEM, 0o600); err != nil {
+			return nil, err
+		}
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	if err := writeFile(filepath.Join(dir, CAFile), certPEM, 0o644); err != nil {
@@ -128,23 +140,16 @@ func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 	return key, writeFile(path, pemBytes, 0o600)
 }
 
-func newSerial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return n
-}
-
 // issued reports whether the file at path is a client certificate ca issued over m's
-// API key.
+// API key, with a serial in the current form (older data dirs' client certificates,
+// issued by the same CA key, are issued again).
 func (ca *CA) issued(path string, m *refund.Merchant) bool {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return false
 	}
 	cert, err := wxcrypto.ParseCertificate(data)
-	if err != nil || cert.CheckSignatureFrom(ca.Cert) != nil {
+	if err != nil || !wxcrypto.SerialInForm(cert) || cert.CheckSignatureFrom(ca.Cert) != nil {
 		return false
 	}
 	api, err := wxcrypto.ParseCertificate([]byte(m.CertPEM))
@@ -169,7 +174,7 @@ func (ca *CA) ServerConfig(dir, host string, now time.Time) (*tls.Config, error)
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: newSerial(),
+		SerialNumber: wxcrypto.NewSerial(),
 		Subject:      pkix.Name{CommonName: "tuikuan"},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.AddDate(1, 0, 0),
@@ -212,7 +217,7 @@ func (ca *CA) EnsureClientCerts(dir string, ms []*refund.Merchant, now time.Time
 			return fmt.Errorf("merchant %s certificate: %w", m.Mchid, err)
 		}
 		der, err := ca.issue(&x509.Certificate{
-			SerialNumber: newSerial(),
+			SerialNumber: wxcrypto.NewSerial(),
 			Subject:      pkix.Name{CommonName: m.Mchid, Organization: []string{"tuikuan sandbox merchant"}},
 			NotBefore:    now.Add(-time.Hour),
 			NotAfter:     now.AddDate(5, 0, 0),

@@ -184,6 +184,10 @@ type Merchant struct {
 	PrivateKeyFile string
 	CertFile       string
 	CreateTime     time.Time
+	// FormerCertSerial is the serial of the certificate CertPEM replaced when it was
+	// re-issued over the same key, still accepted in Authorization so that a client
+	// configured with it keeps working; "" when there was none.
+	FormerCertSerial string
 
 	// Settings a tester changes through the sandbox API.
 	NotifyURL   string // where refund results go when a refund names no notify_url

@@ -8,7 +8,8 @@ import (
 )
 
 const merchantColumns = `mchid, kind, sp_mchid, appid, cert_serial, cert_pem, apiv3_key,
-	apiv2_key, private_key_file, cert_file, create_time, notify_url, notify_mode, rate_profile`
+	apiv2_key, private_key_file, cert_file, create_time, notify_url, notify_mode, rate_profile,
+	former_cert_serial`
 
 // Merchant finds a merchant by mchid.
 func (tx *tx) Merchant(ctx context.Context, mchid string) (*refund.Merchant, error) {
@@ -54,9 +55,10 @@ func (tx *tx) InsertMerchant(ctx context.Context, m *refund.Merchant) error {
 		return fmt.Errorf("insert merchant %s: %w", m.Mchid, err)
 	}
 	_, err = tx.tx.ExecContext(ctx, `INSERT INTO merchants (`+merchantColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.Mchid, string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3,
-		v2, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.NotifyMode, m.RateProfile)
+		v2, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.NotifyMode, m.RateProfile,
+		m.FormerCertSerial)
 	if err != nil {
 		return dbError("insert merchant "+m.Mchid, err)
 	}
@@ -71,9 +73,10 @@ func (tx *tx) UpdateMerchant(ctx context.Context, m *refund.Merchant) error {
 	}
 	res, err := tx.tx.ExecContext(ctx, `UPDATE merchants SET kind = ?, sp_mchid = ?, appid = ?,
 		cert_serial = ?, cert_pem = ?, apiv3_key = ?, apiv2_key = ?, private_key_file = ?,
-		cert_file = ?, notify_url = ?, notify_mode = ?, rate_profile = ? WHERE mchid = ?`,
+		cert_file = ?, notify_url = ?, notify_mode = ?, rate_profile = ?, former_cert_serial = ?
+		WHERE mchid = ?`,
 		string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3, v2,
-		m.PrivateKeyFile, m.CertFile, m.NotifyURL, m.NotifyMode, m.RateProfile, m.Mchid)
+		m.PrivateKeyFile, m.CertFile, m.NotifyURL, m.NotifyMode, m.RateProfile, m.FormerCertSerial, m.Mchid)
 	return mustAffect("update merchant "+m.Mchid, res, err)
 }
 
@@ -102,7 +105,8 @@ func (tx *tx) openKeys(m *refund.Merchant) (err error) {
 func scanMerchant(s scanner) (*refund.Merchant, error) {
 	var m refund.Merchant
 	err := s.Scan(&m.Mchid, &m.Kind, &m.SpMchid, &m.Appid, &m.CertSerial, &m.CertPEM, &m.APIv3Key,
-		&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.NotifyMode, &m.RateProfile)
+		&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.NotifyMode, &m.RateProfile,
+		&m.FormerCertSerial)
 	if err != nil {
 		return nil, err
 	}

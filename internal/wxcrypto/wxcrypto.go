@@ -181,6 +181,29 @@ func DecryptOAEP(key *rsa.PrivateKey, ciphertext string) (string, error) {
 	return string(out), nil
 }
 
+// NewSerial returns a certificate serial number in the one form every client computes
+// alike: a positive number in [2^156, 2^159), so its hex form is exactly 40 digits, the
+// first 1 to 7. The top bit of its 20 octets is clear, so the DER INTEGER needs no
+// leading zero octet and stays within RFC 5280 §4.1.2.2's 20 octets, and the hex of
+// big.Int, of the raw DER content octets (what Node clients read) and openssl x509
+// -serial are the same string. 156 random bits are as unguessable as RFC 5280 asks.
+func NewSerial() *big.Int {
+	lo := new(big.Int).Lsh(big.NewInt(1), 156)
+	span := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 159), lo)
+	n, err := rand.Int(rand.Reader, span)
+	if err != nil {
+		panic(err) // crypto/rand never fails on supported platforms (Go 1.24+)
+	}
+	return n.Add(n, lo)
+}
+
+// SerialInForm reports whether cert's serial is in NewSerial's form. Certificates of
+// older data dirs are not: theirs had the top bit set, a 21-octet DER encoding.
+func SerialInForm(cert *x509.Certificate) bool {
+	n := cert.SerialNumber
+	return n.Sign() > 0 && n.BitLen() > 156 && n.BitLen() <= 159
+}
+
 // SerialHex writes a certificate serial the way the SDKs compute it:
 // fmt.Sprintf("%X", cert.SerialNumber.Bytes()) (wechatpay-go utils/pem.go).
 func SerialHex(cert *x509.Certificate) string {
@@ -195,13 +218,7 @@ func NewKey() (*rsa.PrivateKey, error) {
 // SelfSign issues a self-signed certificate for key, valid from now for years years.
 // WeChat's own certificates are CA-issued, but no SDK checks the chain (protocol.md §2.4).
 func SelfSign(key *rsa.PrivateKey, commonName, org string, now time.Time, years int) (*x509.Certificate, []byte, error) {
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 159))
-	if err != nil {
-		return nil, nil, err
-	}
-	// A leading zero byte would make the SDK's %X of Bytes() shorter than expected;
-	// setting the top bit keeps every serial 20 bytes / 40 hex digits.
-	serial.SetBit(serial, 159, 1)
+	serial := NewSerial()
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: commonName, Organization: []string{org}, Country: []string{"CN"}},
