@@ -232,7 +232,7 @@ type merchantSettings struct {
 	Kind       string `json:"kind"`
 	SpMchid    string `json:"sp_mchid"`
 	NotifyURL  string `json:"notify_url"`
-	NotifyMode string `json:"notify_mode"`
+	PlatformKeyMode string `json:"notify_mode"`
 	RateLimit  string `json:"rate_limit"`
 }
 
@@ -417,7 +417,7 @@ func TestNotify_CertificateMode(t *testing.T) {
 	s := startServer(t)
 	direct := s.merchant(t, "direct")
 	ep := newNotifyEndpoint(t, s.certificateHandler(t, direct))
-	if m := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "certificate"}); m.NotifyMode != "certificate" {
+	if m := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "certificate"}); m.PlatformKeyMode != "certificate" {
 		t.Fatalf("PATCH notify_mode answered %+v", m)
 	}
 	var raw map[string]any
@@ -445,7 +445,7 @@ func TestNotify_CertificateMode(t *testing.T) {
 
 	// Back to public-key mode.
 	back := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "public_key", "rate_limit": "off"})
-	if back.NotifyMode != "public_key" || back.RateLimit != "off" || back.NotifyURL != "" {
+	if back.PlatformKeyMode != "public_key" || back.RateLimit != "off" || back.NotifyURL != "" {
 		t.Errorf("PATCH back answered %+v", back)
 	}
 }
