@@ -19,12 +19,9 @@ import (
 // verifies with: p.CertSerial the certificate's key, anything else the public key, named
 // p.PublicKeyID.
 func (p *Platform) SignHeaders(h http.Header, serial string, body []byte, now time.Time) error {
-	key, serial := p.Key, p.PublicKeyID
-	if k := p.KeyFor(serial); k != nil {
-		key = k
-	}
-	if key == p.CertKey {
-		serial = p.CertSerial
+	key := p.KeyFor(serial)
+	if key == nil {
+		key, serial = p.Key, p.PublicKeyID
 	}
 	ts := now.Unix()
 	// Real nonces are 32 upper-case hex digits.
