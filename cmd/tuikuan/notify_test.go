@@ -228,12 +228,13 @@ func (s *testServer) patchMerchant(t *testing.T, mchid string, body map[string]s
 }
 
 type merchantSettings struct {
-	Mchid      string `json:"mchid"`
-	Kind       string `json:"kind"`
-	SpMchid    string `json:"sp_mchid"`
-	NotifyURL  string `json:"notify_url"`
-	PlatformKeyMode string `json:"notify_mode"`
-	RateLimit  string `json:"rate_limit"`
+	Mchid           string `json:"mchid"`
+	Kind            string `json:"kind"`
+	SpMchid         string `json:"sp_mchid"`
+	NotifyURL       string `json:"notify_url"`
+	NotifyMode      string `json:"notify_mode"`
+	PlatformKeyMode string `json:"platform_key_mode"`
+	RateLimit       string `json:"rate_limit"`
 }
 
 type notificationView struct {
@@ -417,7 +418,7 @@ func TestNotify_CertificateMode(t *testing.T) {
 	s := startServer(t)
 	direct := s.merchant(t, "direct")
 	ep := newNotifyEndpoint(t, s.certificateHandler(t, direct))
-	if m := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "certificate"}); m.PlatformKeyMode != "certificate" {
+	if m := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "certificate"}); m.NotifyMode != "certificate" || m.PlatformKeyMode != "certificate" {
 		t.Fatalf("PATCH notify_mode answered %+v", m)
 	}
 	var raw map[string]any
@@ -446,7 +447,7 @@ func TestNotify_CertificateMode(t *testing.T) {
 
 	// Back to public-key mode.
 	back := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "public_key", "rate_limit": "off"})
-	if back.PlatformKeyMode != "public_key" || back.RateLimit != "off" || back.NotifyURL != "" {
+	if back.NotifyMode != "public_key" || back.PlatformKeyMode != "public_key" || back.RateLimit != "off" || back.NotifyURL != "" {
 		t.Errorf("PATCH back answered %+v", back)
 	}
 }
