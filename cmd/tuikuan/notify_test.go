@@ -464,6 +464,8 @@ func TestNotify_MerchantSettingsErrors(t *testing.T) {
 		code   string
 	}{
 		{"BadMode", direct.Mchid, map[string]string{"notify_mode": "rsa"}, 400, "PARAM_ERROR"},
+		{"BadPlatformKeyMode", direct.Mchid, map[string]string{"platform_key_mode": "rsa"}, 400, "PARAM_ERROR"},
+		{"ModeNamesDisagree", direct.Mchid, map[string]string{"platform_key_mode": "certificate", "notify_mode": "public_key"}, 400, "PARAM_ERROR"},
 		{"BadProfile", direct.Mchid, map[string]string{"rate_limit": "fast"}, 400, "PARAM_ERROR"},
 		{"BadURL", direct.Mchid, map[string]string{"notify_url": "ftp://x/y"}, 400, "PARAM_ERROR"},
 		{"UnknownField", direct.Mchid, map[string]string{"notify": "x"}, 400, "PARAM_ERROR"},

@@ -1,6 +1,7 @@
 // Package identity creates and keeps the key material of a tuikuan installation: the
-// "WeChat Pay platform" key pair with its public-key ID and certificate, the merchants'
-// API certificates and keys, and credentials.json, the file users script against.
+// "WeChat Pay platform" key pairs, one named by its public-key ID and one by its
+// certificate, the merchants' API certificates and keys, and credentials.json, the file
+// users script against.
 package identity
 
 import (
