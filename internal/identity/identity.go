@@ -20,9 +20,9 @@ import (
 // 微信支付公钥, named by its public-key ID
 // (https://pay.weixin.qq.com/doc/v3/merchant/4012153196), and the platform certificate's,
 // named by the certificate serial
-// (https://pay.weixin.qq.com/docs/partner/products/platform-certificate/faq.html). Each signs what a client of its
-// mode verifies and opens what a client encrypts under its public half; keeping them
-// apart is what lets a client that mixes them up find out here.
+// (https://pay.weixin.qq.com/docs/partner/products/platform-certificate/faq.html). Each
+// signs what a client of its mode verifies and opens what a client encrypts under its
+// public half; keeping them apart is what lets a client that mixes them up find out here.
 type Platform struct {
 	Key         *rsa.PrivateKey // the 微信支付公钥's private half
 	PublicKeyID string
@@ -55,7 +55,8 @@ const settingComplete = "installation_complete"
 // thus leaves either nothing in the store (and at most orphan key files) or everything.
 // The caller serializes calls on one data dir; keys are generated outside the
 // transaction (RSA generation is slow), and a process that finds the installation
-// completed by another in the meantime uses that one's.
+// completed by another in the meantime uses that one's. An installation made when one
+// key served as both platform keys gets its second here (splitPlatformKey).
 func EnsureInstallation(ctx context.Context, dir string, store refund.Store, now time.Time) (*Platform, string, error) {
 	keys := []string{settingKey, settingCert, settingCertKey, settingPublicKeyID, settingToken, settingComplete}
 	vals, err := readSettings(ctx, store, keys...)

@@ -13,7 +13,8 @@ import (
 
 // SignHeaders sets on h the headers WeChat Pay signs its answers and its notifications
 // with: Wechatpay-Timestamp, -Nonce, -Signature over "<ts>\n<nonce>\n<body>\n", -Serial
-// and -Signature-Type (https://pay.weixin.qq.com/wiki/doc/apiv3/wechatpay/wechatpay4_1.shtml). now must be
+// and -Signature-Type
+// (https://pay.weixin.qq.com/wiki/doc/apiv3/wechatpay/wechatpay4_1.shtml). now must be
 // real time: the SDKs reject a timestamp 5 minutes off theirs, so every answer and every
 // re-delivery is signed afresh. serial names the key that signs and that the client
 // verifies with: p.CertSerial the certificate's key, anything else the public key, named
