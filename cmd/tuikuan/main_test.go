@@ -182,6 +182,12 @@ func (s *testServer) httpClient() *http.Client {
 // wechatpayClient is the official SDK in public-key mode, as WeChat Pay now recommends.
 func (s *testServer) wechatpayClient(t testing.TB, m identity.MerchantCredential) *core.Client {
 	t.Helper()
+	return s.wechatpayClientVia(t, m, s.httpClient())
+}
+
+// wechatpayClientVia is wechatpayClient sending through hc.
+func (s *testServer) wechatpayClientVia(t testing.TB, m identity.MerchantCredential, hc *http.Client) *core.Client {
+	t.Helper()
 	key, err := utils.LoadPrivateKeyWithPath(s.path(m.PrivateKeyFile))
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +198,7 @@ func (s *testServer) wechatpayClient(t testing.TB, m identity.MerchantCredential
 	}
 	c, err := core.NewClient(context.Background(),
 		option.WithWechatPayPublicKeyAuthCipher(m.Mchid, m.CertSerial, key, s.creds.Platform.PublicKeyID, pub),
-		option.WithHTTPClient(s.httpClient()))
+		option.WithHTTPClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,13 +209,19 @@ func (s *testServer) wechatpayClient(t testing.TB, m identity.MerchantCredential
 // fetched from /v3/certificates by the SDK's own downloader.
 func (s *testServer) wechatpayCertClient(t testing.TB, m identity.MerchantCredential) *core.Client {
 	t.Helper()
+	return s.wechatpayCertClientVia(t, m, s.httpClient())
+}
+
+// wechatpayCertClientVia is wechatpayCertClient sending through hc.
+func (s *testServer) wechatpayCertClientVia(t testing.TB, m identity.MerchantCredential, hc *http.Client) *core.Client {
+	t.Helper()
 	ctx := context.Background()
 	key, err := utils.LoadPrivateKeyWithPath(s.path(m.PrivateKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain, err := core.NewClient(ctx, option.WithMerchantCredential(m.Mchid, m.CertSerial, key),
-		option.WithoutValidator(), option.WithHTTPClient(s.httpClient()))
+		option.WithoutValidator(), option.WithHTTPClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +232,7 @@ func (s *testServer) wechatpayCertClient(t testing.TB, m identity.MerchantCreden
 	}
 	c, err := core.NewClient(ctx,
 		option.WithWechatPayAutoAuthCipherUsingDownloaderMgr(m.Mchid, m.CertSerial, key, mgr),
-		option.WithHTTPClient(s.httpClient()))
+		option.WithHTTPClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}

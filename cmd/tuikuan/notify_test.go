@@ -228,12 +228,13 @@ func (s *testServer) patchMerchant(t *testing.T, mchid string, body map[string]s
 }
 
 type merchantSettings struct {
-	Mchid      string `json:"mchid"`
-	Kind       string `json:"kind"`
-	SpMchid    string `json:"sp_mchid"`
-	NotifyURL  string `json:"notify_url"`
-	NotifyMode string `json:"notify_mode"`
-	RateLimit  string `json:"rate_limit"`
+	Mchid           string `json:"mchid"`
+	Kind            string `json:"kind"`
+	SpMchid         string `json:"sp_mchid"`
+	NotifyURL       string `json:"notify_url"`
+	NotifyMode      string `json:"notify_mode"`
+	PlatformKeyMode string `json:"platform_key_mode"`
+	RateLimit       string `json:"rate_limit"`
 }
 
 type notificationView struct {
@@ -417,7 +418,7 @@ func TestNotify_CertificateMode(t *testing.T) {
 	s := startServer(t)
 	direct := s.merchant(t, "direct")
 	ep := newNotifyEndpoint(t, s.certificateHandler(t, direct))
-	if m := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "certificate"}); m.NotifyMode != "certificate" {
+	if m := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "certificate"}); m.NotifyMode != "certificate" || m.PlatformKeyMode != "certificate" {
 		t.Fatalf("PATCH notify_mode answered %+v", m)
 	}
 	var raw map[string]any
@@ -428,7 +429,8 @@ func TestNotify_CertificateMode(t *testing.T) {
 		t.Errorf("GET merchant = %v", raw)
 	}
 	for k, v := range raw {
-		if strings.Contains(k, "key") || v == direct.APIv3Key || v == direct.APIv2Key {
+		// platform_key_mode names a setting, not a key.
+		if (strings.Contains(k, "key") && k != "platform_key_mode") || v == direct.APIv3Key || v == direct.APIv2Key {
 			t.Errorf("GET merchant shows %s = %v; keys must never appear", k, v)
 		}
 	}
@@ -445,7 +447,7 @@ func TestNotify_CertificateMode(t *testing.T) {
 
 	// Back to public-key mode.
 	back := s.patchMerchant(t, direct.Mchid, map[string]string{"notify_mode": "public_key", "rate_limit": "off"})
-	if back.NotifyMode != "public_key" || back.RateLimit != "off" || back.NotifyURL != "" {
+	if back.NotifyMode != "public_key" || back.PlatformKeyMode != "public_key" || back.RateLimit != "off" || back.NotifyURL != "" {
 		t.Errorf("PATCH back answered %+v", back)
 	}
 }
@@ -462,6 +464,8 @@ func TestNotify_MerchantSettingsErrors(t *testing.T) {
 		code   string
 	}{
 		{"BadMode", direct.Mchid, map[string]string{"notify_mode": "rsa"}, 400, "PARAM_ERROR"},
+		{"BadPlatformKeyMode", direct.Mchid, map[string]string{"platform_key_mode": "rsa"}, 400, "PARAM_ERROR"},
+		{"ModeNamesDisagree", direct.Mchid, map[string]string{"platform_key_mode": "certificate", "notify_mode": "public_key"}, 400, "PARAM_ERROR"},
 		{"BadProfile", direct.Mchid, map[string]string{"rate_limit": "fast"}, 400, "PARAM_ERROR"},
 		{"BadURL", direct.Mchid, map[string]string{"notify_url": "ftp://x/y"}, 400, "PARAM_ERROR"},
 		{"UnknownField", direct.Mchid, map[string]string{"notify": "x"}, 400, "PARAM_ERROR"},

@@ -1,6 +1,7 @@
 package apiv3
 
 import (
+	"crypto/rsa"
 	"strings"
 
 	"github.com/tuikuan/tuikuan/internal/refund"
@@ -51,9 +52,12 @@ func (a *api) applyAbnormalRefund(api refund.API, render func(*refund.Refund) an
 }
 
 // decryptField opens a sensitive field encrypted under the platform key that the
-// request's Wechatpay-Serial names, the public-key ID or the certificate serial (seed
-// 001; protocol.md §3). Both name the one platform key pair. Neither the ciphertext nor
-// the plaintext goes into the error.
+// request's Wechatpay-Serial names, the 微信支付公钥 by its ID or the platform
+// certificate by its serial; the header declares which key encrypted
+// (https://pay.weixin.qq.com/docs/merchant/development/verify-signature-faq/error-http-header-not-wechatpay-serial.html).
+// Only the named key is tried: the two are different keys, as in production, so a field
+// encrypted under the other fails here as it would there. Neither the ciphertext nor the
+// plaintext goes into the error.
 func (a *api) decryptField(c *call, field, ciphertext string) (string, error) {
 	if ciphertext == "" {
 		return "", nil // Validate names the missing field
@@ -62,12 +66,21 @@ func (a *api) decryptField(c *call, field, ciphertext string) (string, error) {
 	if serial == "" {
 		return "", refund.ParamError(field, "加密敏感字段时请求头Wechatpay-Serial必填：微信支付公钥ID或平台证书序列号", nil)
 	}
-	if serial != a.platform.PublicKeyID && !strings.EqualFold(serial, a.platform.CertSerial) {
+	key := a.platform.KeyFor(serial)
+	if key == nil {
 		return "", refund.ParamError(field, "请求头Wechatpay-Serial既不是微信支付公钥ID也不是平台证书序列号："+serial, nil)
 	}
-	plain, err := wxcrypto.DecryptOAEP(a.platform.Key, ciphertext)
+	plain, err := wxcrypto.DecryptOAEP(key, ciphertext)
 	if err != nil {
-		return "", refund.ParamError(field, "解密失败：请使用微信支付公钥以RSA-OAEP(SHA-1)加密", nil)
+		return "", refund.ParamError(field, "解密失败：请使用请求头Wechatpay-Serial所指的"+a.keyName(key)+"以RSA-OAEP(SHA-1)加密", nil)
 	}
 	return plain, nil
+}
+
+// keyName names a platform key as the merchant platform does.
+func (a *api) keyName(key *rsa.PrivateKey) string {
+	if key == a.platform.CertKey {
+		return "平台证书"
+	}
+	return "微信支付公钥"
 }

@@ -17,20 +17,29 @@ import (
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
-// signResponse adds the four Wechatpay-* headers over body, with a fresh real-time
-// timestamp (protocol.md §0.1–0.3, §2.1–2.2). serial is the public-key ID or, for a client
-// in certificate mode, the platform certificate serial.
+// signResponse adds the Wechatpay-* headers over body, with a fresh real-time timestamp,
+// signed with the platform key serial names.
 func (a *api) signResponse(h http.Header, serial string, body []byte) error {
 	return a.platform.SignHeaders(h, serial, body, a.now())
 }
 
-// serialFor picks the Wechatpay-Serial a caller can verify: the certificate serial when
-// the request's own Wechatpay-Serial names the certificate, else the public-key ID.
-func (a *api) serialFor(r *http.Request) string {
-	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Wechatpay-Serial")), a.platform.CertSerial) {
-		return a.platform.CertSerial
+// serialFor picks the platform key that signs the answer to r from merchant m: the one
+// the request's Wechatpay-Serial names, else the one m is set to verify with. WeChat Pay
+// answers with the key the request names, and without one with the merchant's own mode,
+// the platform certificate for a merchant that has one
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012153196; WeChat Pay's answer in
+// https://developers.weixin.qq.com/community/develop/doc/0004e8c40b09182972936db6d69400).
+// m is nil when the request was refused before its merchant was known (no signature, an
+// unknown mchid): that answer is an error, which no SDK verifies, so the public key, the
+// mode of every merchant WeChat Pay registers now, serves.
+func (a *api) serialFor(r *http.Request, m *refund.Merchant) string {
+	if serial := r.Header.Get("Wechatpay-Serial"); a.platform.KeyFor(serial) != nil {
+		return serial
 	}
-	return a.platform.PublicKeyID
+	if m == nil {
+		return a.platform.PublicKeyID
+	}
+	return a.platform.SerialFor(m.PlatformKeyMode)
 }
 
 // noContent makes a handler answer 204 (signed over the empty body, §2.2).
@@ -95,13 +104,19 @@ func ErrorBody(err error) (int, errorBody) {
 	return Status(e.Code), b
 }
 
-// writeError answers with the error envelope. Error answers are signed too: no SDK checks
-// them (§0.4), but a real client that logs signatures sees the same headers as on 2xx.
+// writeError answers with the error envelope for a request whose merchant is unknown.
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	a.writeErrorFor(w, r, nil, err)
+}
+
+// writeErrorFor answers m's request with the error envelope. Error answers are signed
+// too: no SDK checks them, but a real client that logs signatures sees the same headers
+// as on 2xx.
+func (a *api) writeErrorFor(w http.ResponseWriter, r *http.Request, m *refund.Merchant, err error) {
 	status, b := ErrorBody(err)
 	logRefusal(a.log, w, r, status, b.Code, err)
 	body, _ := json.Marshal(b)
-	if err := a.signResponse(w.Header(), a.serialFor(r), body); err != nil {
+	if err := a.signResponse(w.Header(), a.serialFor(r, m), body); err != nil {
 		a.log.Error("sign error response", "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

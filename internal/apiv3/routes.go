@@ -149,10 +149,10 @@ func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 		c := &call{Request: r, body: body, merchant: m}
 		out, err := a.run(api, c, f)
 		if err != nil {
-			a.writeError(w, r, err)
+			a.writeErrorFor(w, r, m, err)
 			return
 		}
-		serial := a.serialFor(r)
+		serial := a.serialFor(r, m)
 		if c.certMode {
 			serial = a.platform.CertSerial
 		}

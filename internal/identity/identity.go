@@ -1,6 +1,7 @@
 // Package identity creates and keeps the key material of a tuikuan installation: the
-// "WeChat Pay platform" key pair with its public-key ID and certificate, the merchants'
-// API certificates and keys, and credentials.json, the file users script against.
+// "WeChat Pay platform" key pairs, one named by its public-key ID and one by its
+// certificate, the merchants' API certificates and keys, and credentials.json, the file
+// users script against.
 package identity
 
 import (
@@ -15,12 +16,17 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// Platform is the "WeChat Pay" side: one RSA key pair that signs every response and
-// notification, named either by its public-key ID (public-key mode) or by the serial of
-// a certificate over the same key (certificate mode).
+// Platform is the "WeChat Pay" side. As in production it has two RSA key pairs: the
+// 微信支付公钥, named by its public-key ID
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012153196), and the platform certificate's,
+// named by the certificate serial
+// (https://pay.weixin.qq.com/docs/partner/products/platform-certificate/faq.html). Each
+// signs what a client of its mode verifies and opens what a client encrypts under its
+// public half; keeping them apart is what lets a client that mixes them up find out here.
 type Platform struct {
-	Key         *rsa.PrivateKey
+	Key         *rsa.PrivateKey // the 微信支付公钥's private half
 	PublicKeyID string
+	CertKey     *rsa.PrivateKey // the private half of the key Cert certifies
 	Cert        *x509.Certificate
 	CertPEM     []byte
 	CertSerial  string
@@ -31,6 +37,7 @@ type Platform struct {
 const (
 	settingKey         = "platform_key_pem"
 	settingCert        = "platform_cert_pem"
+	settingCertKey     = "platform_cert_key_pem"
 	settingPublicKeyID = "platform_public_key_id"
 	settingToken       = "sandbox_token"
 )
@@ -48,15 +55,24 @@ const settingComplete = "installation_complete"
 // thus leaves either nothing in the store (and at most orphan key files) or everything.
 // The caller serializes calls on one data dir; keys are generated outside the
 // transaction (RSA generation is slow), and a process that finds the installation
-// completed by another in the meantime uses that one's.
+// completed by another in the meantime uses that one's. An installation made when one
+// key served as both platform keys gets its second here (splitPlatformKey).
 func EnsureInstallation(ctx context.Context, dir string, store refund.Store, now time.Time) (*Platform, string, error) {
-	keys := []string{settingKey, settingCert, settingPublicKeyID, settingToken, settingComplete}
+	keys := []string{settingKey, settingCert, settingCertKey, settingPublicKeyID, settingToken, settingComplete}
 	vals, err := readSettings(ctx, store, keys...)
 	if err != nil {
 		return nil, "", err
 	}
 	if vals[settingComplete] == "" {
 		if err := completeInstallation(ctx, dir, store, vals[settingKey] == "", now); err != nil {
+			return nil, "", err
+		}
+		if vals, err = readSettings(ctx, store, keys...); err != nil {
+			return nil, "", err
+		}
+	}
+	if vals[settingCertKey] == "" {
+		if err := splitPlatformKey(ctx, store, now); err != nil {
 			return nil, "", err
 		}
 		if vals, err = readSettings(ctx, store, keys...); err != nil {
@@ -141,10 +157,60 @@ func completeInstallation(ctx context.Context, dir string, store refund.Store, n
 	return nil
 }
 
+// splitPlatformKey gives an installation made when one key served as both the public
+// key and the certificate's a key of its own for the certificate. The old key stays the
+// public key: clients in public-key mode have its PEM file configured, while clients in
+// certificate mode download the certificate from /v3/certificates and pick up a new
+// one. The key and certificate are stored in one transaction; a process that finds the
+// split already done by another keeps that one's.
+func splitPlatformKey(ctx context.Context, store refund.Store, now time.Time) error {
+	cert, err := newPlatformCert(now)
+	if err != nil {
+		return err
+	}
+	err = store.Update(ctx, func(tx refund.Tx) error {
+		if _, err := tx.Setting(ctx, settingCertKey); err == nil {
+			return nil
+		}
+		for _, k := range []string{settingCertKey, settingCert} {
+			if err := tx.PutSetting(ctx, k, cert[k]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("give the platform certificate its own key: %w", err)
+	}
+	return nil
+}
+
 func newPlatformSettings(now time.Time) (map[string]string, error) {
 	key, err := wxcrypto.NewKey()
 	if err != nil {
-		return nil, fmt.Errorf("generate platform key: %w", err)
+		return nil, fmt.Errorf("generate platform public key: %w", err)
+	}
+	keyPEM, err := wxcrypto.EncodePrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := newPlatformCert(now)
+	if err != nil {
+		return nil, err
+	}
+	vals[settingKey] = string(keyPEM)
+	// Real IDs are PUB_KEY_ID_ and 32-odd digits
+	// (https://pay.weixin.qq.com/doc/v3/merchant/4013038816).
+	vals[settingPublicKeyID] = "PUB_KEY_ID_01" + wxcrypto.Digits(30)
+	vals[settingToken] = wxcrypto.Nonce(40)
+	return vals, nil
+}
+
+// newPlatformCert makes the platform certificate's key and the certificate over it.
+func newPlatformCert(now time.Time) (map[string]string, error) {
+	key, err := wxcrypto.NewKey()
+	if err != nil {
+		return nil, fmt.Errorf("generate platform certificate key: %w", err)
 	}
 	_, certPEM, err := wxcrypto.SelfSign(key, "Tenpay.com Root CA (tuikuan sandbox)", "Tenpay.com", now, 5)
 	if err != nil {
@@ -154,13 +220,7 @@ func newPlatformSettings(now time.Time) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{
-		settingKey:  string(keyPEM),
-		settingCert: string(certPEM),
-		// Real IDs are PUB_KEY_ID_ and 32-odd digits (protocol.md §2.6).
-		settingPublicKeyID: "PUB_KEY_ID_01" + wxcrypto.Digits(30),
-		settingToken:       wxcrypto.Nonce(40),
-	}, nil
+	return map[string]string{settingCertKey: string(keyPEM), settingCert: string(certPEM)}, nil
 }
 
 func parsePlatform(vals map[string]string) (*Platform, error) {
@@ -168,13 +228,21 @@ func parsePlatform(vals map[string]string) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("platform key: %w", err)
 	}
+	certKey, err := wxcrypto.ParsePrivateKey([]byte(vals[settingCertKey]))
+	if err != nil {
+		return nil, fmt.Errorf("platform certificate key: %w", err)
+	}
 	cert, err := wxcrypto.ParseCertificate([]byte(vals[settingCert]))
 	if err != nil {
 		return nil, fmt.Errorf("platform certificate: %w", err)
 	}
+	if !certKey.PublicKey.Equal(cert.PublicKey) {
+		return nil, errors.New("platform certificate is not over the platform certificate key")
+	}
 	return &Platform{
 		Key:         key,
 		PublicKeyID: vals[settingPublicKeyID],
+		CertKey:     certKey,
 		Cert:        cert,
 		CertPEM:     []byte(vals[settingCert]),
 		CertSerial:  wxcrypto.SerialHex(cert),

@@ -1,25 +1,33 @@
 package identity
 
 import (
+	"crypto/rsa"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // SignHeaders sets on h the headers WeChat Pay signs its answers and its notifications
-// with (protocol.md §2.1–2.2, §4.2): Wechatpay-Timestamp, -Nonce, -Signature over
-// "<ts>\n<nonce>\n<body>\n", -Serial and -Signature-Type. now must be real time: the SDKs
-// reject a timestamp 5 minutes off theirs (§0.2), so every answer and every re-delivery
-// is signed afresh. serial names the key to verify with: p.PublicKeyID, or p.CertSerial
-// for a client in certificate mode (§0.3).
+// with: Wechatpay-Timestamp, -Nonce, -Signature over "<ts>\n<nonce>\n<body>\n", -Serial
+// and -Signature-Type
+// (https://pay.weixin.qq.com/wiki/doc/apiv3/wechatpay/wechatpay4_1.shtml). now must be
+// real time: the SDKs reject a timestamp 5 minutes off theirs, so every answer and every
+// re-delivery is signed afresh. serial names the key that signs and that the client
+// verifies with: p.CertSerial the certificate's key, anything else the public key, named
+// p.PublicKeyID.
 func (p *Platform) SignHeaders(h http.Header, serial string, body []byte, now time.Time) error {
+	key := p.KeyFor(serial)
+	if key == nil {
+		key, serial = p.Key, p.PublicKeyID
+	}
 	ts := now.Unix()
-	// Real nonces are 32 upper-case hex digits (doc 4015407582, §2.1).
+	// Real nonces are 32 upper-case hex digits.
 	nonce := strings.ToUpper(wxcrypto.Hex(16))
-	sig, err := wxcrypto.Sign(p.Key, wxcrypto.ResponseMessage(ts, nonce, body))
+	sig, err := wxcrypto.Sign(key, wxcrypto.ResponseMessage(ts, nonce, body))
 	if err != nil {
 		return err
 	}
@@ -29,4 +37,28 @@ func (p *Platform) SignHeaders(h http.Header, serial string, body []byte, now ti
 	h.Set("Wechatpay-Serial", serial)
 	h.Set("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
 	return nil
+}
+
+// KeyFor is the private key of the platform key serial names, the public-key ID or the
+// certificate serial (in any case, as clients write hex either way); nil for anything
+// else.
+func (p *Platform) KeyFor(serial string) *rsa.PrivateKey {
+	switch serial = strings.TrimSpace(serial); {
+	case serial == "":
+		return nil
+	case serial == p.PublicKeyID:
+		return p.Key
+	case strings.EqualFold(serial, p.CertSerial):
+		return p.CertKey
+	}
+	return nil
+}
+
+// SerialFor is the serial that names the platform key a merchant set to mode verifies
+// with (refund.PlatformKeyPublicKey or refund.PlatformKeyCertificate).
+func (p *Platform) SerialFor(mode string) string {
+	if mode == refund.PlatformKeyCertificate {
+		return p.CertSerial
+	}
+	return p.PublicKeyID
 }

@@ -136,11 +136,7 @@ func (d *Deliverer) encodeV3(m *refund.Merchant, n *refund.Notification) (wire, 
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	serial := d.platform.PublicKeyID
-	if m.NotifyMode == refund.NotifyModeCertificate {
-		serial = d.platform.CertSerial
-	}
-	if err := d.platform.SignHeaders(h, serial, body, time.Now()); err != nil {
+	if err := d.platform.SignHeaders(h, d.platform.SerialFor(m.PlatformKeyMode), body, time.Now()); err != nil {
 		return wire{}, fmt.Errorf("sign notification: %w", err)
 	}
 	return wire{body: body, header: h}, nil

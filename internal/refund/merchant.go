@@ -19,8 +19,10 @@ var RateProfiles = []string{RateSandbox, RateWechat, RateOff}
 // MerchantSettings changes what a tester may change about a merchant; nil leaves a
 // setting as it is, "" resets it.
 type MerchantSettings struct {
-	NotifyURL   *string
-	NotifyMode  *string
+	NotifyURL       *string
+	PlatformKeyMode *string
+	// ModeField is the name PlatformKeyMode arrived under, for the error naming it.
+	ModeField   string
 	RateProfile *string
 }
 
@@ -31,8 +33,11 @@ func (s *Service) UpdateMerchantSettings(ctx context.Context, mchid string, ms M
 			return nil, err
 		}
 	}
-	if ms.NotifyMode != nil {
-		if err := oneOf("notify_mode", *ms.NotifyMode, "public_key", NotifyModeCertificate); err != nil {
+	if ms.PlatformKeyMode != nil {
+		if ms.ModeField == "" {
+			ms.ModeField = "platform_key_mode"
+		}
+		if err := oneOf(ms.ModeField, *ms.PlatformKeyMode, "public_key", PlatformKeyCertificate); err != nil {
 			return nil, err
 		}
 	}
@@ -53,10 +58,10 @@ func (s *Service) UpdateMerchantSettings(ctx context.Context, mchid string, ms M
 		if ms.NotifyURL != nil {
 			m.NotifyURL = *ms.NotifyURL
 		}
-		if ms.NotifyMode != nil {
-			m.NotifyMode = *ms.NotifyMode
-			if m.NotifyMode == "public_key" {
-				m.NotifyMode = NotifyModePublicKey
+		if ms.PlatformKeyMode != nil {
+			m.PlatformKeyMode = *ms.PlatformKeyMode
+			if m.PlatformKeyMode == "public_key" {
+				m.PlatformKeyMode = PlatformKeyPublicKey
 			}
 		}
 		if ms.RateProfile != nil {

@@ -190,13 +190,15 @@ type Merchant struct {
 	FormerCertSerial string
 
 	// Settings a tester changes through the sandbox API.
-	NotifyURL   string // where refund results go when a refund names no notify_url
-	NotifyMode  string // NotifyModePublicKey ("") or NotifyModeCertificate
-	RateProfile string // "" follows the server default; else a rate-limit profile name
+	NotifyURL string // where refund results go when a refund names no notify_url
+	// PlatformKeyMode is the platform key the merchant verifies WeChat Pay with, and so
+	// the key that signs its notifications and the answers to requests that name none.
+	PlatformKeyMode string // PlatformKeyPublicKey ("") or PlatformKeyCertificate
+	RateProfile     string // "" follows the server default; else a rate-limit profile name
 }
 
-// Notification signing modes: which platform identity names itself in Wechatpay-Serial.
+// Platform key modes: which platform key signs, named in Wechatpay-Serial.
 const (
-	NotifyModePublicKey   = ""
-	NotifyModeCertificate = "certificate"
+	PlatformKeyPublicKey   = ""
+	PlatformKeyCertificate = "certificate"
 )

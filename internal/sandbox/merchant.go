@@ -9,23 +9,28 @@ import (
 
 // merchantJSON is a merchant's settings view; keys never appear in it.
 type merchantJSON struct {
-	Mchid      string `json:"mchid"`
-	Kind       string `json:"kind"`
-	SpMchid    string `json:"sp_mchid,omitempty"`
-	Appid      string `json:"appid"`
-	NotifyURL  string `json:"notify_url"`
-	NotifyMode string `json:"notify_mode"` // public_key | certificate
-	RateLimit  string `json:"rate_limit"`  // the profile in force, the server's default if the merchant set none
+	Mchid     string `json:"mchid"`
+	Kind      string `json:"kind"`
+	SpMchid   string `json:"sp_mchid,omitempty"`
+	Appid     string `json:"appid"`
+	NotifyURL string `json:"notify_url"`
+	// PlatformKeyMode (public_key | certificate) picks the platform key that signs the
+	// merchant's notifications and the answers to its requests that name no key.
+	PlatformKeyMode string `json:"platform_key_mode"`
+	// NotifyMode is PlatformKeyMode under its first name, from when it governed
+	// notifications only; scripts written then still read it.
+	NotifyMode string `json:"notify_mode"`
+	RateLimit  string `json:"rate_limit"` // the profile in force, the server's default if the merchant set none
 }
 
 func (h *handler) merchantView(m *refund.Merchant) merchantJSON {
-	mode := m.NotifyMode
-	if mode == refund.NotifyModePublicKey {
+	mode := m.PlatformKeyMode
+	if mode == refund.PlatformKeyPublicKey {
 		mode = "public_key"
 	}
 	return merchantJSON{
 		Mchid: m.Mchid, Kind: string(m.Kind), SpMchid: m.SpMchid, Appid: m.Appid,
-		NotifyURL: m.NotifyURL, NotifyMode: mode, RateLimit: h.svc.Profile(m),
+		NotifyURL: m.NotifyURL, PlatformKeyMode: mode, NotifyMode: mode, RateLimit: h.svc.Profile(m),
 	}
 }
 
@@ -41,18 +46,27 @@ func (h *handler) getMerchant(r *http.Request) (any, error) {
 	return h.merchantView(m), nil
 }
 
-// patchMerchant changes the settings the body names; "" resets one.
+// patchMerchant changes the settings the body names; "" resets one. notify_mode is
+// accepted for platform_key_mode, its first name.
 func (h *handler) patchMerchant(r *http.Request) (any, error) {
 	var b struct {
-		NotifyURL  *string `json:"notify_url"`
-		NotifyMode *string `json:"notify_mode"`
-		RateLimit  *string `json:"rate_limit"`
+		NotifyURL       *string `json:"notify_url"`
+		PlatformKeyMode *string `json:"platform_key_mode"`
+		NotifyMode      *string `json:"notify_mode"`
+		RateLimit       *string `json:"rate_limit"`
 	}
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
+	mode, field := b.PlatformKeyMode, "platform_key_mode"
+	if b.NotifyMode != nil {
+		if mode != nil && *mode != *b.NotifyMode {
+			return nil, refund.ParamError("notify_mode", "与platform_key_mode不一致：notify_mode是platform_key_mode的旧名，只需给出其一", nil)
+		}
+		mode, field = b.NotifyMode, "notify_mode"
+	}
 	m, err := h.svc.UpdateMerchantSettings(r.Context(), r.PathValue("mchid"), refund.MerchantSettings{
-		NotifyURL: b.NotifyURL, NotifyMode: b.NotifyMode, RateProfile: b.RateLimit,
+		NotifyURL: b.NotifyURL, PlatformKeyMode: mode, ModeField: field, RateProfile: b.RateLimit,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,9 @@ import (
 	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
+// merchantColumns lists the columns in refund.Merchant's order. notify_mode holds
+// PlatformKeyMode: the setting outgrew its first name, and renaming a column would cost
+// every existing database a table rebuild for nothing a user sees.
 const merchantColumns = `mchid, kind, sp_mchid, appid, cert_serial, cert_pem, apiv3_key,
 	apiv2_key, private_key_file, cert_file, create_time, notify_url, notify_mode, rate_profile,
 	former_cert_serial`
@@ -57,7 +60,7 @@ func (tx *tx) InsertMerchant(ctx context.Context, m *refund.Merchant) error {
 	_, err = tx.tx.ExecContext(ctx, `INSERT INTO merchants (`+merchantColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.Mchid, string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3,
-		v2, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.NotifyMode, m.RateProfile,
+		v2, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.PlatformKeyMode, m.RateProfile,
 		m.FormerCertSerial)
 	if err != nil {
 		return dbError("insert merchant "+m.Mchid, err)
@@ -76,7 +79,7 @@ func (tx *tx) UpdateMerchant(ctx context.Context, m *refund.Merchant) error {
 		cert_file = ?, notify_url = ?, notify_mode = ?, rate_profile = ?, former_cert_serial = ?
 		WHERE mchid = ?`,
 		string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3, v2,
-		m.PrivateKeyFile, m.CertFile, m.NotifyURL, m.NotifyMode, m.RateProfile, m.FormerCertSerial, m.Mchid)
+		m.PrivateKeyFile, m.CertFile, m.NotifyURL, m.PlatformKeyMode, m.RateProfile, m.FormerCertSerial, m.Mchid)
 	return mustAffect("update merchant "+m.Mchid, res, err)
 }
 
@@ -105,7 +108,7 @@ func (tx *tx) openKeys(m *refund.Merchant) (err error) {
 func scanMerchant(s scanner) (*refund.Merchant, error) {
 	var m refund.Merchant
 	err := s.Scan(&m.Mchid, &m.Kind, &m.SpMchid, &m.Appid, &m.CertSerial, &m.CertPEM, &m.APIv3Key,
-		&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.NotifyMode, &m.RateProfile,
+		&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.PlatformKeyMode, &m.RateProfile,
 		&m.FormerCertSerial)
 	if err != nil {
 		return nil, err

@@ -203,7 +203,7 @@ func testUpdateMerchant(t *testing.T, s refund.Store) {
 
 	changed := *m
 	changed.NotifyURL = "https://merchant.example/refund-notify"
-	changed.NotifyMode = refund.NotifyModeCertificate
+	changed.PlatformKeyMode = refund.PlatformKeyCertificate
 	changed.RateProfile = refund.RateWechat
 	changed.APIv3Key = "abcdef0123456789abcdef0123456789"
 	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateMerchant(ctx, &changed) })
@@ -212,7 +212,7 @@ func testUpdateMerchant(t *testing.T, s refund.Store) {
 
 	// "" resets a setting.
 	reset := changed
-	reset.NotifyURL, reset.NotifyMode, reset.RateProfile = "", refund.NotifyModePublicKey, ""
+	reset.NotifyURL, reset.PlatformKeyMode, reset.RateProfile = "", refund.PlatformKeyPublicKey, ""
 	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateMerchant(ctx, &reset) })
 	got = mustRead(t, s, func(tx refund.Tx) (*refund.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
 	checkEqual(t, "Merchant after resetting its settings", &reset, got)
