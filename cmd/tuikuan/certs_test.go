@@ -25,7 +25,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -199,12 +199,12 @@ func makeOldForm(t testing.TB, dir string) (identity.MerchantCredential, string)
 		t.Fatal(err)
 	}
 	old := wxcrypto.SerialHex(api)
-	storeMerchant(t, dir, m.Mchid, func(sm *refund.Merchant) { sm.CertPEM, sm.CertSerial = string(apiPEM), old })
+	storeMerchant(t, dir, m.Mchid, func(sm *pay.Merchant) { sm.CertPEM, sm.CertSerial = string(apiPEM), old })
 	return m, old
 }
 
 // storeMerchant changes a merchant in dir's store while no server runs.
-func storeMerchant(t testing.TB, dir, mchid string, change func(*refund.Merchant)) {
+func storeMerchant(t testing.TB, dir, mchid string, change func(*pay.Merchant)) {
 	t.Helper()
 	sealer, err := newSealer(dir)
 	if err != nil {
@@ -216,7 +216,7 @@ func storeMerchant(t testing.TB, dir, mchid string, change func(*refund.Merchant
 	}
 	defer store.Close()
 	ctx := context.Background()
-	err = store.Update(ctx, func(tx refund.Tx) error {
+	err = store.Update(ctx, func(tx pay.Tx) error {
 		m, err := tx.Merchant(ctx, mchid)
 		if err != nil {
 			return err

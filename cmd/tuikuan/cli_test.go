@@ -235,7 +235,7 @@ func TestSandbox_Errors(t *testing.T) {
 		{"BadPayerTotal", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid, "total": 10, "payer_total": 11}, 400, "PARAM_ERROR"},
 		{"BadBankType", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid, "total": 10, "bank_type": "XYZ_DEBIT"}, 400, "PARAM_ERROR"},
 		{"DuplicateOutTradeNo", "POST", "/sandbox/v1/transactions", map[string]any{"mchid": sub.Mchid, "total": 10, "out_trade_no": o.OutTradeNo}, 400, "PARAM_ERROR"},
-		{"UnknownTransaction", "GET", "/sandbox/v1/transactions/42000", nil, 404, "RESOURCE_NOT_EXISTS"},
+		{"UnknownOrder", "GET", "/sandbox/v1/transactions/42000", nil, 404, "RESOURCE_NOT_EXISTS"},
 		{"UnknownRefund", "POST", "/sandbox/v1/refunds/5030/settle", map[string]any{"status": "SUCCESS"}, 404, "RESOURCE_NOT_EXISTS"},
 		{"BadStatus", "POST", "/sandbox/v1/refunds/5030/settle", map[string]any{"status": "DONE"}, 400, "PARAM_ERROR"},
 		{"ClockBackwards", "POST", "/sandbox/v1/clock", map[string]any{"advance_seconds": -1}, 400, "PARAM_ERROR"},

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 const merchantUsage = `usage: tuikuan merchant add [flags]
@@ -47,7 +47,7 @@ func merchantAdd(ctx context.Context, args []string, getenv func(string) string,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	nm := identity.NewMerchant{Kind: refund.Kind(*kind), SpMchid: *sp, Mchid: *mchid, Appid: *appid, APIv3Key: *v3, APIv2Key: *v2}
+	nm := identity.NewMerchant{Kind: pay.Kind(*kind), SpMchid: *sp, Mchid: *mchid, Appid: *appid, APIv3Key: *v3, APIv2Key: *v2}
 	if *certFile != "" {
 		pem, err := os.ReadFile(*certFile)
 		if err != nil {

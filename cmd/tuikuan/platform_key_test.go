@@ -17,7 +17,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -241,7 +241,7 @@ func makeSingleKey(t *testing.T, dir string) *x509.Certificate {
 		t.Fatal(err)
 	}
 	var cert *x509.Certificate
-	err = store.Update(ctx, func(tx refund.Tx) error {
+	err = store.Update(ctx, func(tx pay.Tx) error {
 		keyPEM, err := tx.Setting(ctx, "platform_key_pem")
 		if err != nil {
 			return err

@@ -20,8 +20,8 @@ import (
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/notify"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
-	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/sandbox"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -54,7 +54,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer store.Close()
 
-	svc := refund.NewService(store, refund.Simulated{Delay: cfg.SettleDelay}, refund.NewClock(nil))
+	svc := pay.NewService(store, pay.Simulated{Delay: cfg.SettleDelay}, pay.NewClock(nil))
 	svc.Spacing = cfg.RefundSpacing
 	svc.RateProfile = cfg.RateLimit
 	if svc.Sealer, err = newSealer(cfg.Data); err != nil {
@@ -194,7 +194,7 @@ func openData(ctx context.Context, dir string) (*sqlite.Store, *identity.Platfor
 
 // writeCredentials re-issues old-form merchant certificates before it writes the files,
 // so that the store, the certificate files and credentials.json change together.
-func writeCredentials(ctx context.Context, dir, apiBase string, store refund.Store, p *identity.Platform, token string) error {
+func writeCredentials(ctx context.Context, dir, apiBase string, store pay.Store, p *identity.Platform, token string) error {
 	if err := identity.ReissueOldSerials(ctx, dir, store, time.Now()); err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 )
 
@@ -70,7 +70,7 @@ func TestServe_ShutdownJoinsWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = store.Update(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "clock_offset_ms", "garbled") })
+	err = store.Update(ctx, func(tx pay.Tx) error { return tx.PutSetting(ctx, "clock_offset_ms", "garbled") })
 	store.Close()
 	if err != nil {
 		t.Fatal(err)

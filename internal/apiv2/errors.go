@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // v2 has two levels of failure (protocol.md §8.3):
@@ -84,20 +84,20 @@ type errKey struct{ api, code string }
 // errCodes is the one table from domain error code to v2 err_code (seed 004's table for
 // the query, protocol.md §8.4's list for the apply). Codes missing here are SYSTEMERROR.
 var errCodes = map[errKey]string{
-	{"", refund.CodeParamError}:          codeParamError,
-	{"", refund.CodeInvalidRequest}:      "INVALID_REQUEST",
-	{"", refund.CodeMchNotExists}:        "MCHID_NOT_EXIST",
-	{"", refund.CodeNotEnough}:           "NOTENOUGH",
-	{"", refund.CodeUserAccountAbnormal}: "USER_ACCOUNT_ABNORMAL",
-	{"", refund.CodeNoAuth}:              "NOAUTH",
+	{"", pay.CodeParamError}:          codeParamError,
+	{"", pay.CodeInvalidRequest}:      "INVALID_REQUEST",
+	{"", pay.CodeMchNotExists}:        "MCHID_NOT_EXIST",
+	{"", pay.CodeNotEnough}:           "NOTENOUGH",
+	{"", pay.CodeUserAccountAbnormal}: "USER_ACCOUNT_ABNORMAL",
+	{"", pay.CodeNoAuth}:              "NOAUTH",
 	// v2 has no "request blocked"; ERROR is its "业务错误" with the reason in err_code_des.
-	{"", refund.CodeRequestBlocked}:    "ERROR",
-	{"", refund.CodeFrequencyLimited}:  "FREQUENCY_LIMITED",
-	{"", refund.CodeSystemError}:       codeSystemError,
-	{"", refund.CodeResourceNotExists}: codeRefundNotExist,
+	{"", pay.CodeRequestBlocked}:    "ERROR",
+	{"", pay.CodeFrequencyLimited}:  "FREQUENCY_LIMITED",
+	{"", pay.CodeSystemError}:       codeSystemError,
+	{"", pay.CodeResourceNotExists}: codeRefundNotExist,
 	// The apply's list has no "order not found": INVALID_TRANSACTIONID is its answer,
 	// "检查原交易号是否存在" (§8.4), whichever id named the order.
-	{fault.APIV2Refund, refund.CodeResourceNotExists}: codeInvalidTransactionID,
+	{fault.APIV2Refund, pay.CodeResourceNotExists}: codeInvalidTransactionID,
 	// Codes the handlers raise themselves.
 	{"", codeInvalidTransactionID}: codeInvalidTransactionID,
 }
@@ -113,8 +113,8 @@ var descriptions = map[string]string{
 // reasonCodes name the v2 codes of failures that v3 reports as INVALID_REQUEST
 // (protocol.md §8.4's err_code list).
 var reasonCodes = map[string]string{
-	refund.ReasonFullyRefunded: "ERROR",
-	refund.ReasonTradeOverdue:  "TRADE_OVERDUE",
+	pay.ReasonFullyRefunded: "ERROR",
+	pay.ReasonTradeOverdue:  "TRADE_OVERDUE",
 }
 
 // v2Fields renames the domain's (APIv3) field names in PARAM_ERROR to the v2 request's.
@@ -128,9 +128,9 @@ var v2Fields = map[string]string{
 }
 
 // businessError is err's err_code and err_code_des on api. Anything that is not a
-// *refund.Error is a SYSTEMERROR whose detail stays in the log.
+// *pay.Error is a SYSTEMERROR whose detail stays in the log.
 func businessError(api string, err error) (code, des string) {
-	var e *refund.Error
+	var e *pay.Error
 	if !errors.As(err, &e) {
 		return codeSystemError, descriptions[codeSystemError]
 	}
@@ -158,6 +158,6 @@ func businessError(api string, err error) (code, des string) {
 }
 
 // paramError is a PARAM_ERROR naming a v2 field.
-func paramError(field, issue string) *refund.Error {
-	return &refund.Error{Code: refund.CodeParamError, Message: field + "参数错误：" + issue, Field: field, Issue: issue}
+func paramError(field, issue string) *pay.Error {
+	return &pay.Error{Code: pay.CodeParamError, Message: field + "参数错误：" + issue, Field: field, Issue: issue}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -49,7 +49,7 @@ func mustDecodeFile(t *testing.T, name string) map[string]string {
 
 // seedMerchant is the merchant of seed 004's sample answer; its key is the signing
 // guide's, since the seed's own is not published.
-var seedMerchant = &refund.Merchant{Mchid: "1900000109", Appid: "wx8888888888888888", APIv2Key: docKey}
+var seedMerchant = &pay.Merchant{Mchid: "1900000109", Appid: "wx8888888888888888", APIv2Key: docKey}
 
 // seedAPI answers with the seed's nonce_str, so that answers are byte-for-byte stable.
 func seedAPI() *api {
@@ -61,12 +61,12 @@ func seedCall(signType string, params map[string]string) *call {
 }
 
 // seedRefund is the refund of seed 004's sample answer.
-func seedRefund() *refund.Refund {
-	return &refund.Refund{
+func seedRefund() *pay.Refund {
+	return &pay.Refund{
 		ID: "2008450740201411110000174436", OutRefundNo: "1217752501201407033233368018",
 		TransactionID: "1008450740201411110005820873", OutTradeNo: "1217752501201407033233368018",
-		Amount:  refund.Amount{Refund: 1, Total: 100, PayerTotal: 100, PayerRefund: 1, SettlementTotal: 100, SettlementRefund: 1, Currency: "CNY"},
-		Status:  refund.StatusProcessing,
+		Amount:  pay.Amount{Refund: 1, Total: 100, PayerTotal: 100, PayerRefund: 1, SettlementTotal: 100, SettlementRefund: 1, Currency: "CNY"},
+		Status:  pay.StatusProcessing,
 		Channel: "ORIGINAL", UserReceivedAccount: "支付用户零钱",
 	}
 }
@@ -91,7 +91,7 @@ func TestSeed004_Request(t *testing.T) {
 // fields of §8.5 the sample leaves out.
 func TestSeed004_Response(t *testing.T) {
 	body := seedAPI().result(seedCall(signMD5, map[string]string{"out_trade_no": "1217752501201407033233368018"}),
-		fault.APIV2Query, refundsReply([]*refund.Refund{seedRefund()}, 1), nil).encode()
+		fault.APIV2Query, refundsReply([]*pay.Refund{seedRefund()}, 1), nil).encode()
 	golden(t, "refundquery_seed004", body)
 
 	got, err := decodeXML(body)
@@ -113,20 +113,20 @@ func TestSeed004_Response(t *testing.T) {
 // Ensure the query's every field, coupons and success times included, and the apply's
 // answer, stay as they are.
 func TestGolden(t *testing.T) {
-	beijing := time.Date(2016, 7, 25, 15, 26, 26, 0, refund.Beijing)
+	beijing := time.Date(2016, 7, 25, 15, 26, 26, 0, pay.Beijing)
 	first := seedRefund()
-	first.Status, first.SuccessTime, first.FundsAccount = refund.StatusSuccess, beijing.UTC(), "AVAILABLE"
-	first.Amount = refund.Amount{Refund: 300, Total: 1000, PayerTotal: 900, PayerRefund: 240, SettlementTotal: 940, SettlementRefund: 276, Currency: "CNY"}
-	first.Promotions = []refund.PromotionRefund{
-		{Promotion: refund.Promotion{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60}, RefundAmount: 24},
-		{Promotion: refund.Promotion{PromotionID: "109520", Scope: "GLOBAL", Type: "COUPON", Amount: 40}, RefundAmount: 36},
+	first.Status, first.SuccessTime, first.FundsAccount = pay.StatusSuccess, beijing.UTC(), "AVAILABLE"
+	first.Amount = pay.Amount{Refund: 300, Total: 1000, PayerTotal: 900, PayerRefund: 240, SettlementTotal: 940, SettlementRefund: 276, Currency: "CNY"}
+	first.Promotions = []pay.PromotionRefund{
+		{Promotion: pay.Promotion{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60}, RefundAmount: 24},
+		{Promotion: pay.Promotion{PromotionID: "109520", Scope: "GLOBAL", Type: "COUPON", Amount: 40}, RefundAmount: 36},
 	}
 	second := seedRefund()
 	second.ID, second.OutRefundNo = "2008450740201411110000174437", "R2"
-	second.Status, second.Channel, second.UserReceivedAccount = refund.StatusAbnormal, "OTHER_BANKCARD", "招商银行信用卡0403"
-	second.Amount = refund.Amount{Refund: 100, Total: 1000, PayerTotal: 900, PayerRefund: 100, SettlementTotal: 940, SettlementRefund: 100}
+	second.Status, second.Channel, second.UserReceivedAccount = pay.StatusAbnormal, "OTHER_BANKCARD", "招商银行信用卡0403"
+	second.Amount = pay.Amount{Refund: 100, Total: 1000, PayerTotal: 900, PayerRefund: 100, SettlementTotal: 940, SettlementRefund: 100}
 	third := seedRefund()
-	third.ID, third.OutRefundNo, third.Status = "2008450740201411110000174438", "R3", refund.StatusClosed
+	third.ID, third.OutRefundNo, third.Status = "2008450740201411110000174438", "R3", pay.StatusClosed
 
 	a := seedAPI()
 	tests := []struct {
@@ -134,11 +134,11 @@ func TestGolden(t *testing.T) {
 		body []byte
 	}{
 		{"refundquery_coupons", a.result(seedCall(signHMAC, map[string]string{"sub_mch_id": "1900000111", "sub_appid": "wx1111111111111111"}),
-			fault.APIV2Query, refundsReply([]*refund.Refund{first, second, third}, 12), nil).encode()},
-		{"refundquery_byid", a.result(seedCall(signMD5, nil), fault.APIV2Query, refundsReply([]*refund.Refund{second}, -1), nil).encode()},
+			fault.APIV2Query, refundsReply([]*pay.Refund{first, second, third}, 12), nil).encode()},
+		{"refundquery_byid", a.result(seedCall(signMD5, nil), fault.APIV2Query, refundsReply([]*pay.Refund{second}, -1), nil).encode()},
 		{"refund", a.result(seedCall(signMD5, nil), fault.APIV2Refund, refundReply(first), nil).encode()},
 		{"refund_fail", a.result(seedCall(signHMAC, nil), fault.APIV2Refund, nil,
-			refund.Errorf(refund.CodeInvalidRequest, "申请退款金额超过订单可退金额")).encode()},
+			pay.Errorf(pay.CodeInvalidRequest, "申请退款金额超过订单可退金额")).encode()},
 		{"fail", failReply(msgSign).encode()},
 	}
 	for _, tt := range tests {

@@ -17,21 +17,21 @@ import (
 	"github.com/go-pay/gopay"
 	"github.com/go-pay/gopay/wechat"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 )
 
 // Merchants of the test store. The direct merchant's appid, mch_id and key are the v2
 // docs' own example values.
 var (
-	direct  = &refund.Merchant{Mchid: "10000100", Kind: refund.KindDirect, Appid: "wxd930ea5d5a258f4f", APIv2Key: "192006250b4c09247ec02edce69f6a2d"}
-	partner = &refund.Merchant{Mchid: "1900000100", Kind: refund.KindPartner, Appid: "wx8888888888888888", APIv2Key: "0123456789abcdef0123456789abcdef"}
-	sub     = &refund.Merchant{Mchid: "1900000109", Kind: refund.KindSub, SpMchid: "1900000100", Appid: "wx1111111111111111", APIv2Key: "fedcba9876543210fedcba9876543210"}
+	direct  = &pay.Merchant{Mchid: "10000100", Kind: pay.KindDirect, Appid: "wxd930ea5d5a258f4f", APIv2Key: "192006250b4c09247ec02edce69f6a2d"}
+	partner = &pay.Merchant{Mchid: "1900000100", Kind: pay.KindPartner, Appid: "wx8888888888888888", APIv2Key: "0123456789abcdef0123456789abcdef"}
+	sub     = &pay.Merchant{Mchid: "1900000109", Kind: pay.KindSub, SpMchid: "1900000100", Appid: "wx1111111111111111", APIv2Key: "fedcba9876543210fedcba9876543210"}
 )
 
 // fixture is a v2 handler over a real SQLite store holding the three merchants.
 type fixture struct {
-	svc *refund.Service
+	svc *pay.Service
 	api *api
 	h   http.Handler
 }
@@ -44,29 +44,29 @@ func newFixture(t testing.TB) *fixture {
 	}
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
-	for _, m := range []*refund.Merchant{direct, partner, sub} {
+	for _, m := range []*pay.Merchant{direct, partner, sub} {
 		m := *m
-		if err := store.Update(ctx, func(tx refund.Tx) error { return tx.InsertMerchant(ctx, &m) }); err != nil {
+		if err := store.Update(ctx, func(tx pay.Tx) error { return tx.InsertMerchant(ctx, &m) }); err != nil {
 			t.Fatalf("insert merchant %s: %v", m.Mchid, err)
 		}
 	}
-	svc := refund.NewService(store, refund.Simulated{}, refund.NewClock(nil))
+	svc := pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))
 	a := newAPI(Config{Service: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return &fixture{svc: svc, api: a, h: a.routes()}
 }
 
 // pay creates a paid order of m (a direct or sub-merchant).
-func (f *fixture) pay(t testing.TB, m *refund.Merchant, total int64, ps ...refund.Promotion) *refund.Transaction {
+func (f *fixture) pay(t testing.TB, m *pay.Merchant, total int64, ps ...pay.Promotion) *pay.Order {
 	t.Helper()
-	tr, err := f.svc.CreateTransaction(context.Background(), refund.TransactionRequest{Mchid: m.Mchid, Total: total, Promotions: ps})
+	tr, err := f.svc.CreateOrder(context.Background(), pay.OrderRequest{Mchid: m.Mchid, Total: total, Promotions: ps})
 	if err != nil {
-		t.Fatalf("CreateTransaction: %v", err)
+		t.Fatalf("CreateOrder: %v", err)
 	}
 	return tr
 }
 
 // request builds a v2 request the way gopay does: its BodyMap, its XML and its sign.
-func request(m *refund.Merchant, params map[string]string) *http.Request {
+func request(m *pay.Merchant, params map[string]string) *http.Request {
 	bm := make(gopay.BodyMap)
 	bm.Set("appid", m.Appid).Set("mch_id", m.Mchid).Set("nonce_str", "ibuaiVcKdpRxkhJA")
 	for k, v := range params {
@@ -121,7 +121,7 @@ func (f *fixture) serve(t testing.TB, r *http.Request) gopay.BodyMap {
 }
 
 // mustVerify checks bm's sign with gopay's own VerifySign.
-func mustVerify(t testing.TB, m *refund.Merchant, signType string, bm gopay.BodyMap) {
+func mustVerify(t testing.TB, m *pay.Merchant, signType string, bm gopay.BodyMap) {
 	t.Helper()
 	c := make(gopay.BodyMap, len(bm))
 	for k, v := range bm {
@@ -141,7 +141,7 @@ func wantFail(t testing.TB, bm gopay.BodyMap, msg string) {
 }
 
 // wantErrCode checks a business failure, signed with signType.
-func wantErrCode(t testing.TB, m *refund.Merchant, signType string, bm gopay.BodyMap, code string) {
+func wantErrCode(t testing.TB, m *pay.Merchant, signType string, bm gopay.BodyMap, code string) {
 	t.Helper()
 	if bm.GetString("return_code") != "SUCCESS" || bm.GetString("result_code") != "FAIL" || bm.GetString("err_code") != code {
 		t.Errorf("answer = %v, want result_code FAIL err_code %s", bm, code)

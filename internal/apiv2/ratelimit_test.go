@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
-	"github.com/tuikuan/tuikuan/internal/refund"
 )
 
 // Ensure the v2 apply counts towards the rate limits of the merchant's profile: wechat
@@ -15,7 +15,7 @@ import (
 // machine.
 func TestRefund_RateLimit(t *testing.T) {
 	// An order that does not exist: every apply fails with INVALID_TRANSACTIONID.
-	failing := func(o *refund.Transaction, i int) map[string]string {
+	failing := func(o *pay.Order, i int) map[string]string {
 		return refundParams(o, fmt.Sprintf("RL%d", i), 100, "transaction_id", "4200000000000000000000000001", "sign_type", signHMAC)
 	}
 	newLimited := func(t *testing.T, profile string) (*fixture, *time.Time) {
@@ -27,7 +27,7 @@ func TestRefund_RateLimit(t *testing.T) {
 	}
 
 	t.Run("Wechat", func(t *testing.T) {
-		f, now := newLimited(t, refund.RateWechat)
+		f, now := newLimited(t, pay.RateWechat)
 		o := f.pay(t, direct, 1000)
 		for i := range 6 {
 			bm := f.serve(t, refundRequest(direct, direct.Mchid, failing(o, i)))
@@ -51,7 +51,7 @@ func TestRefund_RateLimit(t *testing.T) {
 	})
 
 	t.Run("Off", func(t *testing.T) {
-		f, _ := newLimited(t, refund.RateOff)
+		f, _ := newLimited(t, pay.RateOff)
 		o := f.pay(t, direct, 1000)
 		for i := range 20 {
 			bm := f.serve(t, refundRequest(direct, direct.Mchid, failing(o, i)))

@@ -3,10 +3,10 @@ package apiv2
 import (
 	"strconv"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// applyRefund is POST /secapi/pay/refund (protocol.md §8.4): the same refund.Service.Apply
+// applyRefund is POST /secapi/pay/refund (protocol.md §8.4): the same pay.Service.Apply
 // as APIv3's, so both encodings share every rule of money.
 func (a *api) applyRefund(c *call) (*reply, error) {
 	q, err := applyRequest(c)
@@ -21,15 +21,15 @@ func (a *api) applyRefund(c *call) (*reply, error) {
 }
 
 // applyRequest maps the v2 parameters onto the domain's request. transaction_id wins
-// over out_trade_no when both are given (§8.4), as in refund.TradeRef.
-func applyRequest(c *call) (refund.ApplyRequest, error) {
-	q := refund.ApplyRequest{
-		API: refund.APIV2, Caller: c.merchant.Mchid, SubMchid: c.get("sub_mch_id"), SubAppid: c.get("sub_appid"),
+// over out_trade_no when both are given (§8.4), as in pay.TradeRef.
+func applyRequest(c *call) (pay.ApplyRequest, error) {
+	q := pay.ApplyRequest{
+		API: pay.APIV2, Caller: c.merchant.Mchid, SubMchid: c.get("sub_mch_id"), SubAppid: c.get("sub_appid"),
 		TransactionID: c.get("transaction_id"), OutTradeNo: c.get("out_trade_no"), OutRefundNo: c.get("out_refund_no"),
 		Currency: c.get("refund_fee_type"), Reason: c.get("refund_desc"), NotifyURL: c.get("notify_url"),
 	}
 	if q.TransactionID != "" && !validTransactionID(q.TransactionID) {
-		return q, refund.Errorf(codeInvalidTransactionID, "transaction_id格式错误：应为28位数字")
+		return q, pay.Errorf(codeInvalidTransactionID, "transaction_id格式错误：应为28位数字")
 	}
 	var err error
 	if q.Total, err = fee(c, "total_fee"); err != nil {
@@ -64,7 +64,7 @@ func fee(c *call, name string) (int64, error) {
 
 // refundReply renders an accepted refund as the apply answers it (§8.4, gopay's
 // RefundResponse): one refund, so its coupons are indexed _$n.
-func refundReply(r *refund.Refund) *reply {
+func refundReply(r *pay.Refund) *reply {
 	rp := &reply{}
 	rp.add("transaction_id", r.TransactionID)
 	rp.add("out_trade_no", r.OutTradeNo)

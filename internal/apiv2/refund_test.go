@@ -7,16 +7,16 @@ import (
 	"testing"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // refundRequest is a /secapi/pay/refund request of m, arriving with a verified client
 // certificate naming cn.
-func refundRequest(m *refund.Merchant, cn string, params map[string]string) *http.Request {
+func refundRequest(m *pay.Merchant, cn string, params map[string]string) *http.Request {
 	return withCert(onPath(request(m, params), "/secapi/pay/refund"), cn)
 }
 
-func refundParams(o *refund.Transaction, no string, amount int64, kv ...string) map[string]string {
+func refundParams(o *pay.Order, no string, amount int64, kv ...string) map[string]string {
 	return with(map[string]string{
 		"transaction_id": o.ID, "out_refund_no": no,
 		"total_fee": strconv.FormatInt(o.Total, 10), "refund_fee": strconv.FormatInt(amount, 10),
@@ -40,8 +40,8 @@ func TestRefund(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", st, k, got, v)
 			}
 		}
-		r, err := f.svc.QueryByID(context.Background(), refund.APIDomestic, direct.Mchid, "", bm.GetString("refund_id"))
-		if err != nil || r.API != refund.APIV2 || r.Reason != "商品已售完" {
+		r, err := f.svc.QueryByID(context.Background(), pay.APIDomestic, direct.Mchid, "", bm.GetString("refund_id"))
+		if err != nil || r.API != pay.APIV2 || r.Reason != "商品已售完" {
 			t.Errorf("QueryByID(%s) = %+v, %v; want a v2 refund with its reason", bm.GetString("refund_id"), r, err)
 		}
 	}
@@ -121,7 +121,7 @@ func TestRefund_RechargeFunds(t *testing.T) {
 	f := newFixture(t)
 	o := f.pay(t, direct, 1000)
 	bm := f.serve(t, refundRequest(direct, direct.Mchid, refundParams(o, "F1", 100, "refund_account", "REFUND_SOURCE_RECHARGE_FUNDS")))
-	r, err := f.svc.Query(context.Background(), refund.APIDomestic, direct.Mchid, "", "F1")
+	r, err := f.svc.Query(context.Background(), pay.APIDomestic, direct.Mchid, "", "F1")
 	if err != nil || r.FundsAccount != "AVAILABLE" || r.ID != bm.GetString("refund_id") {
 		t.Errorf("Query(F1) = %+v, %v; want funds account AVAILABLE", r, err)
 	}
@@ -145,7 +145,7 @@ func TestRefund_Timeout(t *testing.T) {
 	if bm.GetString("result_code") != "SUCCESS" {
 		t.Fatalf("retry = %v, want SUCCESS", bm)
 	}
-	r, err := f.svc.Query(context.Background(), refund.APIDomestic, direct.Mchid, "", params["out_refund_no"])
+	r, err := f.svc.Query(context.Background(), pay.APIDomestic, direct.Mchid, "", params["out_refund_no"])
 	if err != nil || r.ID != bm.GetString("refund_id") {
 		t.Errorf("Query = %+v, %v; want the refund the first request made", r, err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // pageSize is how many refunds one answer by order number lists (查询退款, 分页查询).
@@ -16,20 +16,20 @@ const pageSize = 10
 // order.
 func (a *api) refundQuery(c *call) (*reply, error) {
 	ctx, caller, sub := c.Context(), c.merchant.Mchid, c.get("sub_mch_id")
-	var r *refund.Refund
+	var r *pay.Refund
 	var err error
 	switch {
 	case c.get("refund_id") != "":
-		r, err = a.svc.QueryByID(ctx, refund.APIDomestic, caller, sub, c.get("refund_id"))
+		r, err = a.svc.QueryByID(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"))
 	case c.get("out_refund_no") != "":
-		r, err = a.svc.Query(ctx, refund.APIDomestic, caller, sub, c.get("out_refund_no"))
+		r, err = a.svc.Query(ctx, pay.APIDomestic, caller, sub, c.get("out_refund_no"))
 	default:
 		return a.orderRefunds(c)
 	}
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := a.svc.RefundsOfOrder(ctx, caller, sub, refund.TradeRef{TransactionID: r.TransactionID})
+	t, _, err := a.svc.RefundsOfOrder(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (a *api) refundQuery(c *call) (*reply, error) {
 	// One refund, no paging. total_refund_count is left out: the refundquery docs'
 	// field table gives it "当请求参数传入offset后有返回" (查询退款: with a query by order
 	// number).
-	return refundsReply([]*refund.Refund{r}, -1), nil
+	return refundsReply([]*pay.Refund{r}, -1), nil
 }
 
 // orderRefunds answers a query by order number: a page of the order's refunds, oldest
@@ -48,11 +48,11 @@ func (a *api) refundQuery(c *call) (*reply, error) {
 // offset 30 the last six. The page's advice to query orders of more than 20 refunds by
 // refund number is advice; paging works for any number.
 func (a *api) orderRefunds(c *call) (*reply, error) {
-	var ref refund.TradeRef
+	var ref pay.TradeRef
 	switch {
 	case c.get("transaction_id") != "":
 		if !validTransactionID(c.get("transaction_id")) {
-			return nil, refund.Errorf(codeInvalidTransactionID, "transaction_id格式错误：应为28位数字")
+			return nil, pay.Errorf(codeInvalidTransactionID, "transaction_id格式错误：应为28位数字")
 		}
 		ref.TransactionID = c.get("transaction_id")
 	case c.get("out_trade_no") != "":
@@ -73,7 +73,7 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 	}
 	if len(rs) == 0 {
 		// An order paid but never refunded: 查询退款's "订单状态不正确…已支付未退款".
-		return nil, refund.Errorf(refund.CodeResourceNotExists, "订单没有退款")
+		return nil, pay.Errorf(pay.CodeResourceNotExists, "订单没有退款")
 	}
 	// "offset超过total_refund_count，则系统会返回报错PARAM_ERROR": an offset equal to
 	// the count would list nothing, so it is past the end too.
@@ -89,7 +89,7 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 // (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, 应用场景, 注意 2). No document,
 // SDK or issue thread found names the code the service answers with; PARAM_ERROR is the
 // page's closest, its 错误码 table giving it for "请求参数未按指引进行填写".
-func (a *api) archived(c *call, t *refund.Transaction) error {
+func (a *api) archived(c *call, t *pay.Order) error {
 	if !a.svc.Clock().Now().After(t.SuccessTime.AddDate(0, 18, 0)) {
 		return nil
 	}
@@ -129,7 +129,7 @@ func parseOffset(v string) (int, error) {
 // refundsReply renders refunds of one order as the query answers them (§8.5): the order's
 // fields, then each refund under _$n and its coupons under _$n_$m. total is the order's
 // refund count, -1 to leave total_refund_count out.
-func refundsReply(rs []*refund.Refund, total int) *reply {
+func refundsReply(rs []*pay.Refund, total int) *reply {
 	rp := &reply{}
 	first := rs[0]
 	orderFields(rp, first)
@@ -146,11 +146,11 @@ func refundsReply(rs []*refund.Refund, total int) *reply {
 		rp.add(indexed("refund_channel", n), r.Channel)
 		rp.addInt(indexed("refund_fee", n), r.Amount.Refund)
 		rp.addInt(indexed("settlement_refund_fee", n), r.Amount.SettlementRefund)
-		rp.add(indexed("refund_status", n), refund.V2Status(r.Status))
-		rp.add(indexed("refund_account", n), refund.V2RefundAccount(r.FundsAccount))
+		rp.add(indexed("refund_status", n), pay.V2Status(r.Status))
+		rp.add(indexed("refund_account", n), pay.V2RefundAccount(r.FundsAccount))
 		rp.add(indexed("refund_recv_accout", n), r.UserReceivedAccount) // sic: the docs' spelling
-		if r.Status == refund.StatusSuccess {
-			rp.add(indexed("refund_success_time", n), refund.V2Time(r.SuccessTime))
+		if r.Status == pay.StatusSuccess {
+			rp.add(indexed("refund_success_time", n), pay.V2Time(r.SuccessTime))
 		}
 		coupons(rp, r.Promotions, func(name string, m int) string { return indexed(name, n, m) }, indexed("", n))
 	}
@@ -162,7 +162,7 @@ func refundsReply(rs []*refund.Refund, total int) *reply {
 }
 
 // orderFields are the order's fields, as every refund snapshots them.
-func orderFields(rp *reply, r *refund.Refund) {
+func orderFields(rp *reply, r *pay.Refund) {
 	rp.add("transaction_id", r.TransactionID)
 	rp.add("out_trade_no", r.OutTradeNo)
 	rp.addInt("total_fee", r.Amount.Total)
@@ -176,9 +176,9 @@ func orderFields(rp *reply, r *refund.Refund) {
 // coupons writes the promotions a refund gave money back to, if any:
 // coupon_refund_fee<suffix>, coupon_refund_count<suffix>, and per coupon m its type, id
 // and fee under the names name(…, m) makes.
-func coupons(rp *reply, ps []refund.PromotionRefund, name func(string, int) string, suffix string) {
+func coupons(rp *reply, ps []pay.PromotionRefund, name func(string, int) string, suffix string) {
 	var fee int64
-	var used []refund.PromotionRefund
+	var used []pay.PromotionRefund
 	for _, p := range ps {
 		if p.RefundAmount > 0 {
 			fee += p.RefundAmount

@@ -8,14 +8,14 @@ import (
 
 	"github.com/go-pay/gopay"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // apply refunds amount of t as m (a partner names the sub-merchant).
-func (f *fixture) apply(tb testing.TB, caller *refund.Merchant, subMchid string, t *refund.Transaction, no string, amount int64) *refund.Refund {
+func (f *fixture) apply(tb testing.TB, caller *pay.Merchant, subMchid string, t *pay.Order, no string, amount int64) *pay.Refund {
 	tb.Helper()
-	r, err := f.svc.Apply(context.Background(), refund.ApplyRequest{
-		API: refund.APIV2, Caller: caller.Mchid, SubMchid: subMchid, TransactionID: t.ID,
+	r, err := f.svc.Apply(context.Background(), pay.ApplyRequest{
+		API: pay.APIV2, Caller: caller.Mchid, SubMchid: subMchid, TransactionID: t.ID,
 		OutRefundNo: no, Refund: amount, Total: t.Total,
 	})
 	if err != nil {
@@ -35,15 +35,15 @@ func TestRefundQuery_IDs(t *testing.T) {
 	tests := []struct {
 		name   string
 		params map[string]string
-		want   []*refund.Refund
+		want   []*pay.Refund
 	}{
-		{"RefundID", map[string]string{"refund_id": r2.ID}, []*refund.Refund{r2}},
-		{"OutRefundNo", map[string]string{"out_refund_no": "R1"}, []*refund.Refund{r1}},
-		{"TransactionID", map[string]string{"transaction_id": o.ID}, []*refund.Refund{r1, r2}},
-		{"OutTradeNo", map[string]string{"out_trade_no": o.OutTradeNo}, []*refund.Refund{r1, r2}},
-		{"RefundIDWins", map[string]string{"refund_id": other.ID, "out_refund_no": "R1", "transaction_id": o.ID}, []*refund.Refund{other}},
-		{"OutRefundNoWins", map[string]string{"out_refund_no": "R3", "transaction_id": o.ID}, []*refund.Refund{other}},
-		{"TransactionIDWins", map[string]string{"transaction_id": o.ID, "out_trade_no": "T_OTHER_ORDER"}, []*refund.Refund{r1, r2}},
+		{"RefundID", map[string]string{"refund_id": r2.ID}, []*pay.Refund{r2}},
+		{"OutRefundNo", map[string]string{"out_refund_no": "R1"}, []*pay.Refund{r1}},
+		{"TransactionID", map[string]string{"transaction_id": o.ID}, []*pay.Refund{r1, r2}},
+		{"OutTradeNo", map[string]string{"out_trade_no": o.OutTradeNo}, []*pay.Refund{r1, r2}},
+		{"RefundIDWins", map[string]string{"refund_id": other.ID, "out_refund_no": "R1", "transaction_id": o.ID}, []*pay.Refund{other}},
+		{"OutRefundNoWins", map[string]string{"out_refund_no": "R3", "transaction_id": o.ID}, []*pay.Refund{other}},
+		{"TransactionIDWins", map[string]string{"transaction_id": o.ID, "out_trade_no": "T_OTHER_ORDER"}, []*pay.Refund{r1, r2}},
 	}
 	for _, tt := range tests {
 		for _, st := range []string{signMD5, signHMAC} {
@@ -61,7 +61,7 @@ func TestRefundQuery_IDs(t *testing.T) {
 }
 
 // wantRefunds checks a successful answer lists want as _0, _1, … with the order's fields.
-func wantRefunds(t *testing.T, bm gopay.BodyMap, want []*refund.Refund, offset int) {
+func wantRefunds(t *testing.T, bm gopay.BodyMap, want []*pay.Refund, offset int) {
 	t.Helper()
 	if bm.GetString("return_code") != "SUCCESS" || bm.GetString("result_code") != "SUCCESS" {
 		t.Fatalf("answer = %v, want SUCCESS", bm)
@@ -98,13 +98,13 @@ func wantRefunds(t *testing.T, bm gopay.BodyMap, want []*refund.Refund, offset i
 func TestRefundQuery_Paging(t *testing.T) {
 	f := newFixture(t)
 	o := f.pay(t, direct, 10000)
-	var rs []*refund.Refund
+	var rs []*pay.Refund
 	for i := range 36 {
 		rs = append(rs, f.apply(t, direct, "", o, fmt.Sprintf("P%02d", i), 10))
 	}
 	for _, tt := range []struct {
 		offset string
-		want   []*refund.Refund
+		want   []*pay.Refund
 	}{
 		{"", rs[0:10]},
 		{"0", rs[0:10]},
@@ -138,7 +138,7 @@ func TestRefundQuery_Partner(t *testing.T) {
 	r := f.apply(t, partner, sub.Mchid, o, "SR1", 300)
 	bm := f.serve(t, request(partner, map[string]string{"sub_mch_id": sub.Mchid, "sub_appid": sub.Appid, "out_refund_no": "SR1", "sign_type": signHMAC}))
 	mustVerify(t, partner, signHMAC, bm)
-	wantRefunds(t, bm, []*refund.Refund{r}, 0)
+	wantRefunds(t, bm, []*pay.Refund{r}, 0)
 	if bm.GetString("sub_mch_id") != sub.Mchid || bm.GetString("sub_appid") != sub.Appid || bm.GetString("mch_id") != partner.Mchid {
 		t.Errorf("answer = %v, want mch_id %s sub_mch_id %s sub_appid %s", bm, partner.Mchid, sub.Mchid, sub.Appid)
 	}
@@ -153,23 +153,23 @@ func TestRefundQuery_Partner(t *testing.T) {
 func TestRefundQuery_Fields(t *testing.T) {
 	f := newFixture(t)
 	o := f.pay(t, direct, 1000,
-		refund.Promotion{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60},
-		refund.Promotion{PromotionID: "109520", Scope: "GLOBAL", Type: "COUPON", Amount: 40})
-	r, err := f.svc.Apply(context.Background(), refund.ApplyRequest{
-		API: refund.APIV2, Caller: direct.Mchid, OutTradeNo: o.OutTradeNo, OutRefundNo: "C1",
+		pay.Promotion{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60},
+		pay.Promotion{PromotionID: "109520", Scope: "GLOBAL", Type: "COUPON", Amount: 40})
+	r, err := f.svc.Apply(context.Background(), pay.ApplyRequest{
+		API: pay.APIV2, Caller: direct.Mchid, OutTradeNo: o.OutTradeNo, OutRefundNo: "C1",
 		Refund: 500, Total: 1000, FundsAccount: "AVAILABLE",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err = f.svc.Settle(context.Background(), r.ID, refund.StatusSuccess); err != nil {
+	if r, err = f.svc.Settle(context.Background(), r.ID, pay.StatusSuccess); err != nil {
 		t.Fatal(err)
 	}
 	bm := f.serve(t, request(direct, map[string]string{"out_refund_no": "C1"}))
 	mustVerify(t, direct, signMD5, bm)
 	want := map[string]string{
 		"refund_status_0":       "SUCCESS",
-		"refund_success_time_0": refund.V2Time(r.SuccessTime),
+		"refund_success_time_0": pay.V2Time(r.SuccessTime),
 		"refund_account_0":      "REFUND_SOURCE_RECHARGE_FUNDS",
 		"refund_recv_accout_0":  r.UserReceivedAccount,
 		"settlement_total_fee":  "940",

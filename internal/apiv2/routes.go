@@ -1,7 +1,7 @@
 // Package apiv2 serves WeChat Pay's v2 XML refund API (protocol.md §8): the refund query
 // of seed 004 and the mutual-TLS refund apply, over the same refunds APIv3 sees. It
 // parses hostile XML, checks MD5 and HMAC-SHA256 signatures, and answers in the v2
-// envelope; the rules of money stay in package refund.
+// envelope; the rules of money stay in package pay.
 package apiv2
 
 import (
@@ -12,14 +12,14 @@ import (
 	"net/http"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
-	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // Config is what the v2 handler needs.
 type Config struct {
-	Service *refund.Service
+	Service *pay.Service
 	Logger  *slog.Logger
 	// Faults are the fault rules and magic numbers; nil means magic numbers only.
 	Faults *fault.Registry
@@ -29,7 +29,7 @@ type Config struct {
 }
 
 type api struct {
-	svc    *refund.Service
+	svc    *pay.Service
 	log    *slog.Logger
 	faults *fault.Registry
 	limits *ratelimit.Limiter
@@ -75,7 +75,7 @@ const (
 type call struct {
 	*http.Request
 	params   map[string]string
-	merchant *refund.Merchant // the mch_id's merchant, whose key signs the answer
+	merchant *pay.Merchant // the mch_id's merchant, whose key signs the answer
 	signType string
 }
 
@@ -131,7 +131,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 		return nil, &protocolError{msg: msgMchid, detail: "mch_id missing"}
 	}
 	m, err := a.svc.Merchant(r.Context(), mchid)
-	if errors.Is(err, refund.ErrNotFound) {
+	if errors.Is(err, pay.ErrNotFound) {
 		return nil, &protocolError{msg: msgMchid, detail: "unknown mch_id", mchid: mchid}
 	}
 	if err != nil {
@@ -181,7 +181,7 @@ func (a *api) result(c *call, api string, out *reply, err error) *reply {
 func (a *api) logRefusal(c *call, api string, err error) {
 	code, _ := businessError(api, err)
 	attrs := []any{"status", http.StatusOK, "code", code, "mchid", c.merchant.Mchid, "method", c.Method, "path", c.URL.Path}
-	var e *refund.Error
+	var e *pay.Error
 	if errors.As(err, &e) {
 		a.log.Info("v2 request refused", attrs...)
 		return

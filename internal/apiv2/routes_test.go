@@ -10,7 +10,7 @@ import (
 	"github.com/go-pay/gopay/wechat"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Ensure failures found before the request is authenticated are return_code=FAIL with
@@ -32,12 +32,12 @@ func TestProtocolErrors(t *testing.T) {
 		{"Duplicate", rawRequest("POST", "/pay/refundquery", `<xml><mch_id>1</mch_id><mch_id>2</mch_id></xml>`), msgXMLFormat},
 		{"TooLarge", rawRequest("POST", "/pay/refundquery", "<xml><a>"+strings.Repeat("x", maxBody)+"</a></xml>"), msgXMLFormat},
 		{"NoMchid", request(direct, map[string]string{"mch_id": "-", "out_trade_no": "T1"}), msgMchid},
-		{"UnknownMchid", request(&refund.Merchant{Mchid: "1234567890", Appid: direct.Appid, APIv2Key: direct.APIv2Key}, q), msgMchid},
+		{"UnknownMchid", request(&pay.Merchant{Mchid: "1234567890", Appid: direct.Appid, APIv2Key: direct.APIv2Key}, q), msgMchid},
 		{"NoAppid", request(direct, map[string]string{"appid": "-", "out_trade_no": "T1"}), msgAppid},
 		// The partner's appid with the direct merchant's mch_id.
-		{"OtherAppid", request(&refund.Merchant{Mchid: direct.Mchid, Appid: partner.Appid, APIv2Key: direct.APIv2Key}, q), msgAppid},
+		{"OtherAppid", request(&pay.Merchant{Mchid: direct.Mchid, Appid: partner.Appid, APIv2Key: direct.APIv2Key}, q), msgAppid},
 		{"NoSign", request(direct, map[string]string{"sign": "-", "out_trade_no": "T1"}), msgSign},
-		{"WrongKey", request(&refund.Merchant{Mchid: direct.Mchid, Appid: direct.Appid, APIv2Key: partner.APIv2Key}, q), msgSign},
+		{"WrongKey", request(&pay.Merchant{Mchid: direct.Mchid, Appid: direct.Appid, APIv2Key: partner.APIv2Key}, q), msgSign},
 		{"Tampered", rawRequest("POST", "/pay/refundquery", strings.Replace(readBody(signed), "T00000001", "T00000002", 1)), msgSign},
 		{"UnknownSignType", request(direct, map[string]string{"sign_type": "SHA1", "out_trade_no": "T1"}), msgSign},
 		{"RefundOverPlainHTTP", onPath(request(direct, q), "/secapi/pay/refund"), msgNoCert},
@@ -86,7 +86,7 @@ func TestBusinessErrors(t *testing.T) {
 	o := f.pay(t, direct, 1000)
 	tests := []struct {
 		name   string
-		m      *refund.Merchant
+		m      *pay.Merchant
 		params map[string]string
 		code   string
 	}{
@@ -119,7 +119,7 @@ func TestBusinessErrors(t *testing.T) {
 // Ensure a fault rule on v2.refundquery answers its error in v2 terms.
 func TestFaultRule(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.api.faults.Add(fault.Rule{API: fault.APIV2Query, Action: fault.Action{Error: refund.CodeSystemError}}); err != nil {
+	if _, err := f.api.faults.Add(fault.Rule{API: fault.APIV2Query, Action: fault.Action{Error: pay.CodeSystemError}}); err != nil {
 		t.Fatal(err)
 	}
 	bm := f.serve(t, request(direct, map[string]string{"out_trade_no": "T00000001"}))
@@ -138,13 +138,13 @@ func TestBusinessErrorTable(t *testing.T) {
 		code     string
 		wantDesc string
 	}{
-		{fault.APIV2Query, refund.Errorf(refund.CodeResourceNotExists, "退款单不存在"), codeRefundNotExist, "退款订单查询失败"},
-		{fault.APIV2Refund, refund.Errorf(refund.CodeResourceNotExists, "订单不存在"), codeInvalidTransactionID, "订单不存在"},
-		{fault.APIV2Refund, refund.Errorf(refund.CodeInvalidRequest, "申请退款金额超过订单可退金额"), "INVALID_REQUEST", "申请退款金额超过订单可退金额"},
-		{fault.APIV2Refund, refund.Errorf(refund.CodeNotEnough, "基本账户余额不足"), "NOTENOUGH", "基本账户余额不足"},
-		{fault.APIV2Refund, refund.Errorf(refund.CodeFrequencyLimited, "频率限制"), "FREQUENCY_LIMITED", "频率限制"},
-		{fault.APIV2Refund, refund.ParamError("amount.refund", "退款金额必须大于等于1分", 0), codeParamError, "refund_fee参数错误：退款金额必须大于等于1分"},
-		{fault.APIV2Refund, refund.Errorf(refund.CodeInvalidState, "x"), codeSystemError, descriptions[codeSystemError]},
+		{fault.APIV2Query, pay.Errorf(pay.CodeResourceNotExists, "退款单不存在"), codeRefundNotExist, "退款订单查询失败"},
+		{fault.APIV2Refund, pay.Errorf(pay.CodeResourceNotExists, "订单不存在"), codeInvalidTransactionID, "订单不存在"},
+		{fault.APIV2Refund, pay.Errorf(pay.CodeInvalidRequest, "申请退款金额超过订单可退金额"), "INVALID_REQUEST", "申请退款金额超过订单可退金额"},
+		{fault.APIV2Refund, pay.Errorf(pay.CodeNotEnough, "基本账户余额不足"), "NOTENOUGH", "基本账户余额不足"},
+		{fault.APIV2Refund, pay.Errorf(pay.CodeFrequencyLimited, "频率限制"), "FREQUENCY_LIMITED", "频率限制"},
+		{fault.APIV2Refund, pay.ParamError("amount.refund", "退款金额必须大于等于1分", 0), codeParamError, "refund_fee参数错误：退款金额必须大于等于1分"},
+		{fault.APIV2Refund, pay.Errorf(pay.CodeInvalidState, "x"), codeSystemError, descriptions[codeSystemError]},
 		{fault.APIV2Query, http.ErrHandlerTimeout, codeSystemError, descriptions[codeSystemError]},
 	}
 	for _, tt := range tests {

@@ -4,7 +4,7 @@ import (
 	"crypto/rsa"
 	"strings"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -24,17 +24,17 @@ type abnormalBody struct {
 
 // applyAbnormalRefund serves apply-abnormal-refund for api, answering the refund in that
 // family's shape.
-func (a *api) applyAbnormalRefund(api refund.API, render func(*refund.Refund) any) func(c *call) (any, error) {
+func (a *api) applyAbnormalRefund(api pay.API, render func(*pay.Refund) any) func(c *call) (any, error) {
 	return func(c *call) (any, error) {
 		var b abnormalBody
 		if err := a.decode(c, &b); err != nil {
 			return nil, err
 		}
-		q := refund.AbnormalRequest{
+		q := pay.AbnormalRequest{
 			API: api, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid), RefundID: c.PathValue("refund_id"),
 			OutRefundNo: str(b.OutRefundNo), Type: str(b.Type), BankType: str(b.BankType),
 		}
-		if q.Type == refund.AbnormalUserBankCard {
+		if q.Type == pay.AbnormalUserBankCard {
 			var err error
 			if q.BankAccount, err = a.decryptField(c, "bank_account", str(b.BankAccount)); err != nil {
 				return nil, err
@@ -64,15 +64,15 @@ func (a *api) decryptField(c *call, field, ciphertext string) (string, error) {
 	}
 	serial := strings.TrimSpace(c.Header.Get("Wechatpay-Serial"))
 	if serial == "" {
-		return "", refund.ParamError(field, "加密敏感字段时请求头Wechatpay-Serial必填：微信支付公钥ID或平台证书序列号", nil)
+		return "", pay.ParamError(field, "加密敏感字段时请求头Wechatpay-Serial必填：微信支付公钥ID或平台证书序列号", nil)
 	}
 	key := a.platform.KeyFor(serial)
 	if key == nil {
-		return "", refund.ParamError(field, "请求头Wechatpay-Serial既不是微信支付公钥ID也不是平台证书序列号："+serial, nil)
+		return "", pay.ParamError(field, "请求头Wechatpay-Serial既不是微信支付公钥ID也不是平台证书序列号："+serial, nil)
 	}
 	plain, err := wxcrypto.DecryptOAEP(key, ciphertext)
 	if err != nil {
-		return "", refund.ParamError(field, "解密失败：请使用请求头Wechatpay-Serial所指的"+a.keyName(key)+"以RSA-OAEP(SHA-1)加密", nil)
+		return "", pay.ParamError(field, "解密失败：请使用请求头Wechatpay-Serial所指的"+a.keyName(key)+"以RSA-OAEP(SHA-1)加密", nil)
 	}
 	return plain, nil
 }

@@ -1,7 +1,7 @@
 package apiv3
 
 import (
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // advanceBody is POST /v3/ecommerce/refunds/{refund_id}/return-advance
@@ -15,7 +15,7 @@ func (a *api) returnAdvance(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	ar, err := a.svc.ReturnAdvance(c.Context(), refund.AdvanceRequest{
+	ar, err := a.svc.ReturnAdvance(c.Context(), pay.AdvanceRequest{
 		Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid), RefundID: c.PathValue("refund_id"),
 	})
 	if err != nil {
@@ -28,9 +28,9 @@ func (a *api) returnAdvance(c *call) (any, error) {
 // (https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_5.shtml).
 func (a *api) queryAdvanceReturn(c *call) (any, error) {
 	if c.PathValue("action") != "return-advance" {
-		return nil, refund.Errorf(refund.CodeResourceNotExists, "请求的接口%s不存在", c.URL.Path)
+		return nil, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", c.URL.Path)
 	}
-	ar, err := a.svc.QueryAdvanceReturn(c.Context(), refund.AdvanceRequest{
+	ar, err := a.svc.QueryAdvanceReturn(c.Context(), pay.AdvanceRequest{
 		Caller: c.merchant.Mchid, SubMchid: c.URL.Query().Get("sub_mchid"), RefundID: c.PathValue("refund_id"),
 	})
 	if err != nil {
@@ -41,18 +41,18 @@ func (a *api) queryAdvanceReturn(c *call) (any, error) {
 
 // advanceReturnJSON is the answer of both return-advance calls; they share one shape.
 type advanceReturnJSON struct {
-	RefundID        string               `json:"refund_id"`
-	AdvanceReturnID string               `json:"advance_return_id"`
-	ReturnAmount    int64                `json:"return_amount"`
-	PayerMchid      string               `json:"payer_mchid"`
-	PayerAccount    string               `json:"payer_account"`
-	PayeeMchid      string               `json:"payee_mchid"`
-	PayeeAccount    string               `json:"payee_account"`
-	Result          refund.AdvanceResult `json:"result"`
-	SuccessTime     *string              `json:"success_time,omitempty"`
+	RefundID        string            `json:"refund_id"`
+	AdvanceReturnID string            `json:"advance_return_id"`
+	ReturnAmount    int64             `json:"return_amount"`
+	PayerMchid      string            `json:"payer_mchid"`
+	PayerAccount    string            `json:"payer_account"`
+	PayeeMchid      string            `json:"payee_mchid"`
+	PayeeAccount    string            `json:"payee_account"`
+	Result          pay.AdvanceResult `json:"result"`
+	SuccessTime     *string           `json:"success_time,omitempty"`
 }
 
-func advanceReturn(ar *refund.AdvanceReturn) advanceReturnJSON {
+func advanceReturn(ar *pay.AdvanceReturn) advanceReturnJSON {
 	return advanceReturnJSON{
 		RefundID: ar.RefundID, AdvanceReturnID: ar.ID, ReturnAmount: ar.Amount,
 		PayerMchid: ar.PayerMchid, PayerAccount: ar.PayerAccount,

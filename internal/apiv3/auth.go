@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -129,7 +129,7 @@ func truncateSigned(s string) string {
 // authenticate checks the request signature against the merchant's certificate: raw
 // request target, raw body, real time (never the sandbox clock), nonce not seen within
 // the window.
-func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, error) {
+func (a *api) authenticate(r *http.Request, body []byte) (*pay.Merchant, error) {
 	targets := canonicalTargets(r)
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
@@ -141,7 +141,7 @@ func (a *api) authenticate(r *http.Request, body []byte) (*refund.Merchant, erro
 		se.signed = wxcrypto.RequestMessage(r.Method, targets[0], ts, auth.Nonce, body)
 	}
 	m, err := a.svc.Merchant(r.Context(), auth.Mchid)
-	if errors.Is(err, refund.ErrNotFound) {
+	if errors.Is(err, pay.ErrNotFound) {
 		return nil, se.with("商户未申请过证书。", "mchid", "unknown mchid", "unknown mchid "+auth.Mchid)
 	}
 	if err != nil {

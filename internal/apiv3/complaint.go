@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -42,18 +42,18 @@ type mediaJSON struct {
 }
 
 var problemDescriptions = map[string]string{
-	refund.ProblemRefund:         "申请退款",
-	refund.ProblemServiceNotWork: "服务权益未生效",
-	refund.ProblemOthers:         "其他类型",
+	pay.ProblemRefund:         "申请退款",
+	pay.ProblemServiceNotWork: "服务权益未生效",
+	pay.ProblemOthers:         "其他类型",
 }
 
 // complaintView renders c for m, whose certificate payer_phone is encrypted to
 // (RSA-OAEP, protocol.md §9.2).
-func (a *api) complaintView(m *refund.Merchant, c *refund.Complaint) (complaintJSON, error) {
+func (a *api) complaintView(m *pay.Merchant, c *pay.Complaint) (complaintJSON, error) {
 	v := complaintJSON{
 		ComplaintID: c.ID,
 		// With milliseconds, as the docs' example "2015-05-20T13:29:35.120+08:00" (§9.2).
-		ComplaintTime:   c.CreateTime.In(refund.Beijing).Format("2006-01-02T15:04:05.000Z07:00"),
+		ComplaintTime:   c.CreateTime.In(pay.Beijing).Format("2006-01-02T15:04:05.000Z07:00"),
 		ComplaintDetail: c.Detail, ComplaintedMchid: c.Mchid, ComplaintState: string(c.State),
 		PayerOpenid:           c.PayerOpenid,
 		ComplaintOrderInfo:    []orderInfoJSON{{c.TransactionID, c.OutTradeNo, c.Amount}},
@@ -94,12 +94,12 @@ func pageParams(c *call) (limit, offset int, err error) {
 	q := c.URL.Query()
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil {
-			return 0, 0, refund.Errorf(refund.CodeParamError, "limit必须为整数：%q", v)
+			return 0, 0, pay.Errorf(pay.CodeParamError, "limit必须为整数：%q", v)
 		}
 	}
 	if v := q.Get("offset"); v != "" {
 		if offset, err = strconv.Atoi(v); err != nil {
-			return 0, 0, refund.Errorf(refund.CodeParamError, "offset必须为整数：%q", v)
+			return 0, 0, pay.Errorf(pay.CodeParamError, "offset必须为整数：%q", v)
 		}
 	}
 	return limit, offset, nil
@@ -111,7 +111,7 @@ func (a *api) listComplaints(c *call) (any, error) {
 		return nil, err
 	}
 	q := c.URL.Query()
-	cs, total, err := a.svc.Complaints(c.Context(), refund.ComplaintQuery{
+	cs, total, err := a.svc.Complaints(c.Context(), pay.ComplaintQuery{
 		Caller: c.merchant.Mchid, ComplaintedMchid: q.Get("complainted_mchid"),
 		BeginDate: q.Get("begin_date"), EndDate: q.Get("end_date"), Limit: limit, Offset: offset,
 	})
@@ -173,7 +173,7 @@ func (a *api) complaintHistory(c *call) (any, error) {
 	}
 	for _, l := range logs {
 		h := historyJSON{
-			LogID: l.ID, Operator: l.Operator, OperateTime: l.Time.In(refund.Beijing).Format(time.RFC3339),
+			LogID: l.ID, Operator: l.Operator, OperateTime: l.Time.In(pay.Beijing).Format(time.RFC3339),
 			OperateType: l.OperateType, OperateDetails: l.Details, ImageList: l.Images,
 		}
 		if h.ImageList == nil {
@@ -206,9 +206,9 @@ func (a *api) replyComplaint(c *call) (any, error) {
 		return nil, err
 	}
 	if b.ComplaintedMchid == nil || *b.ComplaintedMchid == "" {
-		return nil, refund.ParamError("complainted_mchid", "字段必填", nil)
+		return nil, pay.ParamError("complainted_mchid", "字段必填", nil)
 	}
-	err := a.svc.ReplyComplaint(c.Context(), refund.ComplaintReply{
+	err := a.svc.ReplyComplaint(c.Context(), pay.ComplaintReply{
 		Caller: c.merchant.Mchid, ComplaintID: c.PathValue("complaint_id"), ComplaintedMchid: *b.ComplaintedMchid,
 		Content: str(b.ResponseContent), Images: b.ResponseImages, JumpURL: str(b.JumpURL), JumpURLText: str(b.JumpURLText),
 	})
@@ -226,7 +226,7 @@ func (a *api) completeComplaint(c *call) (any, error) {
 		return nil, err
 	}
 	if b.ComplaintedMchid == nil || *b.ComplaintedMchid == "" {
-		return nil, refund.ParamError("complainted_mchid", "字段必填", nil)
+		return nil, pay.ParamError("complainted_mchid", "字段必填", nil)
 	}
 	if err := a.svc.CompleteComplaint(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), *b.ComplaintedMchid); err != nil {
 		return nil, err
@@ -249,9 +249,9 @@ func (a *api) updateRefundProgress(c *call) (any, error) {
 		return nil, err
 	}
 	if b.Action == nil {
-		return nil, refund.ParamError("action", "字段必填", nil)
+		return nil, pay.ParamError("action", "字段必填", nil)
 	}
-	err := a.svc.UpdateRefundProgress(c.Context(), refund.RefundProgress{
+	err := a.svc.UpdateRefundProgress(c.Context(), pay.RefundProgress{
 		Caller: c.merchant.Mchid, ComplaintID: c.PathValue("complaint_id"), Action: *b.Action,
 		LaunchRefundDay: b.LaunchRefundDay, RejectReason: str(b.RejectReason), RejectMedia: b.RejectMediaList,
 		Remark: str(b.Remark),

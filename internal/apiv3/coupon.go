@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // The request bodies list every field wechatpay-go's merchantexclusivecoupon models send,
@@ -53,33 +53,33 @@ type useRuleBody struct {
 
 // amountRule reads into st the rule object that the stock's type names. Strict, another
 // object present is a PARAM_ERROR; lenient, it is ignored. An unknown type reads nothing
-// and is refused by refund.Service.
-func (u *useRuleBody) amountRule(st *refund.Stock, strict bool) error {
+// and is refused by pay.Service.
+func (u *useRuleBody) amountRule(st *pay.Stock, strict bool) error {
 	present := []struct {
 		name string
-		kind refund.StockType
+		kind pay.StockType
 		set  bool
 	}{
-		{"fixed_normal_coupon", refund.StockNormal, u.FixedNormalCoupon != nil},
-		{"discount_coupon", refund.StockDiscount, u.DiscountCoupon != nil},
-		{"exchange_coupon", refund.StockExchange, u.ExchangeCoupon != nil},
+		{"fixed_normal_coupon", pay.StockNormal, u.FixedNormalCoupon != nil},
+		{"discount_coupon", pay.StockDiscount, u.DiscountCoupon != nil},
+		{"exchange_coupon", pay.StockExchange, u.ExchangeCoupon != nil},
 	}
 	switch st.Type {
-	case refund.StockNormal, refund.StockDiscount, refund.StockExchange:
+	case pay.StockNormal, pay.StockDiscount, pay.StockExchange:
 	default:
 		return nil
 	}
 	for _, o := range present {
 		if strict && o.set && o.kind != st.Type {
-			return refund.ParamError("coupon_use_rule."+o.name, fmt.Sprintf("stock_type为%s的批次不能填写%s", st.Type, o.name), nil)
+			return pay.ParamError("coupon_use_rule."+o.name, fmt.Sprintf("stock_type为%s的批次不能填写%s", st.Type, o.name), nil)
 		}
 	}
 	switch {
-	case st.Type == refund.StockNormal && u.FixedNormalCoupon != nil:
+	case st.Type == pay.StockNormal && u.FixedNormalCoupon != nil:
 		st.DiscountAmount, st.TransactionMinimum = num(u.FixedNormalCoupon.DiscountAmount), num(u.FixedNormalCoupon.TransactionMinimum)
-	case st.Type == refund.StockDiscount && u.DiscountCoupon != nil:
+	case st.Type == pay.StockDiscount && u.DiscountCoupon != nil:
 		st.DiscountPercent, st.TransactionMinimum = num(u.DiscountCoupon.DiscountPercent), num(u.DiscountCoupon.TransactionMinimum)
-	case st.Type == refund.StockExchange && u.ExchangeCoupon != nil:
+	case st.Type == pay.StockExchange && u.ExchangeCoupon != nil:
 		st.ExchangePrice, st.TransactionMinimum = num(u.ExchangeCoupon.ExchangePrice), num(u.ExchangeCoupon.TransactionMinimum)
 	}
 	return nil
@@ -130,12 +130,12 @@ func (a *api) createStock(c *call) (any, error) {
 	return map[string]string{"stock_id": st.ID, "create_time": timeString(st.CreateTime)}, nil
 }
 
-// stock turns the body into a refund.Stock; refund.Service checks the rules.
-func (b *createStockBody) stock(strict bool) (*refund.Stock, error) {
-	st := &refund.Stock{
+// stock turns the body into a pay.Stock; pay.Service checks the rules.
+func (b *createStockBody) stock(strict bool) (*pay.Stock, error) {
+	st := &pay.Stock{
 		Name: str(b.StockName), BelongMerchant: str(b.BelongMerchant), Comment: str(b.Comment),
-		GoodsName: str(b.GoodsName), Type: refund.StockType(str(b.StockType)), OutRequestNo: str(b.OutRequestNo),
-		CodeMode: refund.CodeMode(str(b.CouponCodeMode)), Display: map[string]json.RawMessage{},
+		GoodsName: str(b.GoodsName), Type: pay.StockType(str(b.StockType)), OutRequestNo: str(b.OutRequestNo),
+		CodeMode: pay.CodeMode(str(b.CouponCodeMode)), Display: map[string]json.RawMessage{},
 	}
 	keep := func(key string, v json.RawMessage) {
 		if len(v) > 0 && string(v) != "null" {
@@ -148,11 +148,11 @@ func (b *createStockBody) stock(strict bool) (*refund.Stock, error) {
 	keep("subsidy", b.Subsidy)
 	u := b.CouponUseRule
 	if u == nil {
-		return nil, refund.ParamError("coupon_use_rule", "字段必填", nil)
+		return nil, pay.ParamError("coupon_use_rule", "字段必填", nil)
 	}
 	st.UseMethod = str(u.UseMethod)
 	if st.UseMethod == "" {
-		return nil, refund.ParamError("coupon_use_rule.use_method", "字段必填", nil)
+		return nil, pay.ParamError("coupon_use_rule.use_method", "字段必填", nil)
 	}
 	keep("mini_programs_appid", u.MiniProgramsAppid)
 	keep("mini_programs_path", u.MiniProgramsPath)
@@ -173,7 +173,7 @@ func (b *createStockBody) stock(strict bool) (*refund.Stock, error) {
 	}
 	s := b.StockSendRule
 	if s == nil {
-		return nil, refund.ParamError("stock_send_rule", "字段必填", nil)
+		return nil, pay.ParamError("stock_send_rule", "字段必填", nil)
 	}
 	st.MaxCoupons, st.MaxCouponsPerUser = num(s.MaxCoupons), num(s.MaxCouponsPerUser)
 	st.Transferable, st.Shareable = s.Transferable != nil && *s.Transferable, s.Shareable != nil && *s.Shareable
@@ -200,7 +200,7 @@ func parseTime(field string, p *string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, *p)
 	if err != nil {
-		return time.Time{}, refund.ParamError(field, "时间格式应为RFC3339，例如2015-05-20T13:29:35+08:00", *p)
+		return time.Time{}, pay.ParamError(field, "时间格式应为RFC3339，例如2015-05-20T13:29:35+08:00", *p)
 	}
 	return t, nil
 }
@@ -255,7 +255,7 @@ type sendRuleJSON struct {
 	Shareable          bool            `json:"shareable"`
 }
 
-func useRule(st *refund.Stock) useRuleJSON {
+func useRule(st *pay.Stock) useRuleJSON {
 	u := useRuleJSON{
 		CouponAvailableTime: availableTimeJSON{
 			AvailableBeginTime: timeString(st.BeginTime), AvailableEndTime: timeString(st.EndTime),
@@ -267,17 +267,17 @@ func useRule(st *refund.Stock) useRuleJSON {
 		MiniProgramsPath:  st.Display["mini_programs_path"],
 	}
 	switch st.Type {
-	case refund.StockNormal:
+	case pay.StockNormal:
 		u.FixedNormalCoupon = map[string]int64{"discount_amount": st.DiscountAmount, "transaction_minimum": st.TransactionMinimum}
-	case refund.StockDiscount:
+	case pay.StockDiscount:
 		u.DiscountCoupon = map[string]int64{"discount_percent": st.DiscountPercent, "transaction_minimum": st.TransactionMinimum}
-	case refund.StockExchange:
+	case pay.StockExchange:
 		u.ExchangeCoupon = map[string]int64{"exchange_price": st.ExchangePrice, "transaction_minimum": st.TransactionMinimum}
 	}
 	return u
 }
 
-func stockView(st *refund.Stock) stockJSON {
+func stockView(st *pay.Stock) stockJSON {
 	d := st.Display
 	return stockJSON{
 		StockName: st.Name, BelongMerchant: st.BelongMerchant, Comment: st.Comment, GoodsName: st.GoodsName,
@@ -317,7 +317,7 @@ func (a *api) sendCoupon(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.SendCoupon(c.Context(), refund.SendRequest{
+	cp, err := a.svc.SendCoupon(c.Context(), pay.SendRequest{
 		Caller: c.merchant.Mchid, StockID: str(b.StockID), Openid: str(b.Openid), Appid: str(b.Appid),
 		OutRequestNo: str(b.OutRequestNo), CouponCode: str(b.CouponCode),
 	})
@@ -349,7 +349,7 @@ func (a *api) useCoupon(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.UseCoupon(c.Context(), refund.UseRequest{
+	cp, err := a.svc.UseCoupon(c.Context(), pay.UseRequest{
 		Caller: c.merchant.Mchid, CouponCode: str(b.CouponCode), StockID: str(b.StockID), Appid: str(b.Appid),
 		Openid: str(b.Openid), UseTime: useTime, UseRequestNo: str(b.UseRequestNo),
 	})
@@ -388,7 +388,7 @@ type couponJSON struct {
 	DeactivateReason    string          `json:"deactivate_reason,omitempty"`
 }
 
-func couponView(v *refund.CouponView) couponJSON {
+func couponView(v *pay.CouponView) couponJSON {
 	st, c := v.Stock, v.Coupon
 	return couponJSON{
 		BelongMerchant: st.BelongMerchant, StockName: st.Name, Comment: st.Comment, GoodsName: st.GoodsName,
@@ -415,13 +415,13 @@ func (a *api) queryCoupon(c *call) (any, error) {
 // ListCouponsByFilterRequest's query parameters.
 func (a *api) listCoupons(c *call) (any, error) {
 	q := c.URL.Query()
-	req := refund.ListRequest{
+	req := pay.ListRequest{
 		Caller: c.merchant.Mchid,
-		Filter: refund.CouponFilter{
+		Filter: pay.CouponFilter{
 			Openid: c.PathValue("openid"), Appid: q.Get("appid"), StockID: q.Get("stock_id"),
 			Creator: q.Get("creator_merchant"), BelongMerchant: q.Get("belong_merchant"), Sender: q.Get("sender_merchant"),
 		},
-		State: refund.CouponState(q.Get("coupon_state")),
+		State: pay.CouponState(q.Get("coupon_state")),
 	}
 	var err error
 	if req.Offset, err = queryInt(q.Get("offset"), "offset"); err != nil {
@@ -451,7 +451,7 @@ func queryInt(v, field string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		e := refund.ParamError(field, "应为整数", v)
+		e := pay.ParamError(field, "应为整数", v)
 		e.Location = "query"
 		return 0, e
 	}
@@ -472,7 +472,7 @@ func (a *api) deactivateCoupon(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.DeactivateCoupon(c.Context(), refund.DeactivateRequest{
+	cp, err := a.svc.DeactivateCoupon(c.Context(), pay.DeactivateRequest{
 		Caller: c.merchant.Mchid, CouponCode: str(b.CouponCode), StockID: str(b.StockID),
 		DeactivateRequestNo: str(b.DeactivateRequestNo), Reason: str(b.DeactivateReason),
 	})
@@ -494,7 +494,7 @@ func (a *api) returnCoupon(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.ReturnCoupon(c.Context(), refund.ReturnRequest{
+	cp, err := a.svc.ReturnCoupon(c.Context(), pay.ReturnRequest{
 		Caller: c.merchant.Mchid, CouponCode: str(b.CouponCode), StockID: str(b.StockID), ReturnRequestNo: str(b.ReturnRequestNo),
 	})
 	if err != nil {

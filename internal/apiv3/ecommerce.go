@@ -1,7 +1,7 @@
 package apiv3
 
 import (
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // ecommerceRefundBody is POST /v3/ecommerce/refunds/apply (seed 002; Java's
@@ -25,8 +25,8 @@ func (a *api) createEcommerceRefund(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	q := refund.ApplyRequest{
-		API: refund.APIEcommerce, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid),
+	q := pay.ApplyRequest{
+		API: pay.APIEcommerce, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid),
 		SpAppid: str(b.SpAppid), SubAppid: str(b.SubAppid),
 		TransactionID: str(b.TransactionID), OutTradeNo: str(b.OutTradeNo), OutRefundNo: str(b.OutRefundNo),
 		Reason: str(b.Reason), NotifyURL: str(b.NotifyURL),
@@ -69,7 +69,7 @@ type ecommerceRefundJSON struct {
 	UserReceivedAccount string              `json:"user_received_account"`
 	SuccessTime         *string             `json:"success_time,omitempty"`
 	CreateTime          string              `json:"create_time"`
-	Status              refund.Status       `json:"status"`
+	Status              pay.Status          `json:"status"`
 	RefundAccount       string              `json:"refund_account,omitempty"`
 	FundsAccount        string              `json:"funds_account"`
 	Amount              ecommerceAmountJSON `json:"amount"`
@@ -87,7 +87,7 @@ type ecommerceAmountJSON struct {
 }
 
 // EcommerceRefund renders a refund as the e-commerce query API does.
-func EcommerceRefund(r *refund.Refund) any {
+func EcommerceRefund(r *pay.Refund) any {
 	return ecommerceRefundJSON{
 		RefundID:            r.ID,
 		OutRefundNo:         r.OutRefundNo,
@@ -105,7 +105,7 @@ func EcommerceRefund(r *refund.Refund) any {
 	}
 }
 
-func ecommerceAmount(r *refund.Refund) ecommerceAmountJSON {
+func ecommerceAmount(r *pay.Refund) ecommerceAmountJSON {
 	out := ecommerceAmountJSON{
 		Refund: r.Amount.Refund, From: fromList(r.Amount.From), PayerRefund: r.Amount.PayerRefund,
 		DiscountRefund: r.Amount.DiscountRefund, Currency: r.Amount.Currency,
@@ -119,7 +119,7 @@ func ecommerceAmount(r *refund.Refund) ecommerceAmountJSON {
 
 // refundAccount defaults to the sub-merchant's own funds (seed 002's refund_account
 // default, protocol.md §6.1).
-func refundAccount(r *refund.Refund) string {
+func refundAccount(r *pay.Refund) string {
 	if r.RefundAccount == "" {
 		return "REFUND_SOURCE_SUB_MERCHANT"
 	}

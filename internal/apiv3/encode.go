@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // signResponse adds the Wechatpay-* headers over body, with a fresh real-time timestamp,
@@ -32,7 +32,7 @@ func (a *api) signResponse(h http.Header, serial string, body []byte) error {
 // m is nil when the request was refused before its merchant was known (no signature, an
 // unknown mchid): that answer is an error, which no SDK verifies, so the public key, the
 // mode of every merchant WeChat Pay registers now, serves.
-func (a *api) serialFor(r *http.Request, m *refund.Merchant) string {
+func (a *api) serialFor(r *http.Request, m *pay.Merchant) string {
 	if serial := r.Header.Get("Wechatpay-Serial"); a.platform.KeyFor(serial) != nil {
 		return serial
 	}
@@ -87,15 +87,15 @@ type paramDetail struct {
 }
 
 // ErrorBody turns err into the wire envelope and its status. Anything that is not a
-// *refund.Error is a SYSTEM_ERROR whose detail stays in the log.
+// *pay.Error is a SYSTEM_ERROR whose detail stays in the log.
 func ErrorBody(err error) (int, errorBody) {
 	var se *signError
 	if errors.As(err, &se) {
-		return http.StatusUnauthorized, errorBody{Code: refund.CodeSignError, Message: se.message, Detail: se.detail()}
+		return http.StatusUnauthorized, errorBody{Code: pay.CodeSignError, Message: se.message, Detail: se.detail()}
 	}
-	var e *refund.Error
+	var e *pay.Error
 	if !errors.As(err, &e) {
-		return http.StatusInternalServerError, errorBody{Code: refund.CodeSystemError, Message: "系统异常，请稍后重试"}
+		return http.StatusInternalServerError, errorBody{Code: pay.CodeSystemError, Message: "系统异常，请稍后重试"}
 	}
 	b := errorBody{Code: e.Code, Message: e.Message}
 	if e.Field != "" {
@@ -112,7 +112,7 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // writeErrorFor answers m's request with the error envelope. Error answers are signed
 // too: no SDK checks them, but a real client that logs signatures sees the same headers
 // as on 2xx.
-func (a *api) writeErrorFor(w http.ResponseWriter, r *http.Request, m *refund.Merchant, err error) {
+func (a *api) writeErrorFor(w http.ResponseWriter, r *http.Request, m *pay.Merchant, err error) {
 	status, b := ErrorBody(err)
 	logRefusal(a.log, w, r, status, b.Code, err)
 	body, _ := json.Marshal(b)
@@ -149,7 +149,7 @@ func logRefusal(log *slog.Logger, w http.ResponseWriter, r *http.Request, status
 	}
 	attrs = append(attrs, "method", r.Method, "path", r.URL.Path)
 	var se *signError
-	var e *refund.Error
+	var e *pay.Error
 	switch {
 	case errors.As(err, &se):
 		attrs = append(attrs, "reason", se.reason)
@@ -175,7 +175,7 @@ func Decode(body []byte, contentType string, strict bool, v any) error {
 	if contentType != "" {
 		mt, _, err := mime.ParseMediaType(contentType)
 		if err != nil || mt != "application/json" {
-			return refund.Errorf(refund.CodeInvalidRequest, "Content-Type必须为application/json，收到%q", contentType)
+			return pay.Errorf(pay.CodeInvalidRequest, "Content-Type必须为application/json，收到%q", contentType)
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -185,7 +185,7 @@ func Decode(body []byte, contentType string, strict bool, v any) error {
 		return jsonError(decodeErr)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return refund.Errorf(refund.CodeParamError, "请求体JSON之后有多余的内容")
+		return pay.Errorf(pay.CodeParamError, "请求体JSON之后有多余的内容")
 	}
 	// The body is well-formed JSON here; scanBody finds what encoding/json forgives
 	// (duplicate keys) and names a type error's place exactly.
@@ -203,19 +203,19 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.Is(err, io.EOF):
-		return refund.Errorf(refund.CodeParamError, "请求体为空，应为JSON对象")
+		return pay.Errorf(pay.CodeParamError, "请求体为空，应为JSON对象")
 	case errors.As(err, &syntaxErr):
-		return refund.Errorf(refund.CodeParamError, "请求体不是合法的JSON：第%d字节附近 %s", syntaxErr.Offset, syntaxErr.Error())
+		return pay.Errorf(pay.CodeParamError, "请求体不是合法的JSON：第%d字节附近 %s", syntaxErr.Offset, syntaxErr.Error())
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
-			return refund.Errorf(refund.CodeParamError, "请求体应为JSON对象，实际为%s", typeErr.Value)
+			return pay.Errorf(pay.CodeParamError, "请求体应为JSON对象，实际为%s", typeErr.Value)
 		}
-		return refund.ParamError(field, fmt.Sprintf("类型错误：应为%s，实际为%s", jsonKind(typeErr.Type.String()), typeErr.Value), nil)
+		return pay.ParamError(field, fmt.Sprintf("类型错误：应为%s，实际为%s", jsonKind(typeErr.Type.String()), typeErr.Value), nil)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return refund.Errorf(refund.CodeParamError, "请求体JSON不完整")
+		return pay.Errorf(pay.CodeParamError, "请求体JSON不完整")
 	}
-	return refund.Errorf(refund.CodeParamError, "请求体无法解析：%v", err)
+	return pay.Errorf(pay.CodeParamError, "请求体无法解析：%v", err)
 }
 
 func jsonKind(goType string) string {
@@ -236,7 +236,7 @@ func jsonKind(goType string) string {
 
 // timeString writes a time as WeChat Pay does: RFC3339 in Beijing time (§0.6).
 func timeString(t time.Time) string {
-	return t.In(refund.Beijing).Format(time.RFC3339)
+	return t.In(pay.Beijing).Format(time.RFC3339)
 }
 
 // optTime is nil for the zero time, so that optional times are omitted rather than sent

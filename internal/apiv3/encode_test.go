@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // validBody is a domestic refund request as wechatpay-go sends it: keys sorted, a
@@ -35,62 +35,62 @@ func TestDecode(t *testing.T) {
 		{name: "EmptyObject", body: `{}`, contentType: "application/json"},
 		{name: "Null", body: `null`, contentType: "application/json"},
 
-		{name: "TextPlain", body: validBody, contentType: "text/plain", wantCode: refund.CodeInvalidRequest},
-		{name: "Form", body: validBody, contentType: "application/x-www-form-urlencoded", wantCode: refund.CodeInvalidRequest},
-		{name: "JSONPrefix", body: validBody, contentType: "application/jsonp", wantCode: refund.CodeInvalidRequest},
-		{name: "MalformedType", body: validBody, contentType: "application/json; charset", wantCode: refund.CodeInvalidRequest},
+		{name: "TextPlain", body: validBody, contentType: "text/plain", wantCode: pay.CodeInvalidRequest},
+		{name: "Form", body: validBody, contentType: "application/x-www-form-urlencoded", wantCode: pay.CodeInvalidRequest},
+		{name: "JSONPrefix", body: validBody, contentType: "application/jsonp", wantCode: pay.CodeInvalidRequest},
+		{name: "MalformedType", body: validBody, contentType: "application/json; charset", wantCode: pay.CodeInvalidRequest},
 
 		{name: "UnknownField", body: `{"out_refund_no":"R1","refund_fee":1}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "refund_fee"},
+			wantCode: pay.CodeParamError, wantField: "refund_fee"},
 		{name: "UnknownFieldLenient", body: `{"out_refund_no":"R1","refund_fee":1}`, contentType: "application/json", lenient: true},
 		{name: "UnknownNestedField", body: `{"amount":{"refund":1,"fee":1}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.fee"},
+			wantCode: pay.CodeParamError, wantField: "amount.fee"},
 		{name: "UnknownFieldInArray", body: `{"amount":{"refund":1,"from":[{"account":"AVAILABLE","amount":1,"x":2}]}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.from[0].x"},
+			wantCode: pay.CodeParamError, wantField: "amount.from[0].x"},
 		{name: "UnknownNestedFieldLenient", body: `{"amount":{"refund":1,"fee":1}}`, contentType: "application/json", lenient: true},
 		// JSON keys are case-sensitive (RFC 8259) and so is the real service.
 		{name: "MiscasedField", body: `{"OUT_REFUND_NO":"R1"}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "OUT_REFUND_NO"},
+			wantCode: pay.CodeParamError, wantField: "OUT_REFUND_NO"},
 
 		{name: "WrongType", body: `{"out_refund_no":1}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "out_refund_no"},
+			wantCode: pay.CodeParamError, wantField: "out_refund_no"},
 		{name: "WrongNestedType", body: `{"amount":{"refund":"100","total":1000}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+			wantCode: pay.CodeParamError, wantField: "amount.refund"},
 		{name: "Fraction", body: `{"amount":{"refund":1.5}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+			wantCode: pay.CodeParamError, wantField: "amount.refund"},
 		{name: "Overflow", body: `{"amount":{"refund":1e400}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+			wantCode: pay.CodeParamError, wantField: "amount.refund"},
 		{name: "WrongTypeInArray", body: `{"amount":{"from":[{"account":"AVAILABLE","amount":"1"}]}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.from[0].amount"},
+			wantCode: pay.CodeParamError, wantField: "amount.from[0].amount"},
 		{name: "ObjectForArray", body: `{"goods_detail":{}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "goods_detail"},
+			wantCode: pay.CodeParamError, wantField: "goods_detail"},
 		{name: "ArrayForObject", body: `{"amount":[]}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount"},
-		{name: "TopLevelArray", body: `[]`, contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "TopLevelString", body: `"R1"`, contentType: "application/json", wantCode: refund.CodeParamError},
+			wantCode: pay.CodeParamError, wantField: "amount"},
+		{name: "TopLevelArray", body: `[]`, contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "TopLevelString", body: `"R1"`, contentType: "application/json", wantCode: pay.CodeParamError},
 
-		{name: "SyntaxError", body: `{"out_refund_no":}`, contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "SingleQuotes", body: `{'out_refund_no':'R1'}`, contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "Truncated", body: `{"amount":{"refund":1`, contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "Empty", body: ``, contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "Whitespace", body: " \n", contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "TrailingGarbage", body: validBody + "x", contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "TwoObjects", body: `{}{}`, contentType: "application/json", wantCode: refund.CodeParamError},
-		{name: "TrailingBracket", body: `{}]`, contentType: "application/json", wantCode: refund.CodeParamError},
+		{name: "SyntaxError", body: `{"out_refund_no":}`, contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "SingleQuotes", body: `{'out_refund_no':'R1'}`, contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "Truncated", body: `{"amount":{"refund":1`, contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "Empty", body: ``, contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "Whitespace", body: " \n", contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "TrailingGarbage", body: validBody + "x", contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "TwoObjects", body: `{}{}`, contentType: "application/json", wantCode: pay.CodeParamError},
+		{name: "TrailingBracket", body: `{}]`, contentType: "application/json", wantCode: pay.CodeParamError},
 
 		// A key sent twice would otherwise be read as its last value: refused, strict or not.
 		{name: "DuplicateKey", body: `{"amount":{"refund":1,"refund":9999}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+			wantCode: pay.CodeParamError, wantField: "amount.refund"},
 		{name: "DuplicateKeyLenient", body: `{"amount":{"refund":1,"refund":9999}}`, contentType: "application/json", lenient: true,
-			wantCode: refund.CodeParamError, wantField: "amount.refund"},
+			wantCode: pay.CodeParamError, wantField: "amount.refund"},
 		{name: "DuplicateTopLevelKey", body: `{"out_refund_no":"R1","out_refund_no":"R2"}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "out_refund_no"},
+			wantCode: pay.CodeParamError, wantField: "out_refund_no"},
 		{name: "DuplicateKeyInArray", body: `{"amount":{"from":[{"account":"AVAILABLE","amount":1},{"account":"AVAILABLE","amount":1,"amount":2}]}}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "amount.from[1].amount"},
+			wantCode: pay.CodeParamError, wantField: "amount.from[1].amount"},
 		{name: "DuplicateUnknownKeyLenient", body: `{"extra":{"a":1,"a":2}}`, contentType: "application/json", lenient: true,
-			wantCode: refund.CodeParamError, wantField: "extra.a"},
+			wantCode: pay.CodeParamError, wantField: "extra.a"},
 		{name: "DuplicateNull", body: `{"reason":null,"reason":"x"}`, contentType: "application/json",
-			wantCode: refund.CodeParamError, wantField: "reason"},
+			wantCode: pay.CodeParamError, wantField: "reason"},
 		{name: "SameKeyInTwoObjects", body: `{"amount":{"refund":1,"total":2},"goods_detail":[{"unit_price":1},{"unit_price":1}]}`, contentType: "application/json"},
 	}
 	for _, tt := range tests {
@@ -103,9 +103,9 @@ func TestDecode(t *testing.T) {
 				}
 				return
 			}
-			var e *refund.Error
+			var e *pay.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("Decode(%q, %q) = %v, want a *refund.Error %s", tt.body, tt.contentType, err, tt.wantCode)
+				t.Fatalf("Decode(%q, %q) = %v, want a *pay.Error %s", tt.body, tt.contentType, err, tt.wantCode)
 			}
 			if e.Code != tt.wantCode {
 				t.Errorf("Decode(%q, %q) code = %q (%v), want %q", tt.body, tt.contentType, e.Code, err, tt.wantCode)
@@ -156,11 +156,11 @@ func TestDecode_TypeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var b body
 			err := Decode([]byte(tt.body), "application/json", true, &b)
-			var e *refund.Error
+			var e *pay.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("Decode(%s) = %v, want a *refund.Error", tt.body, err)
+				t.Fatalf("Decode(%s) = %v, want a *pay.Error", tt.body, err)
 			}
-			if e.Code != refund.CodeParamError || e.Field != tt.wantField || e.Issue != tt.wantIssue {
+			if e.Code != pay.CodeParamError || e.Field != tt.wantField || e.Issue != tt.wantIssue {
 				t.Errorf("Decode(%s) = %s field %q issue %q, want PARAM_ERROR field %q issue %q", tt.body, e.Code, e.Field, e.Issue, tt.wantField, tt.wantIssue)
 			}
 		})
@@ -201,9 +201,9 @@ func FuzzDecode(f *testing.F) {
 		if err == nil {
 			return
 		}
-		var e *refund.Error
+		var e *pay.Error
 		if !errors.As(err, &e) {
-			t.Fatalf("Decode(%q) = %T %v, want a *refund.Error", body, err, err)
+			t.Fatalf("Decode(%q) = %T %v, want a *pay.Error", body, err, err)
 		}
 		// Whatever a client sends, it is told about it: never a 500.
 		status, eb := ErrorBody(err)
@@ -233,15 +233,15 @@ func TestErrorBody(t *testing.T) {
 			want: errorBody{Code: "SYSTEM_ERROR", Message: "系统异常，请稍后重试"},
 		},
 		{
-			name: "RefundError", err: refund.Errorf(refund.CodeInvalidRequest, "申请退款金额超过订单可退金额"), wantStatus: http.StatusBadRequest,
+			name: "RefundError", err: pay.Errorf(pay.CodeInvalidRequest, "申请退款金额超过订单可退金额"), wantStatus: http.StatusBadRequest,
 			want: errorBody{Code: "INVALID_REQUEST", Message: "申请退款金额超过订单可退金额"},
 		},
 		{
-			name: "WrappedRefundError", err: fmt.Errorf("apply: %w", refund.Errorf(refund.CodeFrequencyLimited, "频率限制")), wantStatus: http.StatusTooManyRequests,
+			name: "WrappedRefundError", err: fmt.Errorf("apply: %w", pay.Errorf(pay.CodeFrequencyLimited, "频率限制")), wantStatus: http.StatusTooManyRequests,
 			want: errorBody{Code: "FREQUENCY_LIMITED", Message: "频率限制"},
 		},
 		{
-			name: "ParamError", err: refund.ParamError("amount.refund", "退款金额必须大于等于1分", int64(0)), wantStatus: http.StatusBadRequest,
+			name: "ParamError", err: pay.ParamError("amount.refund", "退款金额必须大于等于1分", int64(0)), wantStatus: http.StatusBadRequest,
 			want: errorBody{
 				Code:    "PARAM_ERROR",
 				Message: "输入源“/body/amount/refund”映射到值字段“amount.refund”校验失败：退款金额必须大于等于1分",
@@ -249,11 +249,11 @@ func TestErrorBody(t *testing.T) {
 			},
 		},
 		{
-			name: "NotFound", err: refund.Errorf(refund.CodeResourceNotExists, "退款单不存在"), wantStatus: http.StatusNotFound,
+			name: "NotFound", err: pay.Errorf(pay.CodeResourceNotExists, "退款单不存在"), wantStatus: http.StatusNotFound,
 			want: errorBody{Code: "RESOURCE_NOT_EXISTS", Message: "退款单不存在"},
 		},
 		{
-			name: "UnknownCode", err: refund.Errorf("SOMETHING_NEW", "x"), wantStatus: http.StatusInternalServerError,
+			name: "UnknownCode", err: pay.Errorf("SOMETHING_NEW", "x"), wantStatus: http.StatusInternalServerError,
 			want: errorBody{Code: "SOMETHING_NEW", Message: "x"},
 		},
 	}

@@ -3,30 +3,30 @@ package apiv3
 import (
 	"net/http"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // statuses is the one table from WeChat Pay error code to HTTP status (seed 002 error
 // table, protocol.md §5.6 and §11.2). The sandbox API uses it too.
 var statuses = map[string]int{
-	refund.CodeParamError:          http.StatusBadRequest,
-	refund.CodeInvalidRequest:      http.StatusBadRequest,
-	refund.CodeMchNotExists:        http.StatusBadRequest,
-	refund.CodeSignError:           http.StatusUnauthorized,
-	refund.CodeNotEnough:           http.StatusForbidden,
-	refund.CodeUserAccountAbnormal: http.StatusForbidden,
-	refund.CodeNoAuth:              http.StatusForbidden,
-	refund.CodeRequestBlocked:      http.StatusForbidden,
-	refund.CodeResourceNotExists:   http.StatusNotFound,
-	refund.CodeFrequencyLimited:    http.StatusTooManyRequests,
-	refund.CodeSystemError:         http.StatusInternalServerError,
-	refund.CodeInvalidState:        http.StatusConflict,
-	refund.CodeUnauthorized:        http.StatusUnauthorized,
-	codeMethodNotAllowed:           http.StatusMethodNotAllowed,
+	pay.CodeParamError:          http.StatusBadRequest,
+	pay.CodeInvalidRequest:      http.StatusBadRequest,
+	pay.CodeMchNotExists:        http.StatusBadRequest,
+	pay.CodeSignError:           http.StatusUnauthorized,
+	pay.CodeNotEnough:           http.StatusForbidden,
+	pay.CodeUserAccountAbnormal: http.StatusForbidden,
+	pay.CodeNoAuth:              http.StatusForbidden,
+	pay.CodeRequestBlocked:      http.StatusForbidden,
+	pay.CodeResourceNotExists:   http.StatusNotFound,
+	pay.CodeFrequencyLimited:    http.StatusTooManyRequests,
+	pay.CodeSystemError:         http.StatusInternalServerError,
+	pay.CodeInvalidState:        http.StatusConflict,
+	pay.CodeUnauthorized:        http.StatusUnauthorized,
+	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
 
 	// Merchant coupons (seed 003).
-	refund.CodeResourceAlreadyExists: http.StatusBadRequest,
-	refund.CodeRuleLimit:             http.StatusForbidden,
+	pay.CodeResourceAlreadyExists: http.StatusBadRequest,
+	pay.CodeRuleLimit:             http.StatusForbidden,
 }
 
 // codeMethodNotAllowed answers a known path called with the wrong method (§11.2: 405).

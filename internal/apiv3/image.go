@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // maxUpload bounds a multipart upload: a 2 MB image, its meta and the part headers.
-const maxUpload = refund.MaxImageSize + 64<<10
+const maxUpload = pay.MaxImageSize + 64<<10
 
 // bodyLimit is how much of r's body handle reads.
 func bodyLimit(r *http.Request) int64 {
@@ -40,7 +40,7 @@ type upload struct {
 func parseUpload(r *http.Request, body []byte) (*upload, error) {
 	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || params["boundary"] == "" {
-		return nil, refund.Errorf(refund.CodeInvalidRequest, "multipart/form-data请求缺少boundary")
+		return nil, pay.Errorf(pay.CodeInvalidRequest, "multipart/form-data请求缺少boundary")
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	u := &upload{}
@@ -50,11 +50,11 @@ func parseUpload(r *http.Request, body []byte) (*upload, error) {
 			break
 		}
 		if err != nil {
-			return nil, refund.Errorf(refund.CodeInvalidRequest, "multipart/form-data请求体无法解析：%v", err)
+			return nil, pay.Errorf(pay.CodeInvalidRequest, "multipart/form-data请求体无法解析：%v", err)
 		}
 		data, err := io.ReadAll(p)
 		if err != nil {
-			return nil, refund.Errorf(refund.CodeInvalidRequest, "multipart/form-data请求体无法解析：%v", err)
+			return nil, pay.Errorf(pay.CodeInvalidRequest, "multipart/form-data请求体无法解析：%v", err)
 		}
 		switch p.FormName() {
 		case "meta":
@@ -64,7 +64,7 @@ func parseUpload(r *http.Request, body []byte) (*upload, error) {
 		}
 	}
 	if u.meta == nil {
-		return nil, refund.ParamError("meta", "字段必填", nil)
+		return nil, pay.ParamError("meta", "字段必填", nil)
 	}
 	return u, nil
 }
@@ -89,7 +89,7 @@ type imageMeta struct {
 
 func (a *api) uploadImage(c *call) (any, error) {
 	if !isMultipart(c.Request) {
-		return nil, refund.Errorf(refund.CodeInvalidRequest, "Content-Type必须为multipart/form-data")
+		return nil, pay.Errorf(pay.CodeInvalidRequest, "Content-Type必须为multipart/form-data")
 	}
 	u, err := parseUpload(c.Request, c.body)
 	if err != nil {
@@ -100,7 +100,7 @@ func (a *api) uploadImage(c *call) (any, error) {
 		return nil, err
 	}
 	if meta.Sha256 == nil {
-		return nil, refund.ParamError("meta.sha256", "字段必填", nil)
+		return nil, pay.ParamError("meta.sha256", "字段必填", nil)
 	}
 	im, err := a.svc.UploadImage(c.Context(), c.merchant.Mchid, str(meta.Filename), *meta.Sha256, u.file)
 	if err != nil {

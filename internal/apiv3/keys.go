@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // scanBody walks body, one syntactically valid JSON value bound for a Go value of type t,
@@ -40,7 +40,7 @@ var (
 func (s *scanner) value(t reflect.Type, path string) error {
 	tok, err := s.dec.Token()
 	if err != nil {
-		return refund.Errorf(refund.CodeParamError, "请求体无法解析：%v", err)
+		return pay.Errorf(pay.CodeParamError, "请求体无法解析：%v", err)
 	}
 	t = deref(t)
 	if tok == nil {
@@ -48,9 +48,9 @@ func (s *scanner) value(t reflect.Type, path string) error {
 	}
 	if want := kindOf(t); want != "" && !fits(t, tok) {
 		if path == "" {
-			return refund.Errorf(refund.CodeParamError, "请求体应为JSON对象，实际为%s", tokenKind(tok))
+			return pay.Errorf(pay.CodeParamError, "请求体应为JSON对象，实际为%s", tokenKind(tok))
 		}
-		return refund.ParamError(path, fmt.Sprintf("类型错误：应为%s，实际为%s", want, tokenKind(tok)), nil)
+		return pay.ParamError(path, fmt.Sprintf("类型错误：应为%s，实际为%s", want, tokenKind(tok)), nil)
 	}
 	switch tok {
 	case json.Delim('{'):
@@ -79,17 +79,17 @@ func (s *scanner) object(t reflect.Type, path string) error {
 	for s.dec.More() {
 		tok, err := s.dec.Token()
 		if err != nil {
-			return refund.Errorf(refund.CodeParamError, "请求体无法解析：%v", err)
+			return pay.Errorf(pay.CodeParamError, "请求体无法解析：%v", err)
 		}
 		key := tok.(string)
 		p := joinPath(path, key)
 		name, ft, known := s.field(t, fields, key)
 		if seen[name] {
-			return refund.ParamError(p, "字段重复：同一对象中该字段出现了多次", nil)
+			return pay.ParamError(p, "字段重复：同一对象中该字段出现了多次", nil)
 		}
 		seen[name] = true
 		if !known && s.strict && fields != nil {
-			return refund.ParamError(p, "未知字段（接口未定义该参数，字段名区分大小写）", nil)
+			return pay.ParamError(p, "未知字段（接口未定义该参数，字段名区分大小写）", nil)
 		}
 		if err := s.value(ft, p); err != nil {
 			return err

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // amountBody is a refund request's amount; pointers tell an absent field from a zero.
@@ -47,8 +47,8 @@ func (a *api) createRefund(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	q := refund.ApplyRequest{
-		API: refund.APIDomestic, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid),
+	q := pay.ApplyRequest{
+		API: pay.APIDomestic, Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid),
 		TransactionID: str(b.TransactionID), OutTradeNo: str(b.OutTradeNo), OutRefundNo: str(b.OutRefundNo),
 		Reason: str(b.Reason), NotifyURL: str(b.NotifyURL), FundsAccount: str(b.FundsAccount),
 	}
@@ -70,12 +70,12 @@ func (a *api) createRefund(c *call) (any, error) {
 	return DomesticRefund(r), nil
 }
 
-// finder is refund.Service's Query or QueryByID.
-type finder func(ctx context.Context, api refund.API, caller, subMchid, key string) (*refund.Refund, error)
+// finder is pay.Service's Query or QueryByID.
+type finder func(ctx context.Context, api pay.API, caller, subMchid, key string) (*pay.Refund, error)
 
 // query makes a GET handler that finds a refund by the path value param (with
 // ?sub_mchid= for partners) and renders it with view.
-func (a *api) query(api refund.API, find finder, param string, view func(*refund.Refund) any) func(*call) (any, error) {
+func (a *api) query(api pay.API, find finder, param string, view func(*pay.Refund) any) func(*call) (any, error) {
 	return func(c *call) (any, error) {
 		r, err := find(c.Context(), api, c.merchant.Mchid, c.URL.Query().Get("sub_mchid"), c.PathValue(param))
 		if err != nil {
@@ -88,46 +88,46 @@ func (a *api) query(api refund.API, find finder, param string, view func(*refund
 // into checks the amount's required fields and copies it into q. currency is required in
 // a domestic refund (必填, https://pay.weixin.qq.com/doc/v3/merchant/4012556457) and
 // optional in an e-commerce one.
-func (b *amountBody) into(q *refund.ApplyRequest, requireCurrency bool) error {
+func (b *amountBody) into(q *pay.ApplyRequest, requireCurrency bool) error {
 	if b == nil {
-		return refund.ParamError("amount", "字段必填", nil)
+		return pay.ParamError("amount", "字段必填", nil)
 	}
 	if b.Refund == nil {
-		return refund.ParamError("amount.refund", "字段必填", nil)
+		return pay.ParamError("amount.refund", "字段必填", nil)
 	}
 	if b.Total == nil {
-		return refund.ParamError("amount.total", "字段必填", nil)
+		return pay.ParamError("amount.total", "字段必填", nil)
 	}
 	if requireCurrency && b.Currency == nil {
-		return refund.ParamError("amount.currency", "字段必填", nil)
+		return pay.ParamError("amount.currency", "字段必填", nil)
 	}
 	q.Refund, q.Total, q.Currency = *b.Refund, *b.Total, str(b.Currency)
 	if b.From == nil {
 		return nil
 	}
-	q.From = make([]refund.FundsFrom, 0, len(b.From))
+	q.From = make([]pay.FundsFrom, 0, len(b.From))
 	for i, f := range b.From {
 		if f.Account == nil || f.Amount == nil {
-			return refund.ParamError(fmt.Sprintf("amount.from[%d]", i), "account与amount必填", nil)
+			return pay.ParamError(fmt.Sprintf("amount.from[%d]", i), "account与amount必填", nil)
 		}
-		q.From = append(q.From, refund.FundsFrom{Account: *f.Account, Amount: *f.Amount})
+		q.From = append(q.From, pay.FundsFrom{Account: *f.Account, Amount: *f.Amount})
 	}
 	return nil
 }
 
-func (g goodsBody) goods(i int) (refund.GoodsDetail, error) {
+func (g goodsBody) goods(i int) (pay.GoodsDetail, error) {
 	field := fmt.Sprintf("goods_detail[%d]", i)
 	switch {
 	case g.MerchantGoodsID == nil:
-		return refund.GoodsDetail{}, refund.ParamError(field+".merchant_goods_id", "字段必填", nil)
+		return pay.GoodsDetail{}, pay.ParamError(field+".merchant_goods_id", "字段必填", nil)
 	case g.UnitPrice == nil:
-		return refund.GoodsDetail{}, refund.ParamError(field+".unit_price", "字段必填", nil)
+		return pay.GoodsDetail{}, pay.ParamError(field+".unit_price", "字段必填", nil)
 	case g.RefundAmount == nil:
-		return refund.GoodsDetail{}, refund.ParamError(field+".refund_amount", "字段必填", nil)
+		return pay.GoodsDetail{}, pay.ParamError(field+".refund_amount", "字段必填", nil)
 	case g.RefundQuantity == nil:
-		return refund.GoodsDetail{}, refund.ParamError(field+".refund_quantity", "字段必填", nil)
+		return pay.GoodsDetail{}, pay.ParamError(field+".refund_quantity", "字段必填", nil)
 	}
-	return refund.GoodsDetail{
+	return pay.GoodsDetail{
 		MerchantGoodsID: *g.MerchantGoodsID, WechatpayGoodsID: str(g.WechatpayGoodsID), GoodsName: str(g.GoodsName),
 		UnitPrice: *g.UnitPrice, RefundAmount: *g.RefundAmount, RefundQuantity: *g.RefundQuantity,
 	}, nil
@@ -151,7 +151,7 @@ type refundJSON struct {
 	UserReceivedAccount string          `json:"user_received_account"`
 	SuccessTime         *string         `json:"success_time,omitempty"`
 	CreateTime          string          `json:"create_time"`
-	Status              refund.Status   `json:"status"`
+	Status              pay.Status      `json:"status"`
 	FundsAccount        string          `json:"funds_account"`
 	Amount              amountJSON      `json:"amount"`
 	PromotionDetail     []promotionJSON `json:"promotion_detail,omitempty"`
@@ -200,7 +200,7 @@ type goodsJSON struct {
 }
 
 // DomesticRefund renders a refund as the domestic refund API does.
-func DomesticRefund(r *refund.Refund) any {
+func DomesticRefund(r *pay.Refund) any {
 	return refundJSON{
 		RefundID:            r.ID,
 		OutRefundNo:         r.OutRefundNo,
@@ -230,7 +230,7 @@ func DomesticRefund(r *refund.Refund) any {
 // per promotion, so the request's goods_detail is the only list of the promoted goods
 // refunded; the document's own example puts it under a GLOBAL coupon, so it goes under
 // every promotion, whatever its scope.
-func domesticPromotions(r *refund.Refund) []promotionJSON {
+func domesticPromotions(r *pay.Refund) []promotionJSON {
 	out := promotions(r.Promotions)
 	if len(r.GoodsDetail) == 0 {
 		return out
@@ -247,14 +247,14 @@ func domesticPromotions(r *refund.Refund) []promotionJSON {
 
 // fundsAccount is required in answers; a request that named none refunds from the
 // merchant's unsettled funds first, as basic merchants' refunds do.
-func fundsAccount(r *refund.Refund) string {
+func fundsAccount(r *pay.Refund) string {
 	if r.FundsAccount == "" {
 		return "UNSETTLED"
 	}
 	return r.FundsAccount
 }
 
-func fromList(fs []refund.FundsFrom) []fromJSON {
+func fromList(fs []pay.FundsFrom) []fromJSON {
 	if fs == nil {
 		return nil
 	}
@@ -267,7 +267,7 @@ func fromList(fs []refund.FundsFrom) []fromJSON {
 
 // promotions lists the promotions this refund returned money to: promotion_detail is
 // "订单使用了代金券且代金券发生退款时返回" (seed 001).
-func promotions(ps []refund.PromotionRefund) []promotionJSON {
+func promotions(ps []pay.PromotionRefund) []promotionJSON {
 	var out []promotionJSON
 	for _, p := range ps {
 		if p.RefundAmount == 0 {

@@ -1,6 +1,6 @@
 // Package apiv3 serves WeChat Pay's JSON APIv3: request signature checks, signed answers,
 // the error envelope, and the refund endpoints. Handlers decode, check the request's
-// shape, make one refund.Service call and encode; the rules live in package refund.
+// shape, make one pay.Service call and encode; the rules live in package pay.
 package apiv3
 
 import (
@@ -16,14 +16,14 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
-	"github.com/tuikuan/tuikuan/internal/refund"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // Config is what the APIv3 handler needs.
 type Config struct {
-	Service  *refund.Service
+	Service  *pay.Service
 	Platform *identity.Platform
 	Logger   *slog.Logger
 	// Lenient ignores unknown body fields instead of answering PARAM_ERROR.
@@ -40,7 +40,7 @@ type Config struct {
 }
 
 type api struct {
-	svc      *refund.Service
+	svc      *pay.Service
 	platform *identity.Platform
 	log      *slog.Logger
 	strict   bool
@@ -92,12 +92,12 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("PUT /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.setComplaintNotifyURL(false)))
 	mux.Handle("DELETE /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.deleteComplaintNotifyURL))
 	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(fault.APIRefundApply, a.createRefund))
-	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(fault.APIRefundQuery, a.query(refund.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
-	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(refund.APIDomestic, DomesticRefund)))
+	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(fault.APIRefundQuery, a.query(pay.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
+	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(pay.APIDomestic, DomesticRefund)))
 	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(fault.APIEcommerceApply, a.createEcommerceRefund))
-	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
-	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(fault.APIEcommerceQuery, a.query(refund.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
-	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(refund.APIEcommerce, EcommerceRefund)))
+	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(fault.APIEcommerceQuery, a.query(pay.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
+	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(fault.APIEcommerceQuery, a.query(pay.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(pay.APIEcommerce, EcommerceRefund)))
 	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/return-advance", a.handle(fault.APIReturnAdvance, a.returnAdvance))
 	// One segment wider than it reads: a literal return-advance would clash with
 	// id/{refund_id} in ServeMux (neither is more specific), so the handler checks it.
@@ -117,7 +117,7 @@ func NewHandler(c Config) http.Handler {
 type call struct {
 	*http.Request
 	body     []byte
-	merchant *refund.Merchant
+	merchant *pay.Merchant
 	// certMode makes the answer name the platform certificate whatever the request's
 	// Wechatpay-Serial said.
 	certMode bool
@@ -165,10 +165,10 @@ func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 func (a *api) bodyError(r *http.Request, err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return refund.Errorf(refund.CodeInvalidRequest, "请求体超过%d字节", bodyLimit(r))
+		return pay.Errorf(pay.CodeInvalidRequest, "请求体超过%d字节", bodyLimit(r))
 	}
 	a.log.Debug("read request body", "method", r.Method, "path", r.URL.Path, "err", err)
-	return refund.Errorf(refund.CodeInvalidRequest, "请求体不完整：读取请求体时连接中断或超时")
+	return pay.Errorf(pay.CodeInvalidRequest, "请求体不完整：读取请求体时连接中断或超时")
 }
 
 // decode reads the call's JSON body into v, strictly unless configured lenient.
@@ -177,7 +177,7 @@ func (a *api) decode(c *call, v any) error {
 }
 
 // certificate parses a merchant's certificate once per distinct PEM.
-func (a *api) certificate(m *refund.Merchant) (*rsa.PublicKey, *x509.Certificate, error) {
+func (a *api) certificate(m *pay.Merchant) (*rsa.PublicKey, *x509.Certificate, error) {
 	a.certMu.Lock()
 	defer a.certMu.Unlock()
 	if pc, ok := a.certs[m.CertPEM]; ok {
@@ -201,7 +201,7 @@ func (a *api) certificate(m *refund.Merchant) (*rsa.PublicKey, *x509.Certificate
 func JSONFallback(mux *http.ServeMux, answer func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isClean(r.URL.EscapedPath()) {
-			answer(w, r, refund.Errorf(refund.CodeResourceNotExists, "请求的接口%s不存在", r.URL.EscapedPath()))
+			answer(w, r, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", r.URL.EscapedPath()))
 			return
 		}
 		if _, pattern := mux.Handler(r); pattern != "" {
@@ -212,10 +212,10 @@ func JSONFallback(mux *http.ServeMux, answer func(http.ResponseWriter, *http.Req
 		mux.ServeHTTP(rec, r)
 		if rec.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", rec.header.Get("Allow"))
-			answer(w, r, refund.Errorf(codeMethodNotAllowed, "请求方法%s不被该接口支持", r.Method))
+			answer(w, r, pay.Errorf(codeMethodNotAllowed, "请求方法%s不被该接口支持", r.Method))
 			return
 		}
-		answer(w, r, refund.Errorf(refund.CodeResourceNotExists, "请求的接口%s不存在", r.URL.Path))
+		answer(w, r, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", r.URL.Path))
 	})
 }
 

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -45,8 +45,8 @@ func (c *testClock) Set(t time.Time) {
 type testServer struct {
 	url      string
 	clock    *testClock
-	merchant *refund.Merchant // the direct merchant
-	key      *rsa.PrivateKey  // its private key
+	merchant *pay.Merchant   // the direct merchant
+	key      *rsa.PrivateKey // its private key
 }
 
 func startServer(t *testing.T, lenient bool) *testServer {
@@ -70,7 +70,7 @@ func startServer(t *testing.T, lenient bool) *testServer {
 	}
 	s := &testServer{clock: clock}
 	for _, m := range ms {
-		if m.Kind == refund.KindDirect {
+		if m.Kind == pay.KindDirect {
 			s.merchant = m
 		}
 	}
@@ -81,7 +81,7 @@ func startServer(t *testing.T, lenient bool) *testServer {
 	if s.key, err = wxcrypto.ParsePrivateKey(pemBytes); err != nil {
 		t.Fatal(err)
 	}
-	svc := refund.NewService(store, refund.Simulated{}, refund.NewClock(nil))
+	svc := pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := NewHandler(Config{Service: svc, Platform: platform, Logger: log, Lenient: lenient, Now: clock.Now})
 	srv := httptest.NewServer(Common(h, log))

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // API names: how rules and rate limits call each endpoint.
@@ -180,7 +180,7 @@ func (g *Registry) Remove(id string) error {
 			return nil
 		}
 	}
-	return refund.Errorf(refund.CodeResourceNotExists, "故障规则%s不存在", id)
+	return pay.Errorf(pay.CodeResourceNotExists, "故障规则%s不存在", id)
 }
 
 // Clear deletes every rule. The magic numbers' memory stays: a SANDBOX_TIMEOUT_ refund
@@ -259,40 +259,40 @@ func decision(a Action, api, by string) Decision {
 // validate checks a rule as the sandbox API received it; errors name the field.
 func (r *Rule) validate() error {
 	if r.API == "" {
-		return refund.ParamError("api", "字段必填", nil)
+		return pay.ParamError("api", "字段必填", nil)
 	}
 	if !slices.Contains(APIs, r.API) {
-		return refund.ParamError("api", fmt.Sprintf("取值必须是 %v 之一", APIs), r.API)
+		return pay.ParamError("api", fmt.Sprintf("取值必须是 %v 之一", APIs), r.API)
 	}
 	switch {
 	case r.Times < 0:
-		return refund.ParamError("times", "不能为负数", r.Times)
+		return pay.ParamError("times", "不能为负数", r.Times)
 	case r.Probability < 0 || r.Probability > 1:
-		return refund.ParamError("probability", "取值范围为 (0, 1]", r.Probability)
+		return pay.ParamError("probability", "取值范围为 (0, 1]", r.Probability)
 	case r.Seed != 0 && r.Probability == 0:
-		return refund.ParamError("seed", "仅与 probability 一起使用", r.Seed)
+		return pay.ParamError("seed", "仅与 probability 一起使用", r.Seed)
 	}
 	if r.API == APINotify {
 		// A notify rule has one effect, failing the delivery; the deliverer has no
 		// connection to drop and no answer to replace.
 		if !r.Action.pass() || r.Sequence != nil {
-			return refund.ParamError("api", "notify 规则只让通知投递计为失败，不接受 error、latency_ms、drop、drop_after、sequence", r.API)
+			return pay.ParamError("api", "notify 规则只让通知投递计为失败，不接受 error、latency_ms、drop、drop_after、sequence", r.API)
 		}
 		return nil
 	}
 	if r.Sequence == nil {
 		if r.Action.pass() {
-			return refund.ParamError("error", "需要 error、latency_ms、drop、drop_after 或 sequence 之一", nil)
+			return pay.ParamError("error", "需要 error、latency_ms、drop、drop_after 或 sequence 之一", nil)
 		}
 		return r.Action.validate("")
 	}
 	switch {
 	case !r.Action.pass():
-		return refund.ParamError("sequence", "sequence 与 error、latency_ms、drop、drop_after 不能同时使用", nil)
+		return pay.ParamError("sequence", "sequence 与 error、latency_ms、drop、drop_after 不能同时使用", nil)
 	case r.Times != 0 || r.Probability != 0:
-		return refund.ParamError("sequence", "sequence 与 times、probability 不能同时使用", nil)
+		return pay.ParamError("sequence", "sequence 与 times、probability 不能同时使用", nil)
 	case len(r.Sequence) == 0:
-		return refund.ParamError("sequence", "不能为空", nil)
+		return pay.ParamError("sequence", "不能为空", nil)
 	}
 	for i, a := range r.Sequence {
 		if err := a.validate(fmt.Sprintf("sequence[%d].", i)); err != nil {
@@ -311,11 +311,11 @@ func (a Action) validate(prefix string) error {
 	}
 	switch {
 	case n > 1:
-		return refund.ParamError(prefix+"error", "error、drop、drop_after 只能选一个", nil)
+		return pay.ParamError(prefix+"error", "error、drop、drop_after 只能选一个", nil)
 	case a.Error != "" && !slices.Contains(Codes, a.Error):
-		return refund.ParamError(prefix+"error", fmt.Sprintf("取值必须是 %v 之一", Codes), a.Error)
+		return pay.ParamError(prefix+"error", fmt.Sprintf("取值必须是 %v 之一", Codes), a.Error)
 	case a.Latency < 0 || a.Latency > MaxLatency:
-		return refund.ParamError(prefix+"latency_ms", fmt.Sprintf("取值范围为 0 到 %d", MaxLatency.Milliseconds()), a.Latency.Milliseconds())
+		return pay.ParamError(prefix+"latency_ms", fmt.Sprintf("取值范围为 0 到 %d", MaxLatency.Milliseconds()), a.Latency.Milliseconds())
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 func mustAdd(t *testing.T, g *Registry, r Rule) Rule {
@@ -43,7 +43,7 @@ func TestDecide_Match(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := New()
-			tt.rule.Action = Action{Error: refund.CodeSystemError}
+			tt.rule.Action = Action{Error: pay.CodeSystemError}
 			mustAdd(t, g, tt.rule)
 			if got := g.Decide(q).Err != nil; got != tt.want {
 				t.Errorf("Decide(%+v) with rule %+v fired = %v, want %v", q, tt.rule, got, tt.want)
@@ -58,9 +58,9 @@ func TestDecide_Order(t *testing.T) {
 	g := New()
 	q := Request{API: APIRefundApply, Mchid: "1", OutRefundNo: "R1"}
 	mustAdd(t, g, Rule{API: APIRefundApply, OutRefundNo: "R1", Sequence: []Action{
-		{Error: refund.CodeFrequencyLimited}, {}, {Latency: time.Second}, {DropAfter: true},
+		{Error: pay.CodeFrequencyLimited}, {}, {Latency: time.Second}, {DropAfter: true},
 	}})
-	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeNotEnough}, Times: 2})
+	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeNotEnough}, Times: 2})
 
 	var got []Decision
 	for range 7 {
@@ -69,12 +69,12 @@ func TestDecide_Order(t *testing.T) {
 		got = append(got, d)
 	}
 	want := []Decision{
-		{Action: Action{Error: refund.CodeFrequencyLimited}, By: "rule 1"},
+		{Action: Action{Error: pay.CodeFrequencyLimited}, By: "rule 1"},
 		{By: "rule 1"},
 		{Action: Action{Latency: time.Second}, By: "rule 1"},
 		{Action: Action{DropAfter: true}, By: "rule 1"},
-		{Action: Action{Error: refund.CodeNotEnough}, By: "rule 2"},
-		{Action: Action{Error: refund.CodeNotEnough}, By: "rule 2"},
+		{Action: Action{Error: pay.CodeNotEnough}, By: "rule 2"},
+		{Action: Action{Error: pay.CodeNotEnough}, By: "rule 2"},
 		{},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -90,14 +90,14 @@ func TestDecide_Order(t *testing.T) {
 // rather than the order missing outside applies.
 func TestDecide_Error(t *testing.T) {
 	g := New()
-	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeNotEnough}})
-	mustAdd(t, g, Rule{API: APIRefundQuery, Action: Action{Error: refund.CodeResourceNotExists}})
+	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeNotEnough}})
+	mustAdd(t, g, Rule{API: APIRefundQuery, Action: Action{Error: pay.CodeResourceNotExists}})
 	tests := []struct {
 		api  string
-		want *refund.Error
+		want *pay.Error
 	}{
-		{APIRefundApply, &refund.Error{Code: refund.CodeNotEnough, Message: "基本账户余额不足，请充值后重新发起"}},
-		{APIRefundQuery, &refund.Error{Code: refund.CodeResourceNotExists, Message: "退款单不存在"}},
+		{APIRefundApply, &pay.Error{Code: pay.CodeNotEnough, Message: "基本账户余额不足，请充值后重新发起"}},
+		{APIRefundQuery, &pay.Error{Code: pay.CodeResourceNotExists, Message: "退款单不存在"}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, g.Decide(Request{API: tt.api}).Err); diff != "" {
@@ -111,7 +111,7 @@ func TestDecide_Error(t *testing.T) {
 func TestDecide_Probability(t *testing.T) {
 	run := func(seed uint64) []string {
 		g := New()
-		mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeSystemError}, Probability: 0.3, Seed: seed})
+		mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeSystemError}, Probability: 0.3, Seed: seed})
 		mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Latency: time.Millisecond}, Probability: 1})
 		var bys []string
 		for range 40 {
@@ -150,7 +150,7 @@ func TestAdd_Invalid(t *testing.T) {
 		{"UnknownAPI", Rule{API: "refund", Action: Action{Drop: true}}, "api"},
 		{"NoAction", Rule{API: APIRefundApply}, "error"},
 		{"UnknownCode", Rule{API: APIRefundApply, Action: Action{Error: "TIMEOUT"}}, "error"},
-		{"TwoActions", Rule{API: APIRefundApply, Action: Action{Error: refund.CodeSystemError, Drop: true}}, "error"},
+		{"TwoActions", Rule{API: APIRefundApply, Action: Action{Error: pay.CodeSystemError, Drop: true}}, "error"},
 		{"LongLatency", Rule{API: APIRefundApply, Action: Action{Latency: time.Hour}}, "latency_ms"},
 		{"NegativeTimes", Rule{API: APIRefundApply, Action: Action{Drop: true}, Times: -1}, "times"},
 		{"Probability", Rule{API: APIRefundApply, Action: Action{Drop: true}, Probability: 1.5}, "probability"},
@@ -164,8 +164,8 @@ func TestAdd_Invalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New().Add(tt.rule)
-			e, ok := err.(*refund.Error)
-			if !ok || e.Code != refund.CodeParamError || e.Field != tt.field {
+			e, ok := err.(*pay.Error)
+			if !ok || e.Code != pay.CodeParamError || e.Field != tt.field {
 				t.Errorf("Add(%+v) = %v, want PARAM_ERROR on %s", tt.rule, err, tt.field)
 			}
 		})
@@ -180,7 +180,7 @@ func TestRegistry_Remove(t *testing.T) {
 	if err := g.Remove(a.ID); err != nil {
 		t.Fatalf("Remove(%s): %v", a.ID, err)
 	}
-	if err := g.Remove(a.ID); refund.ErrorCode(err) != refund.CodeResourceNotExists {
+	if err := g.Remove(a.ID); pay.ErrorCode(err) != pay.CodeResourceNotExists {
 		t.Errorf("Remove(%s) twice = %v, want RESOURCE_NOT_EXISTS", a.ID, err)
 	}
 	if got := g.List(); len(got) != 1 || got[0].ID != b.ID || got[0].Remaining != 3 {
@@ -199,10 +199,10 @@ func TestDecide_Magic(t *testing.T) {
 		no   string
 		want Decision
 	}{
-		{"SANDBOX_NOT_ENOUGH_1", Decision{Action: Action{Error: refund.CodeNotEnough}, By: MagicNotEnough}},
-		{"SANDBOX_ACCOUNT_ABNORMAL_1", Decision{Action: Action{Error: refund.CodeUserAccountAbnormal}, By: MagicUserAccountAbnormal}},
-		{"SANDBOX_SYSTEM_ERROR_1", Decision{Action: Action{Error: refund.CodeSystemError}, By: MagicSystemError}},
-		{"SANDBOX_FREQUENCY_LIMITED_1", Decision{Action: Action{Error: refund.CodeFrequencyLimited}, By: MagicFrequencyLimited}},
+		{"SANDBOX_NOT_ENOUGH_1", Decision{Action: Action{Error: pay.CodeNotEnough}, By: MagicNotEnough}},
+		{"SANDBOX_ACCOUNT_ABNORMAL_1", Decision{Action: Action{Error: pay.CodeUserAccountAbnormal}, By: MagicUserAccountAbnormal}},
+		{"SANDBOX_SYSTEM_ERROR_1", Decision{Action: Action{Error: pay.CodeSystemError}, By: MagicSystemError}},
+		{"SANDBOX_FREQUENCY_LIMITED_1", Decision{Action: Action{Error: pay.CodeFrequencyLimited}, By: MagicFrequencyLimited}},
 		{"SANDBOX_ABNORMAL_1", Decision{}},
 		{"SANDBOX_NOTIFY_FAIL_5_1", Decision{}},
 		{"NOT_SANDBOX_NOT_ENOUGH_1", Decision{}},
@@ -215,7 +215,7 @@ func TestDecide_Magic(t *testing.T) {
 				if diff := cmp.Diff(tt.want, d, ignoreErr); diff != "" {
 					t.Errorf("Decide(%+v) mismatch (-want +got):\n%s", q, diff)
 				}
-				if (d.Err == nil) != (tt.want.Error == "") || (d.Err != nil && refund.ErrorCode(d.Err) != tt.want.Error) {
+				if (d.Err == nil) != (tt.want.Error == "") || (d.Err != nil && pay.ErrorCode(d.Err) != tt.want.Error) {
 					t.Errorf("Decide(%+v).Err = %v, want code %q", q, d.Err, tt.want.Error)
 				}
 			}
@@ -250,8 +250,8 @@ func TestDecide_Timeout(t *testing.T) {
 // Ensure notify rules and SANDBOX_NOTIFY_FAIL_N_ numbers fail deliveries, matching the
 // merchant and numbers inside the resource.
 func TestNotifyFault(t *testing.T) {
-	direct := &refund.Notification{Mchid: "1900000100", Resource: `{"mchid":"1900000100","out_trade_no":"T1","out_refund_no":"SANDBOX_NOTIFY_FAIL_2_R1"}`}
-	partner := &refund.Notification{Mchid: "1900000200", Resource: `{"sp_mchid":"1900000200","sub_mchid":"1900000209","out_trade_no":"T2","out_refund_no":"R2"}`}
+	direct := &pay.Notification{Mchid: "1900000100", Resource: `{"mchid":"1900000100","out_trade_no":"T1","out_refund_no":"SANDBOX_NOTIFY_FAIL_2_R1"}`}
+	partner := &pay.Notification{Mchid: "1900000200", Resource: `{"sp_mchid":"1900000200","sub_mchid":"1900000209","out_trade_no":"T2","out_refund_no":"R2"}`}
 	r := New()
 	for attempts, want := range []bool{true, true, false, false} {
 		direct.Attempts = attempts
@@ -283,7 +283,7 @@ func TestNotifyFault(t *testing.T) {
 
 // Ensure v2 notifications, whose numbers sit under req_info, match like v3 ones.
 func TestNotifyFault_V2(t *testing.T) {
-	n := &refund.Notification{Mchid: "1900000200", Protocol: refund.ProtocolV2,
+	n := &pay.Notification{Mchid: "1900000200", Protocol: pay.ProtocolV2,
 		Resource: `{"appid":"wx1","mch_id":"1900000200","sub_mch_id":"1900000209","req_info":{"out_refund_no":"SANDBOX_NOTIFY_FAIL_1_R","out_trade_no":"T9"}}`}
 	r := New()
 	if _, failed := r.NotifyFault(n); !failed {
@@ -302,7 +302,7 @@ func TestNotifyFault_V2(t *testing.T) {
 // Ensure a Registry used from many goroutines at once fires a rule exactly its times.
 func TestRegistry_Concurrent(t *testing.T) {
 	g := New()
-	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: refund.CodeSystemError}, Times: 50})
+	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeSystemError}, Times: 50})
 	fired := make(chan bool, 400)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -311,7 +311,7 @@ func TestRegistry_Concurrent(t *testing.T) {
 			defer wg.Done()
 			for range 50 {
 				fired <- g.Decide(Request{API: APIRefundApply}).Err != nil
-				g.NotifyFault(&refund.Notification{Resource: "{}"})
+				g.NotifyFault(&pay.Notification{Resource: "{}"})
 				g.List()
 			}
 		}()

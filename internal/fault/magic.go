@@ -6,13 +6,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Magic prefixes of out_refund_no or out_trade_no that make a refund apply (domestic,
 // e-commerce or v2) fail the way the real service can, with no rule to set up — like WeChat's
 // old sandbox and Stripe's test cards. They live under SANDBOX_, which ordinary traffic
-// never uses; refund.MagicAbnormal and refund.MagicClosed choose outcomes the same way.
+// never uses; pay.MagicAbnormal and pay.MagicClosed choose outcomes the same way.
 const (
 	// MagicNotEnough answers 403 NOT_ENOUGH: the merchant's balance cannot pay it.
 	MagicNotEnough = "SANDBOX_NOT_ENOUGH_"
@@ -34,10 +34,10 @@ const (
 
 // magicErrors are the prefixes that answer an error on every request.
 var magicErrors = []struct{ prefix, code string }{
-	{MagicNotEnough, refund.CodeNotEnough},
-	{MagicUserAccountAbnormal, refund.CodeUserAccountAbnormal},
-	{MagicSystemError, refund.CodeSystemError},
-	{MagicFrequencyLimited, refund.CodeFrequencyLimited},
+	{MagicNotEnough, pay.CodeNotEnough},
+	{MagicUserAccountAbnormal, pay.CodeUserAccountAbnormal},
+	{MagicSystemError, pay.CodeSystemError},
+	{MagicFrequencyLimited, pay.CodeFrequencyLimited},
 }
 
 // magic decides a refund apply by its numbers' prefixes. The caller holds g.mu.
@@ -73,7 +73,7 @@ type notifyResource struct {
 // APINotify rule matching it (first match wins, consuming one use), else a
 // SANDBOX_NOTIFY_FAIL_N_ number with fewer than N deliveries made. The notification
 // deliverer calls it before each attempt.
-func (g *Registry) NotifyFault(n *refund.Notification) (string, bool) {
+func (g *Registry) NotifyFault(n *pay.Notification) (string, bool) {
 	res := parseResource(n)
 	sub := res.SubMchid
 	if sub == "" {
@@ -96,13 +96,13 @@ func (g *Registry) NotifyFault(n *refund.Notification) (string, bool) {
 
 // parseResource reads the numbers rules match out of a notification of either protocol.
 // A resource that does not parse matches on n.Mchid alone.
-func parseResource(n *refund.Notification) notifyResource {
+func parseResource(n *pay.Notification) notifyResource {
 	var res notifyResource
-	if n.Protocol != refund.ProtocolV2 {
+	if n.Protocol != pay.ProtocolV2 {
 		_ = json.Unmarshal([]byte(n.Resource), &res)
 		return res
 	}
-	var v2 refund.V2Resource
+	var v2 pay.V2Resource
 	_ = json.Unmarshal([]byte(n.Resource), &v2)
 	res.Mchid, res.SubMchid = v2.MchID, v2.SubMchID
 	res.OutRefundNo, res.OutTradeNo = v2.ReqInfo["out_refund_no"], v2.ReqInfo["out_trade_no"]

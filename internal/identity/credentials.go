@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -62,7 +62,7 @@ var (
 // WriteCredentials writes the platform's public files, the merchants' certificates,
 // TLS client certificates and their PKCS#12 files, and credentials.json into dir, each
 // only if it is missing or differs. Every file is complete on disk when it returns.
-func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms []*refund.Merchant) error {
+func WriteCredentials(dir, apiBase string, p *Platform, ca *CA, token string, ms []*pay.Merchant) error {
 	if err := ca.EnsureClientCerts(dir, ms, time.Now()); err != nil {
 		return err
 	}

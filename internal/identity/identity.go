@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -57,7 +57,7 @@ const settingComplete = "installation_complete"
 // transaction (RSA generation is slow), and a process that finds the installation
 // completed by another in the meantime uses that one's. An installation made when one
 // key served as both platform keys gets its second here (splitPlatformKey).
-func EnsureInstallation(ctx context.Context, dir string, store refund.Store, now time.Time) (*Platform, string, error) {
+func EnsureInstallation(ctx context.Context, dir string, store pay.Store, now time.Time) (*Platform, string, error) {
 	keys := []string{settingKey, settingCert, settingCertKey, settingPublicKeyID, settingToken, settingComplete}
 	vals, err := readSettings(ctx, store, keys...)
 	if err != nil {
@@ -86,7 +86,7 @@ func EnsureInstallation(ctx context.Context, dir string, store refund.Store, now
 	return p, vals[settingToken], nil
 }
 
-func completeInstallation(ctx context.Context, dir string, store refund.Store, needPlatform bool, now time.Time) error {
+func completeInstallation(ctx context.Context, dir string, store pay.Store, needPlatform bool, now time.Time) error {
 	var fresh map[string]string
 	if needPlatform {
 		var err error
@@ -99,9 +99,9 @@ func completeInstallation(ctx context.Context, dir string, store refund.Store, n
 		return err
 	}
 	needDirect, needPartner, needSub, partnerID := missingDefaults(ms)
-	var add []*refund.Merchant
+	var add []*pay.Merchant
 	var written []string
-	build := func(nm NewMerchant) (*refund.Merchant, error) {
+	build := func(nm NewMerchant) (*pay.Merchant, error) {
 		m, err := newMerchant(nm, now)
 		if err != nil {
 			return nil, err
@@ -115,19 +115,19 @@ func completeInstallation(ctx context.Context, dir string, store refund.Store, n
 		return m, nil
 	}
 	if needDirect {
-		_, err = build(NewMerchant{Kind: refund.KindDirect})
+		_, err = build(NewMerchant{Kind: pay.KindDirect})
 	}
 	if err == nil && needPartner {
-		var sp *refund.Merchant
-		if sp, err = build(NewMerchant{Kind: refund.KindPartner}); err == nil {
+		var sp *pay.Merchant
+		if sp, err = build(NewMerchant{Kind: pay.KindPartner}); err == nil {
 			partnerID = sp.Mchid
 		}
 	}
 	if err == nil && needSub {
-		_, err = build(NewMerchant{Kind: refund.KindSub, SpMchid: partnerID})
+		_, err = build(NewMerchant{Kind: pay.KindSub, SpMchid: partnerID})
 	}
 	if err == nil {
-		err = store.Update(ctx, func(tx refund.Tx) error {
+		err = store.Update(ctx, func(tx pay.Tx) error {
 			if _, err := tx.Setting(ctx, settingComplete); err == nil {
 				add = nil // completed by another process: use its identity
 				return nil
@@ -163,12 +163,12 @@ func completeInstallation(ctx context.Context, dir string, store refund.Store, n
 // certificate mode download the certificate from /v3/certificates and pick up a new
 // one. The key and certificate are stored in one transaction; a process that finds the
 // split already done by another keeps that one's.
-func splitPlatformKey(ctx context.Context, store refund.Store, now time.Time) error {
+func splitPlatformKey(ctx context.Context, store pay.Store, now time.Time) error {
 	cert, err := newPlatformCert(now)
 	if err != nil {
 		return err
 	}
-	err = store.Update(ctx, func(tx refund.Tx) error {
+	err = store.Update(ctx, func(tx pay.Tx) error {
 		if _, err := tx.Setting(ctx, settingCertKey); err == nil {
 			return nil
 		}
@@ -249,12 +249,12 @@ func parsePlatform(vals map[string]string) (*Platform, error) {
 	}, nil
 }
 
-func readSettings(ctx context.Context, store refund.Store, keys ...string) (map[string]string, error) {
+func readSettings(ctx context.Context, store pay.Store, keys ...string) (map[string]string, error) {
 	vals := make(map[string]string, len(keys))
-	err := store.View(ctx, func(tx refund.Tx) error {
+	err := store.View(ctx, func(tx pay.Tx) error {
 		for _, k := range keys {
 			v, err := tx.Setting(ctx, k)
-			if err != nil && !errors.Is(err, refund.ErrNotFound) {
+			if err != nil && !errors.Is(err, pay.ErrNotFound) {
 				return err
 			}
 			vals[k] = v

@@ -11,13 +11,13 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // NewMerchant describes a merchant to add. Empty fields are generated.
 type NewMerchant struct {
-	Kind    refund.Kind
+	Kind    pay.Kind
 	SpMchid string // for KindSub
 	Mchid   string
 	Appid   string
@@ -40,17 +40,17 @@ var (
 // AddMerchant creates a merchant, writing a generated key pair under dir unless the
 // certificate was given, and stores it. It checks everything before it writes a file,
 // never overwrites one, and removes what it wrote when the add fails.
-func AddMerchant(ctx context.Context, dir string, store refund.Store, nm NewMerchant, now time.Time) (*refund.Merchant, error) {
+func AddMerchant(ctx context.Context, dir string, store pay.Store, nm NewMerchant, now time.Time) (*pay.Merchant, error) {
 	m, err := newMerchant(nm, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := store.View(ctx, func(tx refund.Tx) error { return checkNew(ctx, tx, m) }); err != nil {
+	if err := store.View(ctx, func(tx pay.Tx) error { return checkNew(ctx, tx, m) }); err != nil {
 		return nil, err
 	}
 	written, err := writeMerchantFiles(dir, m, nm.CertPEM, now)
 	if err == nil {
-		err = store.Update(ctx, func(tx refund.Tx) error {
+		err = store.Update(ctx, func(tx pay.Tx) error {
 			if err := checkNew(ctx, tx, m); err != nil {
 				return err
 			}
@@ -65,15 +65,15 @@ func AddMerchant(ctx context.Context, dir string, store refund.Store, nm NewMerc
 }
 
 // checkNew checks m against the merchants already stored.
-func checkNew(ctx context.Context, tx refund.Tx, m *refund.Merchant) error {
+func checkNew(ctx context.Context, tx pay.Tx, m *pay.Merchant) error {
 	if _, err := tx.Merchant(ctx, m.Mchid); err == nil {
 		return fmt.Errorf("merchant %s already exists", m.Mchid)
-	} else if !errors.Is(err, refund.ErrNotFound) {
+	} else if !errors.Is(err, pay.ErrNotFound) {
 		return err
 	}
-	if m.Kind == refund.KindSub {
+	if m.Kind == pay.KindSub {
 		sp, err := tx.Merchant(ctx, m.SpMchid)
-		if err != nil || sp.Kind != refund.KindPartner {
+		if err != nil || sp.Kind != pay.KindPartner {
 			return fmt.Errorf("sp_mchid %s is not a partner merchant", m.SpMchid)
 		}
 	}
@@ -81,13 +81,13 @@ func checkNew(ctx context.Context, tx refund.Tx, m *refund.Merchant) error {
 }
 
 // newMerchant checks nm and fills in what it leaves to be generated; it writes nothing.
-func newMerchant(nm NewMerchant, now time.Time) (*refund.Merchant, error) {
+func newMerchant(nm NewMerchant, now time.Time) (*pay.Merchant, error) {
 	switch nm.Kind {
-	case refund.KindDirect, refund.KindPartner:
+	case pay.KindDirect, pay.KindPartner:
 		if nm.SpMchid != "" {
 			return nil, fmt.Errorf("a %s merchant has no sp_mchid", nm.Kind)
 		}
-	case refund.KindSub:
+	case pay.KindSub:
 		if nm.SpMchid == "" {
 			return nil, errors.New("a sub merchant needs sp_mchid, its partner")
 		}
@@ -97,7 +97,7 @@ func newMerchant(nm NewMerchant, now time.Time) (*refund.Merchant, error) {
 	default:
 		return nil, fmt.Errorf("kind %q: want direct, partner or sub", nm.Kind)
 	}
-	m := &refund.Merchant{
+	m := &pay.Merchant{
 		Mchid:      orDefault(nm.Mchid, "16"+wxcrypto.Digits(8)),
 		Kind:       nm.Kind,
 		SpMchid:    nm.SpMchid,
@@ -122,7 +122,7 @@ func newMerchant(nm NewMerchant, now time.Time) (*refund.Merchant, error) {
 
 // writeMerchantFiles writes m's certificate, and a generated key pair unless certPEM
 // is given, filling in m's certificate fields. It returns what it wrote, also on error.
-func writeMerchantFiles(dir string, m *refund.Merchant, certPEM []byte, now time.Time) ([]string, error) {
+func writeMerchantFiles(dir string, m *pay.Merchant, certPEM []byte, now time.Time) ([]string, error) {
 	var written []string
 	mdir := filepath.Join(dir, "merchants", m.Mchid)
 	if _, err := os.Stat(mdir); errors.Is(err, fs.ErrNotExist) {
@@ -171,21 +171,21 @@ func removeWritten(paths []string) {
 
 // Default merchants every sandbox starts with: a direct merchant, a partner (e-commerce
 // platform) and one of its sub-merchants.
-func missingDefaults(ms []*refund.Merchant) (direct, partner, sub bool, partnerID string) {
-	kinds := map[refund.Kind]bool{}
+func missingDefaults(ms []*pay.Merchant) (direct, partner, sub bool, partnerID string) {
+	kinds := map[pay.Kind]bool{}
 	for _, m := range ms {
 		kinds[m.Kind] = true
-		if m.Kind == refund.KindPartner && partnerID == "" {
+		if m.Kind == pay.KindPartner && partnerID == "" {
 			partnerID = m.Mchid
 		}
 	}
-	return !kinds[refund.KindDirect], !kinds[refund.KindPartner], !kinds[refund.KindSub], partnerID
+	return !kinds[pay.KindDirect], !kinds[pay.KindPartner], !kinds[pay.KindSub], partnerID
 }
 
 // Merchants lists every merchant in the store.
-func Merchants(ctx context.Context, store refund.Store) ([]*refund.Merchant, error) {
-	var ms []*refund.Merchant
-	err := store.View(ctx, func(tx refund.Tx) error {
+func Merchants(ctx context.Context, store pay.Store) ([]*pay.Merchant, error) {
+	var ms []*pay.Merchant
+	err := store.View(ctx, func(tx pay.Tx) error {
 		var err error
 		ms, err = tx.Merchants(ctx)
 		return err

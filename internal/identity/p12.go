@@ -11,7 +11,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -27,7 +27,7 @@ func P12File(mchid string) string {
 // writeP12 writes m's P12File from its client certificate and key, unless the file
 // already holds them: encoding draws a fresh salt, so equal files are never equal bytes.
 // A merchant whose key tuikuan does not hold has none.
-func writeP12(dir string, m *refund.Merchant) error {
+func writeP12(dir string, m *pay.Merchant) error {
 	if m.PrivateKeyFile == "" {
 		return nil
 	}

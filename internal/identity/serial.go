@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -16,12 +16,12 @@ import (
 // whose serial is not in wxcrypto.NewSerial's form, a new certificate over the same key
 // and name. Older data dirs made serials with the top bit set: 21 DER octets, which
 // clients that read the serial from the raw bytes write as "00…" and which the server
-// then refused. The former serial stays accepted (refund.Merchant.FormerCertSerial),
+// then refused. The former serial stays accepted (pay.Merchant.FormerCertSerial),
 // so a client configured with the old cert_serial string keeps working; the store is
 // updated first and WriteCredentials rewrites apiclient_cert.pem from it. A merchant
 // added from its own certificate keeps it: tuikuan has no key to sign a new one with.
 // The caller serializes calls on one data dir.
-func ReissueOldSerials(ctx context.Context, dir string, store refund.Store, now time.Time) error {
+func ReissueOldSerials(ctx context.Context, dir string, store pay.Store, now time.Time) error {
 	ms, err := Merchants(ctx, store)
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func ReissueOldSerials(ctx context.Context, dir string, store refund.Store, now 
 			m.FormerCertSerial = m.CertSerial
 		}
 		m.CertPEM, m.CertSerial = string(certPEM), wxcrypto.SerialHex(fresh)
-		if err := store.Update(ctx, func(tx refund.Tx) error { return tx.UpdateMerchant(ctx, m) }); err != nil {
+		if err := store.Update(ctx, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, m) }); err != nil {
 			return fmt.Errorf("re-issue merchant %s certificate: %w", m.Mchid, err)
 		}
 	}
@@ -61,7 +61,7 @@ func ReissueOldSerials(ctx context.Context, dir string, store refund.Store, now 
 }
 
 // merchantKey reads the API key tuikuan generated for m.
-func merchantKey(dir string, m *refund.Merchant) (*rsa.PrivateKey, error) {
+func merchantKey(dir string, m *pay.Merchant) (*rsa.PrivateKey, error) {
 	keyPEM, err := os.ReadFile(filepath.Join(dir, m.PrivateKeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("merchant %s key: %w", m.Mchid, err)

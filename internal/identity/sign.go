@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -55,9 +55,9 @@ func (p *Platform) KeyFor(serial string) *rsa.PrivateKey {
 }
 
 // SerialFor is the serial that names the platform key a merchant set to mode verifies
-// with (refund.PlatformKeyPublicKey or refund.PlatformKeyCertificate).
+// with (pay.PlatformKeyPublicKey or pay.PlatformKeyCertificate).
 func (p *Platform) SerialFor(mode string) string {
-	if mode == refund.PlatformKeyCertificate {
+	if mode == pay.PlatformKeyCertificate {
 		return p.CertSerial
 	}
 	return p.PublicKeyID

@@ -15,7 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -143,7 +143,7 @@ func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 // issued reports whether the file at path is a client certificate ca issued over m's
 // API key, with a serial in the current form (older data dirs' client certificates,
 // issued by the same CA key, are issued again).
-func (ca *CA) issued(path string, m *refund.Merchant) bool {
+func (ca *CA) issued(path string, m *pay.Merchant) bool {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return false
@@ -206,7 +206,7 @@ func (ca *CA) ServerConfig(dir, host string, now time.Time) (*tls.Config, error)
 // issue over its API key, a TLS client certificate over the public key of its API
 // certificate, with the mchid as common name (the v2 API's certificates name the
 // merchant the same way).
-func (ca *CA) EnsureClientCerts(dir string, ms []*refund.Merchant, now time.Time) error {
+func (ca *CA) EnsureClientCerts(dir string, ms []*pay.Merchant, now time.Time) error {
 	for _, m := range ms {
 		path := filepath.Join(dir, ClientCertFile(m.Mchid))
 		if ca.issued(path, m) {

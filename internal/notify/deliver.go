@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -35,8 +35,8 @@ type envelope struct {
 
 // attempt delivers n once and says whether it counts as delivered: a 2xx within the
 // timeout, with the answer its protocol wants, that no fault rule fails.
-func (d *Deliverer) attempt(ctx context.Context, n *refund.Notification) (refund.Attempt, bool) {
-	a := refund.Attempt{At: time.Now()}
+func (d *Deliverer) attempt(ctx context.Context, n *pay.Notification) (pay.Attempt, bool) {
+	a := pay.Attempt{At: time.Now()}
 	req, check, err := d.request(ctx, n)
 	if err != nil {
 		a.Error = err.Error()
@@ -82,7 +82,7 @@ type wire struct {
 }
 
 // request builds one delivery of n, afresh for every attempt.
-func (d *Deliverer) request(ctx context.Context, n *refund.Notification) (*http.Request, func([]byte) error, error) {
+func (d *Deliverer) request(ctx context.Context, n *pay.Notification) (*http.Request, func([]byte) error, error) {
 	// n.Mchid is whose key encrypts the notification: the partner for a partner's
 	// refund of its sub-merchant (protocol.md §4.3, §8.7).
 	m, err := d.svc.Merchant(ctx, n.Mchid)
@@ -91,9 +91,9 @@ func (d *Deliverer) request(ctx context.Context, n *refund.Notification) (*http.
 	}
 	var w wire
 	switch n.Protocol {
-	case refund.ProtocolV3:
+	case pay.ProtocolV3:
 		w, err = d.encodeV3(m, n)
-	case refund.ProtocolV2:
+	case pay.ProtocolV2:
 		w, err = encodeV2(m, n)
 	default:
 		err = fmt.Errorf("notification protocol %q unknown", n.Protocol)
@@ -114,7 +114,7 @@ func (d *Deliverer) request(ctx context.Context, n *refund.Notification) (*http.
 // the merchant's APIv3 key, and the headers signed with the real time of this attempt:
 // wechatpay-go refuses a notification whose timestamp is 5 minutes old (protocol.md
 // §4.2), which a retry's first signature would be. Any 2xx receives it.
-func (d *Deliverer) encodeV3(m *refund.Merchant, n *refund.Notification) (wire, error) {
+func (d *Deliverer) encodeV3(m *pay.Merchant, n *pay.Notification) (wire, error) {
 	// The AAD is the original type, "refund" or "complaint": the refund doc's example
 	// has "", sample code in the wild "refund"; both decrypt, and it must be present
 	// (protocol.md §4.1: Java calls getBytes on it).
@@ -125,7 +125,7 @@ func (d *Deliverer) encodeV3(m *refund.Merchant, n *refund.Notification) (wire, 
 	res.OriginalType = n.OriginalType
 	body, err := json.Marshal(envelope{
 		ID:           n.ID,
-		CreateTime:   n.CreateTime.In(refund.Beijing).Format(time.RFC3339),
+		CreateTime:   n.CreateTime.In(pay.Beijing).Format(time.RFC3339),
 		ResourceType: "encrypt-resource",
 		EventType:    n.EventType,
 		Summary:      n.Summary,

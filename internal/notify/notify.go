@@ -18,18 +18,18 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Faults can make a delivery count as failed. The notification is still sent; reason
 // goes into the attempt's error.
 type Faults interface {
-	NotifyFault(n *refund.Notification) (reason string, failed bool)
+	NotifyFault(n *pay.Notification) (reason string, failed bool)
 }
 
 // Config is what a Deliverer needs. Zero values get the defaults.
 type Config struct {
-	Service  *refund.Service
+	Service  *pay.Service
 	Platform *identity.Platform
 	Logger   *slog.Logger
 	// Scale multiplies the retry schedule (0.001 turns 15 s into 15 ms) and the lease,
@@ -57,7 +57,7 @@ const pollInterval = 200 * time.Millisecond
 
 // Deliverer delivers owed notifications on a bounded pool of workers.
 type Deliverer struct {
-	svc      *refund.Service
+	svc      *pay.Service
 	platform *identity.Platform
 	log      *slog.Logger
 	scale    float64
@@ -75,8 +75,8 @@ type Deliverer struct {
 	mu       sync.Mutex
 	held     map[string]time.Time // claimed, not yet recorded (in flight or queued) → lease end
 	inFlight int
-	busy     map[string]int                    // deliveries in flight by URL
-	queued   map[string][]*refund.Notification // claimed, waiting for a worker or their URL, by URL
+	busy     map[string]int                 // deliveries in flight by URL
+	queued   map[string][]*pay.Notification // claimed, waiting for a worker or their URL, by URL
 }
 
 // New returns a Deliverer; Run starts it.
@@ -85,7 +85,7 @@ func New(c Config) *Deliverer {
 		svc: c.Service, platform: c.Platform, log: c.Logger, scale: c.Scale,
 		workers: c.Workers, timeout: c.Timeout, perURL: c.PerURL, faults: c.Faults,
 		wake: make(chan struct{}, 1),
-		held: map[string]time.Time{}, busy: map[string]int{}, queued: map[string][]*refund.Notification{},
+		held: map[string]time.Time{}, busy: map[string]int{}, queued: map[string][]*pay.Notification{},
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -221,7 +221,7 @@ func (d *Deliverer) startQueued(ctx context.Context) {
 }
 
 // start delivers n on a new worker; d.mu is held.
-func (d *Deliverer) start(ctx context.Context, n *refund.Notification, waited bool) {
+func (d *Deliverer) start(ctx context.Context, n *pay.Notification, waited bool) {
 	d.inFlight++
 	d.busy[n.URL]++
 	d.wg.Add(1)
@@ -229,7 +229,7 @@ func (d *Deliverer) start(ctx context.Context, n *refund.Notification, waited bo
 }
 
 // release gives back n's worker and URL slot; d.mu is held.
-func (d *Deliverer) release(n *refund.Notification) {
+func (d *Deliverer) release(n *pay.Notification) {
 	delete(d.held, n.ID)
 	d.inFlight--
 	if d.busy[n.URL]--; d.busy[n.URL] <= 0 {
@@ -237,13 +237,13 @@ func (d *Deliverer) release(n *refund.Notification) {
 	}
 }
 
-func (d *Deliverer) work(ctx context.Context, n *refund.Notification, waited bool) {
+func (d *Deliverer) work(ctx context.Context, n *pay.Notification, waited bool) {
 	defer d.wg.Done()
 	defer d.poke() // a worker and maybe a URL slot are free
 	if waited {
 		// A re-send may have delivered it while it waited.
 		fresh, err := d.svc.Notification(ctx, n.ID)
-		if err != nil || fresh.Status != refund.NotifyPending {
+		if err != nil || fresh.Status != pay.NotifyPending {
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("reread notification", "id", n.ID, "err", err)
 			}
@@ -272,7 +272,7 @@ func (d *Deliverer) work(ctx context.Context, n *refund.Notification, waited boo
 		d.log.Info("notification not delivered", "id", n.ID, "url", n.URL, "attempt", next.Attempts,
 			"status_code", a.StatusCode, "err", a.Error, "status", next.Status)
 	}
-	if next.Status == refund.NotifyPending {
+	if next.Status == pay.NotifyPending {
 		d.wakeAt(next.NextAttemptAt)
 	}
 }
@@ -280,7 +280,7 @@ func (d *Deliverer) work(ctx context.Context, n *refund.Notification, waited boo
 // Resend delivers notification id now, whatever its status, and records the attempt: a
 // success delivers even a FAILED notification; a failure moves a PENDING one along the
 // schedule.
-func (d *Deliverer) Resend(ctx context.Context, id string) (*refund.Attempt, *refund.Notification, error) {
+func (d *Deliverer) Resend(ctx context.Context, id string) (*pay.Attempt, *pay.Notification, error) {
 	n, err := d.svc.Notification(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -292,7 +292,7 @@ func (d *Deliverer) Resend(ctx context.Context, id string) (*refund.Attempt, *re
 		return nil, nil, err
 	}
 	a.NotificationID, a.Number = id, n.Attempts
-	if n.Status == refund.NotifyPending {
+	if n.Status == pay.NotifyPending {
 		d.wakeAt(n.NextAttemptAt)
 	}
 	return &a, n, nil

@@ -16,7 +16,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/notify"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -27,7 +27,7 @@ const (
 )
 
 type fixture struct {
-	svc      *refund.Service
+	svc      *pay.Service
 	platform *identity.Platform
 }
 
@@ -46,13 +46,13 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("EnsureInstallation: %v", err)
 	}
-	err = store.Update(ctx, func(tx refund.Tx) error {
-		return tx.InsertMerchant(ctx, &refund.Merchant{Mchid: mchid, Kind: refund.KindDirect, Appid: "wx1111111111111111", APIv3Key: apiv3Key})
+	err = store.Update(ctx, func(tx pay.Tx) error {
+		return tx.InsertMerchant(ctx, &pay.Merchant{Mchid: mchid, Kind: pay.KindDirect, Appid: "wx1111111111111111", APIv3Key: apiv3Key})
 	})
 	if err != nil {
 		t.Fatalf("InsertMerchant: %v", err)
 	}
-	return &fixture{svc: refund.NewService(store, refund.Simulated{}, refund.NewClock(nil)), platform: p}
+	return &fixture{svc: pay.NewService(store, pay.Simulated{}, pay.NewClock(nil)), platform: p}
 }
 
 var seq atomic.Int64
@@ -62,25 +62,25 @@ var seq atomic.Int64
 func (f *fixture) owe(t *testing.T, url string) string {
 	t.Helper()
 	ctx := t.Context()
-	tr, err := f.svc.CreateTransaction(ctx, refund.TransactionRequest{Mchid: mchid, Total: 100})
+	tr, err := f.svc.CreateOrder(ctx, pay.OrderRequest{Mchid: mchid, Total: 100})
 	if err != nil {
-		t.Fatalf("CreateTransaction: %v", err)
+		t.Fatalf("CreateOrder: %v", err)
 	}
-	r, err := f.svc.Apply(ctx, refund.ApplyRequest{
-		API: refund.APIDomestic, Caller: mchid, TransactionID: tr.ID,
+	r, err := f.svc.Apply(ctx, pay.ApplyRequest{
+		API: pay.APIDomestic, Caller: mchid, TransactionID: tr.ID,
 		OutRefundNo: "R" + strconv.FormatInt(seq.Add(1), 10), NotifyURL: url, Refund: 100, Total: 100,
 	})
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	if _, err := f.svc.Settle(ctx, r.ID, refund.StatusSuccess); err != nil {
+	if _, err := f.svc.Settle(ctx, r.ID, pay.StatusSuccess); err != nil {
 		t.Fatalf("Settle: %v", err)
 	}
 	return r.ID
 }
 
 // notification returns refundID's only notification and its attempts.
-func (f *fixture) notification(t *testing.T, refundID string) (*refund.Notification, []*refund.Attempt) {
+func (f *fixture) notification(t *testing.T, refundID string) (*pay.Notification, []*pay.Attempt) {
 	t.Helper()
 	ns, as, err := f.svc.Notifications(t.Context(), refundID)
 	if err != nil || len(ns) != 1 {
@@ -90,7 +90,7 @@ func (f *fixture) notification(t *testing.T, refundID string) (*refund.Notificat
 }
 
 // wait polls until refundID's notification satisfies ok.
-func (f *fixture) wait(t *testing.T, refundID string, ok func(*refund.Notification) bool) (*refund.Notification, []*refund.Attempt) {
+func (f *fixture) wait(t *testing.T, refundID string, ok func(*pay.Notification) bool) (*pay.Notification, []*pay.Attempt) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -177,8 +177,8 @@ func TestDeliverer_Timeout(t *testing.T) {
 	id := f.owe(t, srv.URL)
 	run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform, Timeout: 50 * time.Millisecond}))
 
-	n, as := f.wait(t, id, func(n *refund.Notification) bool { return n.Attempts == 1 })
-	if n.Status != refund.NotifyPending || len(as) != 1 {
+	n, as := f.wait(t, id, func(n *pay.Notification) bool { return n.Attempts == 1 })
+	if n.Status != pay.NotifyPending || len(as) != 1 {
 		t.Fatalf("after a timeout: status %s, %d attempts; want PENDING, 1", n.Status, len(as))
 	}
 	if a := as[0]; a.StatusCode != 0 || a.Error != "no answer within 50ms" || a.Latency < 50*time.Millisecond {
@@ -237,7 +237,7 @@ func TestDeliverer_PerURL(t *testing.T) {
 		t.Fatal("other URL not delivered")
 	}
 	for _, id := range append(slowIDs, fastID) {
-		f.wait(t, id, func(n *refund.Notification) bool { return n.Status == refund.NotifyDelivered })
+		f.wait(t, id, func(n *pay.Notification) bool { return n.Status == pay.NotifyDelivered })
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -253,7 +253,7 @@ func TestDeliverer_PerURL(t *testing.T) {
 
 type failFirst struct{ calls atomic.Int64 }
 
-func (f *failFirst) NotifyFault(n *refund.Notification) (string, bool) {
+func (f *failFirst) NotifyFault(n *pay.Notification) (string, bool) {
 	if f.calls.Add(1) == 1 {
 		return "fault rule 7", true
 	}
@@ -270,7 +270,7 @@ func TestDeliverer_Faults(t *testing.T) {
 	id := f.owe(t, srv.URL)
 	run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform, Scale: 0.001, Faults: &failFirst{}}))
 
-	_, as := f.wait(t, id, func(n *refund.Notification) bool { return n.Status == refund.NotifyDelivered })
+	_, as := f.wait(t, id, func(n *pay.Notification) bool { return n.Status == pay.NotifyDelivered })
 	got := ""
 	for _, a := range as {
 		got += fmt.Sprintf("%d:%d:%s ", a.Number, a.StatusCode, a.Error)
@@ -305,7 +305,7 @@ func TestDeliverer_StopAbandons(t *testing.T) {
 	<-arrived
 	stop()
 	n, as := f.notification(t, id)
-	if n.Status != refund.NotifyPending || len(as) != 0 || !n.NextAttemptAt.After(f.svc.Clock().Now()) {
+	if n.Status != pay.NotifyPending || len(as) != 0 || !n.NextAttemptAt.After(f.svc.Clock().Now()) {
 		t.Fatalf("after a stop mid-delivery: %s, %d attempts, next %v; want PENDING, none, leased", n.Status, len(as), n.NextAttemptAt)
 	}
 
@@ -314,7 +314,7 @@ func TestDeliverer_StopAbandons(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform}))
-	_, as = f.wait(t, id, func(n *refund.Notification) bool { return n.Status == refund.NotifyDelivered })
+	_, as = f.wait(t, id, func(n *pay.Notification) bool { return n.Status == pay.NotifyDelivered })
 	if len(as) != 1 || as[0].StatusCode != 200 {
 		t.Errorf("attempts after the lease ran out = %+v, want one 200", as)
 	}

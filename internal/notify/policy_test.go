@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tuikuan/tuikuan/internal/notify"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Ensure the default policy refuses link-local, unspecified and multicast addresses in
@@ -191,7 +191,7 @@ func TestDeliverer_Policy(t *testing.T) {
 			before := deniedHits.Load() + allowedHits.Load()
 			id := f.owe(t, tt.url)
 			run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform, Deny: deny}))
-			_, as := f.wait(t, id, func(n *refund.Notification) bool { return n.Attempts == 1 })
+			_, as := f.wait(t, id, func(n *pay.Notification) bool { return n.Attempts == 1 })
 			if a := as[0]; a.StatusCode/100 == 2 || !strings.HasPrefix(a.Error, tt.wantError) {
 				t.Errorf("attempt = status %d error %q, want failed with %q", a.StatusCode, a.Error, tt.wantError)
 			}

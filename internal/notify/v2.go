@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -19,8 +19,8 @@ import (
 // refund, encrypted under the recipient's APIv2 key. It has no sign and no Wechatpay-*
 // headers: WeChat Pay's official answer is that this notification carries no sign, and
 // only the merchant's key opens req_info (community thread 000e6ebdbd4be85fc10dc49bb5b000).
-func encodeV2(m *refund.Merchant, n *refund.Notification) (wire, error) {
-	var res refund.V2Resource
+func encodeV2(m *pay.Merchant, n *pay.Notification) (wire, error) {
+	var res pay.V2Resource
 	if err := json.Unmarshal([]byte(n.Resource), &res); err != nil {
 		return wire{}, fmt.Errorf("decode v2 resource of notification %s: %w", n.ID, err)
 	}

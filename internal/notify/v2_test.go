@@ -22,7 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tuikuan/tuikuan/internal/notify"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -54,11 +54,11 @@ func newV2Fixture(t *testing.T) *fixture {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
-	err = store.Update(ctx, func(tx refund.Tx) error {
-		for _, m := range []*refund.Merchant{
-			{Mchid: v2Mchid, Kind: refund.KindDirect, Appid: v2Appid, APIv3Key: apiv3Key, APIv2Key: v2Key},
-			{Mchid: spMchid, Kind: refund.KindPartner, Appid: spAppid, APIv3Key: apiv3Key, APIv2Key: spKey},
-			{Mchid: subMchid, Kind: refund.KindSub, SpMchid: spMchid, Appid: subAppid, APIv3Key: apiv3Key, APIv2Key: subKey},
+	err = store.Update(ctx, func(tx pay.Tx) error {
+		for _, m := range []*pay.Merchant{
+			{Mchid: v2Mchid, Kind: pay.KindDirect, Appid: v2Appid, APIv3Key: apiv3Key, APIv2Key: v2Key},
+			{Mchid: spMchid, Kind: pay.KindPartner, Appid: spAppid, APIv3Key: apiv3Key, APIv2Key: spKey},
+			{Mchid: subMchid, Kind: pay.KindSub, SpMchid: spMchid, Appid: subAppid, APIv3Key: apiv3Key, APIv2Key: subKey},
 		} {
 			if err := tx.InsertMerchant(ctx, m); err != nil {
 				return err
@@ -69,24 +69,24 @@ func newV2Fixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("InsertMerchant: %v", err)
 	}
-	return &fixture{svc: refund.NewService(store, refund.Simulated{}, refund.NewClock(nil))}
+	return &fixture{svc: pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))}
 }
 
 // oweV2 makes a v2 refund of 500 fen of orderMchid's 1000-fen card payment, 100 of which
 // a no-pre-funding (DISCOUNT) promotion paid, and settles it to status, which owes a v2
 // notification to q.NotifyURL. q names the caller and, for a partner, the sub-merchant.
-func (f *fixture) oweV2(t *testing.T, orderMchid string, q refund.ApplyRequest, to refund.Status) (*refund.Transaction, *refund.Refund) {
+func (f *fixture) oweV2(t *testing.T, orderMchid string, q pay.ApplyRequest, to pay.Status) (*pay.Order, *pay.Refund) {
 	t.Helper()
 	ctx := t.Context()
 	n := fmt.Sprintf("%06d", seq.Add(1))
-	tr, err := f.svc.CreateTransaction(ctx, refund.TransactionRequest{
+	tr, err := f.svc.CreateOrder(ctx, pay.OrderRequest{
 		Mchid: orderMchid, OutTradeNo: "V2T" + n, Total: 1000, BankType: "CMB_DEBIT",
-		Promotions: []refund.Promotion{{PromotionID: "900001", Scope: "GLOBAL", Type: "DISCOUNT", Amount: 100}},
+		Promotions: []pay.Promotion{{PromotionID: "900001", Scope: "GLOBAL", Type: "DISCOUNT", Amount: 100}},
 	})
 	if err != nil {
-		t.Fatalf("CreateTransaction: %v", err)
+		t.Fatalf("CreateOrder: %v", err)
 	}
-	q.API, q.TransactionID, q.OutRefundNo, q.Refund, q.Total = refund.APIV2, tr.ID, "V2R"+n, 500, 1000
+	q.API, q.TransactionID, q.OutRefundNo, q.Refund, q.Total = pay.APIV2, tr.ID, "V2R"+n, 500, 1000
 	r, err := f.svc.Apply(ctx, q)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
@@ -179,7 +179,7 @@ func (r received) check(t *testing.T, apiKey string, wantEnvelope map[string]str
 }
 
 // wantReqInfo is the req_info of a refund made by oweV2.
-func wantReqInfo(tr *refund.Transaction, r *refund.Refund, status, account string) *wechat.RefundNotify {
+func wantReqInfo(tr *pay.Order, r *pay.Refund, status, account string) *wechat.RefundNotify {
 	want := &wechat.RefundNotify{
 		TransactionId: tr.ID, OutTradeNo: tr.OutTradeNo, RefundId: r.ID, OutRefundNo: r.OutRefundNo,
 		TotalFee: "1000", SettlementTotalFee: "900", RefundFee: "500", SettlementRefundFee: "450",
@@ -187,7 +187,7 @@ func wantReqInfo(tr *refund.Transaction, r *refund.Refund, status, account strin
 		RefundRequestSource: "API",
 	}
 	if status == "SUCCESS" {
-		want.SuccessTime = r.SuccessTime.In(refund.Beijing).Format("2006-01-02 15:04:05")
+		want.SuccessTime = r.SuccessTime.In(pay.Beijing).Format("2006-01-02 15:04:05")
 	}
 	return want
 }
@@ -197,20 +197,20 @@ func wantReqInfo(tr *refund.Transaction, r *refund.Refund, status, account strin
 func TestDeliverer_V2(t *testing.T) {
 	tests := []struct {
 		name         string
-		to           refund.Status
+		to           pay.Status
 		fundsAccount string
 		wantStatus   string
 		wantAccount  string
 	}{
-		{"Success", refund.StatusSuccess, "", "SUCCESS", "REFUND_SOURCE_UNSETTLED_FUNDS"},
-		{"Closed", refund.StatusClosed, "AVAILABLE", "REFUNDCLOSE", "REFUND_SOURCE_RECHARGE_FUNDS"},
-		{"Abnormal", refund.StatusAbnormal, "", "CHANGE", "REFUND_SOURCE_UNSETTLED_FUNDS"},
+		{"Success", pay.StatusSuccess, "", "SUCCESS", "REFUND_SOURCE_UNSETTLED_FUNDS"},
+		{"Closed", pay.StatusClosed, "AVAILABLE", "REFUNDCLOSE", "REFUND_SOURCE_RECHARGE_FUNDS"},
+		{"Abnormal", pay.StatusAbnormal, "", "CHANGE", "REFUND_SOURCE_UNSETTLED_FUNDS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newV2Fixture(t)
 			srv, got := newV2Endpoint(t, successBody)
-			tr, r := f.oweV2(t, v2Mchid, refund.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL, FundsAccount: tt.fundsAccount}, tt.to)
+			tr, r := f.oweV2(t, v2Mchid, pay.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL, FundsAccount: tt.fundsAccount}, tt.to)
 			run(t, notify.New(notify.Config{Service: f.svc}))
 			if !strings.HasPrefix(r.UserReceivedAccount, "招商银行") {
 				t.Fatalf("user received account = %q, want the CMB card's", r.UserReceivedAccount)
@@ -219,8 +219,8 @@ func TestDeliverer_V2(t *testing.T) {
 			next(t, got).check(t, v2Key, map[string]string{
 				"return_code": "SUCCESS", "return_msg": "OK", "appid": v2Appid, "mch_id": v2Mchid,
 			}, wantReqInfo(tr, r, tt.wantStatus, tt.wantAccount))
-			n, as := f.wait(t, r.ID, func(n *refund.Notification) bool { return n.Status != refund.NotifyPending })
-			if n.Status != refund.NotifyDelivered || len(as) != 1 || as[0].StatusCode != 200 || as[0].Error != "" {
+			n, as := f.wait(t, r.ID, func(n *pay.Notification) bool { return n.Status != pay.NotifyPending })
+			if n.Status != pay.NotifyDelivered || len(as) != 1 || as[0].StatusCode != 200 || as[0].Error != "" {
 				t.Errorf("after the documented answer: %s, attempts %+v; want DELIVERED, one 200 without error", n.Status, as)
 			}
 		})
@@ -232,7 +232,7 @@ func TestDeliverer_V2(t *testing.T) {
 func TestDeliverer_V2Partner(t *testing.T) {
 	f := newV2Fixture(t)
 	srv, got := newV2Endpoint(t, successBody)
-	tr, r := f.oweV2(t, subMchid, refund.ApplyRequest{Caller: spMchid, SubMchid: subMchid, SubAppid: subAppid, NotifyURL: srv.URL}, refund.StatusSuccess)
+	tr, r := f.oweV2(t, subMchid, pay.ApplyRequest{Caller: spMchid, SubMchid: subMchid, SubAppid: subAppid, NotifyURL: srv.URL}, pay.StatusSuccess)
 	run(t, notify.New(notify.Config{Service: f.svc}))
 
 	d := next(t, got)
@@ -243,7 +243,7 @@ func TestDeliverer_V2Partner(t *testing.T) {
 	if rn, err := wechat.DecryptRefundNotifyReqInfo(d.bm.GetString("req_info"), subKey); err == nil && rn.RefundId != "" {
 		t.Errorf("req_info decrypts under the sub-merchant's key to %+v, want only the partner's", rn)
 	}
-	f.wait(t, r.ID, func(n *refund.Notification) bool { return n.Status == refund.NotifyDelivered })
+	f.wait(t, r.ID, func(n *pay.Notification) bool { return n.Status == pay.NotifyDelivered })
 }
 
 // masked hides what changes from run to run in a v2 body: the nonce, the ciphertext, and
@@ -255,18 +255,18 @@ func TestDeliverer_V2Golden(t *testing.T) {
 	tests := []struct {
 		name       string
 		orderMchid string
-		q          refund.ApplyRequest
+		q          pay.ApplyRequest
 		key        string
 	}{
-		{"direct", v2Mchid, refund.ApplyRequest{Caller: v2Mchid}, v2Key},
-		{"partner", subMchid, refund.ApplyRequest{Caller: spMchid, SubMchid: subMchid, SubAppid: subAppid}, spKey},
+		{"direct", v2Mchid, pay.ApplyRequest{Caller: v2Mchid}, v2Key},
+		{"partner", subMchid, pay.ApplyRequest{Caller: spMchid, SubMchid: subMchid, SubAppid: subAppid}, spKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newV2Fixture(t)
 			srv, got := newV2Endpoint(t, successBody)
 			tt.q.NotifyURL = srv.URL
-			f.oweV2(t, tt.orderMchid, tt.q, refund.StatusSuccess)
+			f.oweV2(t, tt.orderMchid, tt.q, pay.StatusSuccess)
 			run(t, notify.New(notify.Config{Service: f.svc}))
 
 			d := next(t, got)
@@ -322,7 +322,7 @@ func TestDeliverer_V2Answer(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			t.Cleanup(srv.Close)
-			_, r := f.oweV2(t, v2Mchid, refund.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL}, refund.StatusSuccess)
+			_, r := f.oweV2(t, v2Mchid, pay.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL}, pay.StatusSuccess)
 			n, _ := f.notification(t, r.ID)
 
 			a, n, err := notify.New(notify.Config{Service: f.svc}).Resend(t.Context(), n.ID)
@@ -330,7 +330,7 @@ func TestDeliverer_V2Answer(t *testing.T) {
 				t.Fatalf("Resend: %v", err)
 			}
 			delivered := tt.status/100 == 2 && tt.wantErr == ""
-			if got := n.Status == refund.NotifyDelivered; got != delivered || a.StatusCode != tt.status || a.Error != tt.wantErr {
+			if got := n.Status == pay.NotifyDelivered; got != delivered || a.StatusCode != tt.status || a.Error != tt.wantErr {
 				t.Errorf("answer %d %q: status %s, attempt %d %q; want delivered %v, %d %q",
 					tt.status, tt.body, n.Status, a.StatusCode, a.Error, delivered, tt.status, tt.wantErr)
 			}
@@ -344,12 +344,12 @@ func TestDeliverer_V2Schedule(t *testing.T) {
 	const scale = 0.00001 // v2's 24h4m of retries in 870ms
 	f := newV2Fixture(t)
 	srv, _ := newV2Endpoint(t, failBody)
-	_, r := f.oweV2(t, v2Mchid, refund.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL}, refund.StatusSuccess)
+	_, r := f.oweV2(t, v2Mchid, pay.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL}, pay.StatusSuccess)
 	run(t, notify.New(notify.Config{Service: f.svc, Scale: scale}))
 
-	_, as := f.wait(t, r.ID, func(n *refund.Notification) bool { return n.Status == refund.NotifyFailed })
-	if len(as) != len(refund.RetryScheduleV2)+1 {
-		t.Fatalf("FAILED after %d attempts, want %d: one and v2's %d retries", len(as), len(refund.RetryScheduleV2)+1, len(refund.RetryScheduleV2))
+	_, as := f.wait(t, r.ID, func(n *pay.Notification) bool { return n.Status == pay.NotifyFailed })
+	if len(as) != len(pay.RetryScheduleV2)+1 {
+		t.Fatalf("FAILED after %d attempts, want %d: one and v2's %d retries", len(as), len(pay.RetryScheduleV2)+1, len(pay.RetryScheduleV2))
 	}
 	for i, a := range as {
 		if a.StatusCode != 200 || a.Error != `answer return_code "FAIL", want SUCCESS` || !strings.Contains(a.Response, "参数格式校验错误") {
@@ -359,7 +359,7 @@ func TestDeliverer_V2Schedule(t *testing.T) {
 			continue
 		}
 		// Times are stored in milliseconds: allow for their rounding.
-		wait := time.Duration(float64(refund.RetryScheduleV2[i-1]) * scale)
+		wait := time.Duration(float64(pay.RetryScheduleV2[i-1]) * scale)
 		if gap := a.At.Sub(as[i-1].At); gap < wait-2*time.Millisecond {
 			t.Errorf("attempt %d came %v after attempt %d, want at least %v", a.Number, gap, i, wait)
 		}
@@ -371,10 +371,10 @@ func TestDeliverer_V2Schedule(t *testing.T) {
 func TestDeliverer_V2Retry(t *testing.T) {
 	f := newV2Fixture(t)
 	srv, _ := newV2Endpoint(t, failBody, "not xml", successBody)
-	_, r := f.oweV2(t, v2Mchid, refund.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL}, refund.StatusClosed)
+	_, r := f.oweV2(t, v2Mchid, pay.ApplyRequest{Caller: v2Mchid, NotifyURL: srv.URL}, pay.StatusClosed)
 	run(t, notify.New(notify.Config{Service: f.svc, Scale: 0.001}))
 
-	_, as := f.wait(t, r.ID, func(n *refund.Notification) bool { return n.Status == refund.NotifyDelivered })
+	_, as := f.wait(t, r.ID, func(n *pay.Notification) bool { return n.Status == pay.NotifyDelivered })
 	var got []string
 	for _, a := range as {
 		got = append(got, strconv.Itoa(a.StatusCode)+" "+a.Error)

@@ -1,6 +1,6 @@
 // Package ratelimit holds WeChat Pay's per-second request limits, per merchant, API and
 // rate-limit profile, for the APIv3 and v2 handlers alike. A refused request is a
-// *refund.Error FREQUENCY_LIMITED; each transport answers it in its own envelope.
+// *pay.Error FREQUENCY_LIMITED; each transport answers it in its own envelope.
 package ratelimit
 
 import (
@@ -10,7 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // limit is what one merchant may do on one API each second; 0 is no limit.
@@ -23,9 +23,9 @@ type limit struct {
 // (protocol.md §5.5, §8.4, seed 001 "请求频率限制:150qps"): 150 successful refund applies
 // a second and 6 failing ones, v3 and v2 alike; the query pages' 300. The sandbox profile
 // leaves out the failure limit, which a test suite full of deliberate errors would trip;
-// the wechat profile also turns on refund.Service's one minute between refunds of an order.
+// the wechat profile also turns on pay.Service's one minute between refunds of an order.
 var profiles = map[string]map[string]limit{
-	refund.RateSandbox: {
+	pay.RateSandbox: {
 		fault.APIRefundApply:    {success: 150},
 		fault.APIEcommerceApply: {success: 150},
 		fault.APIAbnormal:       {success: 150},
@@ -34,7 +34,7 @@ var profiles = map[string]map[string]limit{
 		fault.APIEcommerceQuery: {success: 300},
 		fault.APIV2Query:        {success: 300},
 	},
-	refund.RateWechat: {
+	pay.RateWechat: {
 		fault.APIRefundApply:    {success: 150, failure: 6},
 		fault.APIEcommerceApply: {success: 150, failure: 6},
 		fault.APIAbnormal:       {success: 150},
@@ -43,7 +43,7 @@ var profiles = map[string]map[string]limit{
 		fault.APIEcommerceQuery: {success: 300},
 		fault.APIV2Query:        {success: 300},
 	},
-	refund.RateOff: {},
+	pay.RateOff: {},
 }
 
 // Limiter keeps a token bucket per profile, merchant, API and kind (success or failure),
@@ -103,7 +103,7 @@ func (l *Limiter) Admit(profile, mchid, api string) (done func(ok bool), err err
 	if lim.failure > 0 {
 		failures = l.bucket(bucketKey{profile, mchid, api, true}, lim.failure)
 		if failures.TokensAt(now) < 1 {
-			return nil, refund.Errorf(refund.CodeFrequencyLimited,
+			return nil, pay.Errorf(pay.CodeFrequencyLimited,
 				"频率限制，该笔退款未受理，请降低频率后重试：每个商户每秒失败的申请退款请求不超过%d次", lim.failure)
 		}
 	}
@@ -112,7 +112,7 @@ func (l *Limiter) Admit(profile, mchid, api string) (done func(ok bool), err err
 		res = l.bucket(bucketKey{profile, mchid, api, false}, lim.success).ReserveN(now, 1)
 		if !res.OK() || res.DelayFrom(now) > 0 {
 			res.CancelAt(now)
-			return nil, refund.Errorf(refund.CodeFrequencyLimited,
+			return nil, pay.Errorf(pay.CodeFrequencyLimited,
 				"频率限制，请降低频率后重试：每个商户每秒成功的请求不超过%d次", lim.success)
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // fakeClock is a real-time clock a test moves by hand.
@@ -24,7 +24,7 @@ func request(t *testing.T, l *Limiter, mchid, api string, ok bool) bool {
 	t.Helper()
 	done, err := l.Admit("small", mchid, api)
 	if err != nil {
-		if code := refund.ErrorCode(err); code != refund.CodeFrequencyLimited {
+		if code := pay.ErrorCode(err); code != pay.CodeFrequencyLimited {
 			t.Fatalf("Admit(%s, %s) = %v, want FREQUENCY_LIMITED", mchid, api, err)
 		}
 		return false
@@ -122,15 +122,15 @@ func TestLimiter_Keys(t *testing.T) {
 func TestRun(t *testing.T) {
 	c := &fakeClock{t: time.Unix(1700000000, 0)}
 	l := newLimiter(smallProfiles, c.now)
-	fail := func() (int, error) { return 0, refund.Errorf(refund.CodeParamError, "bad") }
+	fail := func() (int, error) { return 0, pay.Errorf(pay.CodeParamError, "bad") }
 	for range 2 {
-		if _, err := Run(l, "small", "m", "apply", fail); refund.ErrorCode(err) != refund.CodeParamError {
+		if _, err := Run(l, "small", "m", "apply", fail); pay.ErrorCode(err) != pay.CodeParamError {
 			t.Fatalf("Run(failing f) = %v, want f's PARAM_ERROR", err)
 		}
 	}
 	ran := false
 	out, err := Run(l, "small", "m", "apply", func() (int, error) { ran = true; return 1, nil })
-	if ran || out != 0 || refund.ErrorCode(err) != refund.CodeFrequencyLimited {
+	if ran || out != 0 || pay.ErrorCode(err) != pay.CodeFrequencyLimited {
 		t.Errorf("Run after two failures = %d, %v, ran %t; want FREQUENCY_LIMITED without running f", out, err, ran)
 	}
 }
@@ -141,27 +141,27 @@ func TestProfiles(t *testing.T) {
 		profile, api string
 		want         limit
 	}{
-		{refund.RateSandbox, "refund.apply", limit{success: 150}},
-		{refund.RateSandbox, "ecommerce.apply", limit{success: 150}},
-		{refund.RateSandbox, "abnormal", limit{success: 150}},
-		{refund.RateSandbox, "refund.query", limit{success: 300}},
-		{refund.RateSandbox, "ecommerce.query", limit{success: 300}},
-		{refund.RateSandbox, "v2.refund", limit{success: 150}},
-		{refund.RateSandbox, "v2.refundquery", limit{success: 300}},
-		{refund.RateWechat, "refund.apply", limit{success: 150, failure: 6}},
-		{refund.RateWechat, "ecommerce.apply", limit{success: 150, failure: 6}},
-		{refund.RateWechat, "abnormal", limit{success: 150}},
-		{refund.RateWechat, "refund.query", limit{success: 300}},
-		{refund.RateWechat, "v2.refund", limit{success: 150, failure: 6}},
-		{refund.RateWechat, "v2.refundquery", limit{success: 300}},
-		{refund.RateOff, "refund.apply", limit{}},
+		{pay.RateSandbox, "refund.apply", limit{success: 150}},
+		{pay.RateSandbox, "ecommerce.apply", limit{success: 150}},
+		{pay.RateSandbox, "abnormal", limit{success: 150}},
+		{pay.RateSandbox, "refund.query", limit{success: 300}},
+		{pay.RateSandbox, "ecommerce.query", limit{success: 300}},
+		{pay.RateSandbox, "v2.refund", limit{success: 150}},
+		{pay.RateSandbox, "v2.refundquery", limit{success: 300}},
+		{pay.RateWechat, "refund.apply", limit{success: 150, failure: 6}},
+		{pay.RateWechat, "ecommerce.apply", limit{success: 150, failure: 6}},
+		{pay.RateWechat, "abnormal", limit{success: 150}},
+		{pay.RateWechat, "refund.query", limit{success: 300}},
+		{pay.RateWechat, "v2.refund", limit{success: 150, failure: 6}},
+		{pay.RateWechat, "v2.refundquery", limit{success: 300}},
+		{pay.RateOff, "refund.apply", limit{}},
 	}
 	for _, tt := range tests {
 		if got := profiles[tt.profile][tt.api]; got != tt.want {
 			t.Errorf("profiles[%s][%s] = %+v, want %+v", tt.profile, tt.api, got, tt.want)
 		}
 	}
-	for _, p := range refund.RateProfiles {
+	for _, p := range pay.RateProfiles {
 		if _, ok := profiles[p]; !ok {
 			t.Errorf("profile %s has no limits table", p)
 		}

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // complaintBody is POST /sandbox/v1/complaints: the user's complaint (issue 6).
@@ -34,12 +34,12 @@ type complaintJSON struct {
 	ComplaintTime        string   `json:"complaint_time"`
 }
 
-func complaintView(c *refund.Complaint) complaintJSON {
+func complaintView(c *pay.Complaint) complaintJSON {
 	return complaintJSON{
 		ComplaintID: c.ID, ComplaintedMchid: c.Mchid, SpMchid: c.SpMchid, TransactionID: c.TransactionID,
 		ComplaintState: string(c.State), ProblemType: c.ProblemType, ApplyRefundAmount: c.ApplyRefundAmount,
 		UserTagList: c.UserTags, IncomingUserResponse: c.IncomingUserResponse, UserComplaintTimes: c.UserComplaintTimes,
-		RefundAction: c.RefundAction, ComplaintTime: c.CreateTime.In(refund.Beijing).Format(time.RFC3339),
+		RefundAction: c.RefundAction, ComplaintTime: c.CreateTime.In(pay.Beijing).Format(time.RFC3339),
 	}
 }
 
@@ -48,7 +48,7 @@ func (h *handler) createComplaint(r *http.Request) (any, error) {
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
-	c, err := h.svc.CreateComplaint(r.Context(), refund.ComplaintRequest{
+	c, err := h.svc.CreateComplaint(r.Context(), pay.ComplaintRequest{
 		TransactionID: b.TransactionID, ProblemType: b.ProblemType, ApplyRefundAmount: b.ApplyRefundAmount,
 		Detail: b.ComplaintDetail, PayerPhone: b.PayerPhone, UserTags: b.UserTagList, Media: b.Media,
 	})

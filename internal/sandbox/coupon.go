@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // deleteCouponBody is POST /sandbox/v1/coupons/{coupon_code}/delete: the user deletes a
@@ -26,6 +26,6 @@ func (h *handler) deleteCoupon(r *http.Request) (any, error) {
 	}
 	return map[string]string{
 		"coupon_code": c.Code, "stock_id": c.StockID, "coupon_state": string(c.State),
-		"delete_time": h.svc.Clock().Now().In(refund.Beijing).Format(time.RFC3339),
+		"delete_time": h.svc.Clock().Now().In(pay.Beijing).Format(time.RFC3339),
 	}, nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // actionJSON is one thing a fault rule does; {"pass":true} (or {}) is a sequence step that
@@ -92,11 +92,11 @@ func (b faultBody) action() actionJSON {
 // is multiplied, and a pass with nothing else.
 func (s actionJSON) action(prefix string) (fault.Action, error) {
 	if s.LatencyMs < 0 || s.LatencyMs > fault.MaxLatency.Milliseconds() {
-		return fault.Action{}, refund.ParamError(prefix+"latency_ms", fmt.Sprintf("取值范围为 0 到 %d", fault.MaxLatency.Milliseconds()), s.LatencyMs)
+		return fault.Action{}, pay.ParamError(prefix+"latency_ms", fmt.Sprintf("取值范围为 0 到 %d", fault.MaxLatency.Milliseconds()), s.LatencyMs)
 	}
 	a := fault.Action{Error: s.Error, Latency: time.Duration(s.LatencyMs) * time.Millisecond, Drop: s.Drop, DropAfter: s.DropAfter}
 	if s.Pass && a != (fault.Action{}) {
-		return fault.Action{}, refund.ParamError(prefix+"pass", "pass 步骤不能带其他动作", nil)
+		return fault.Action{}, pay.ParamError(prefix+"pass", "pass 步骤不能带其他动作", nil)
 	}
 	return a, nil
 }

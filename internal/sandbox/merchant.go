@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // merchantJSON is a merchant's settings view; keys never appear in it.
@@ -23,9 +23,9 @@ type merchantJSON struct {
 	RateLimit  string `json:"rate_limit"` // the profile in force, the server's default if the merchant set none
 }
 
-func (h *handler) merchantView(m *refund.Merchant) merchantJSON {
+func (h *handler) merchantView(m *pay.Merchant) merchantJSON {
 	mode := m.PlatformKeyMode
-	if mode == refund.PlatformKeyPublicKey {
+	if mode == pay.PlatformKeyPublicKey {
 		mode = "public_key"
 	}
 	return merchantJSON{
@@ -37,8 +37,8 @@ func (h *handler) merchantView(m *refund.Merchant) merchantJSON {
 func (h *handler) getMerchant(r *http.Request) (any, error) {
 	mchid := r.PathValue("mchid")
 	m, err := h.svc.Merchant(r.Context(), mchid)
-	if errors.Is(err, refund.ErrNotFound) {
-		return nil, refund.Errorf(refund.CodeMchNotExists, "商户号%s不存在", mchid)
+	if errors.Is(err, pay.ErrNotFound) {
+		return nil, pay.Errorf(pay.CodeMchNotExists, "商户号%s不存在", mchid)
 	}
 	if err != nil {
 		return nil, err
@@ -61,11 +61,11 @@ func (h *handler) patchMerchant(r *http.Request) (any, error) {
 	mode, field := b.PlatformKeyMode, "platform_key_mode"
 	if b.NotifyMode != nil {
 		if mode != nil && *mode != *b.NotifyMode {
-			return nil, refund.ParamError("notify_mode", "与platform_key_mode不一致：notify_mode是platform_key_mode的旧名，只需给出其一", nil)
+			return nil, pay.ParamError("notify_mode", "与platform_key_mode不一致：notify_mode是platform_key_mode的旧名，只需给出其一", nil)
 		}
 		mode, field = b.NotifyMode, "notify_mode"
 	}
-	m, err := h.svc.UpdateMerchantSettings(r.Context(), r.PathValue("mchid"), refund.MerchantSettings{
+	m, err := h.svc.UpdateMerchantSettings(r.Context(), r.PathValue("mchid"), pay.MerchantSettings{
 		NotifyURL: b.NotifyURL, PlatformKeyMode: mode, ModeField: field, RateProfile: b.RateLimit,
 	})
 	if err != nil {

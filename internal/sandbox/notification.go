@@ -5,12 +5,12 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Notifier delivers a notification now; *notify.Deliverer is one.
 type Notifier interface {
-	Resend(ctx context.Context, id string) (*refund.Attempt, *refund.Notification, error)
+	Resend(ctx context.Context, id string) (*pay.Attempt, *pay.Notification, error)
 }
 
 // sandboxTime has milliseconds (still RFC3339): with a compressed retry schedule,
@@ -39,14 +39,14 @@ type deliveryJSON struct {
 	Error      string  `json:"error"`
 }
 
-func notificationView(n *refund.Notification, as []*refund.Attempt) notificationJSON {
+func notificationView(n *pay.Notification, as []*pay.Attempt) notificationJSON {
 	v := notificationJSON{
 		ID: n.ID, EventType: n.EventType, URL: n.URL, Status: string(n.Status), Attempts: n.Attempts,
-		CreateTime: n.CreateTime.In(refund.Beijing).Format(sandboxTime),
+		CreateTime: n.CreateTime.In(pay.Beijing).Format(sandboxTime),
 		Deliveries: make([]deliveryJSON, 0, len(as)),
 	}
-	if n.Status == refund.NotifyPending {
-		v.NextAttemptTime = n.NextAttemptAt.In(refund.Beijing).Format(sandboxTime)
+	if n.Status == pay.NotifyPending {
+		v.NextAttemptTime = n.NextAttemptAt.In(pay.Beijing).Format(sandboxTime)
 	}
 	for _, a := range as {
 		v.Deliveries = append(v.Deliveries, deliveryView(a))
@@ -54,9 +54,9 @@ func notificationView(n *refund.Notification, as []*refund.Attempt) notification
 	return v
 }
 
-func deliveryView(a *refund.Attempt) deliveryJSON {
+func deliveryView(a *pay.Attempt) deliveryJSON {
 	return deliveryJSON{
-		Number: a.Number, Time: a.At.In(refund.Beijing).Format(sandboxTime), StatusCode: a.StatusCode,
+		Number: a.Number, Time: a.At.In(pay.Beijing).Format(sandboxTime), StatusCode: a.StatusCode,
 		Response: a.Response, LatencyMS: float64(a.Latency.Microseconds()) / 1000, Error: a.Error,
 	}
 }
@@ -68,7 +68,7 @@ type notificationsJSON struct {
 
 // notificationsView renders ns with their attempts (by notification id); err passes
 // through so a handler can return notificationsView(h.svc.…(…)).
-func notificationsView(ns []*refund.Notification, attempts map[string][]*refund.Attempt, err error) (any, error) {
+func notificationsView(ns []*pay.Notification, attempts map[string][]*pay.Attempt, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -15,12 +15,12 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Config is what the sandbox handler needs.
 type Config struct {
-	Service *refund.Service
+	Service *pay.Service
 	Token   string
 	Logger  *slog.Logger
 	// Notifier re-sends notifications for POST /sandbox/v1/notifications/{id}/resend.
@@ -30,7 +30,7 @@ type Config struct {
 }
 
 type handler struct {
-	svc      *refund.Service
+	svc      *pay.Service
 	log      *slog.Logger
 	notifier Notifier
 	faults   *fault.Registry
@@ -40,8 +40,8 @@ type handler struct {
 func NewHandler(c Config) http.Handler {
 	h := &handler{svc: c.Service, log: c.Logger, notifier: c.Notifier, faults: c.Faults}
 	mux := http.NewServeMux()
-	mux.Handle("POST /sandbox/v1/transactions", h.handle(h.createTransaction))
-	mux.Handle("GET /sandbox/v1/transactions/{transaction_id}", h.handle(h.getTransaction))
+	mux.Handle("POST /sandbox/v1/transactions", h.handle(h.createOrder))
+	mux.Handle("GET /sandbox/v1/transactions/{transaction_id}", h.handle(h.getOrder))
 	mux.Handle("POST /sandbox/v1/refunds/{refund_id}/settle", h.handle(h.settle))
 	mux.Handle("POST /sandbox/v1/clock", h.handle(h.advanceClock))
 	mux.Handle("GET /sandbox/v1/clock", h.handle(h.getClock))
@@ -67,7 +67,7 @@ func (h *handler) requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
-			apiv3.WriteJSONError(w, h.log, r, refund.Errorf(refund.CodeUnauthorized,
+			apiv3.WriteJSONError(w, h.log, r, pay.Errorf(pay.CodeUnauthorized,
 				"需要 Authorization: Bearer <sandbox_token>（见数据目录下的 credentials.json）"))
 			return
 		}
@@ -91,7 +91,7 @@ func (h *handler) handle(f func(r *http.Request) (any, error)) http.Handler {
 func decode(r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
 	if err != nil {
-		return refund.Errorf(refund.CodeParamError, "请求体无法读取：%v", err)
+		return pay.Errorf(pay.CodeParamError, "请求体无法读取：%v", err)
 	}
 	return apiv3.Decode(body, r.Header.Get("Content-Type"), true, v)
 }
@@ -103,7 +103,7 @@ type clockJSON struct {
 
 func (h *handler) clock() clockJSON {
 	c := h.svc.Clock()
-	return clockJSON{Now: c.Now().In(refund.Beijing).Format(time.RFC3339), OffsetSeconds: int64(c.Offset().Seconds())}
+	return clockJSON{Now: c.Now().In(pay.Beijing).Format(time.RFC3339), OffsetSeconds: int64(c.Offset().Seconds())}
 }
 
 func (h *handler) advanceClock(r *http.Request) (any, error) {
@@ -114,7 +114,7 @@ func (h *handler) advanceClock(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if b.AdvanceSeconds == nil {
-		return nil, refund.ParamError("advance_seconds", "字段必填", nil)
+		return nil, pay.ParamError("advance_seconds", "字段必填", nil)
 	}
 	if _, err := h.svc.AdvanceClock(r.Context(), seconds(*b.AdvanceSeconds)); err != nil {
 		return nil, err
@@ -150,9 +150,9 @@ func (h *handler) settle(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if b.Status == nil {
-		return nil, refund.ParamError("status", "字段必填", nil)
+		return nil, pay.ParamError("status", "字段必填", nil)
 	}
-	rf, err := h.svc.Settle(r.Context(), r.PathValue("refund_id"), refund.Status(*b.Status))
+	rf, err := h.svc.Settle(r.Context(), r.PathValue("refund_id"), pay.Status(*b.Status))
 	if err != nil {
 		return nil, err
 	}

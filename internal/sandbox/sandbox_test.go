@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sandbox"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 )
@@ -28,7 +28,7 @@ type sandboxServer struct {
 	*httptest.Server
 }
 
-func newSandboxServer(tb testing.TB, clock *refund.Clock) *sandboxServer {
+func newSandboxServer(tb testing.TB, clock *pay.Clock) *sandboxServer {
 	tb.Helper()
 	st, err := sqlite.Open(filepath.Join(tb.TempDir(), "t.db"))
 	if err != nil {
@@ -36,9 +36,9 @@ func newSandboxServer(tb testing.TB, clock *refund.Clock) *sandboxServer {
 	}
 	tb.Cleanup(func() { st.Close() })
 	ctx := tb.Context()
-	err = st.Update(ctx, func(tx refund.Tx) error {
-		return tx.InsertMerchant(ctx, &refund.Merchant{
-			Mchid: directMchid, Kind: refund.KindDirect, Appid: "wx1111111111111111",
+	err = st.Update(ctx, func(tx pay.Tx) error {
+		return tx.InsertMerchant(ctx, &pay.Merchant{
+			Mchid: directMchid, Kind: pay.KindDirect, Appid: "wx1111111111111111",
 			CertSerial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", CertPEM: "dummy",
 			APIv3Key: "0123456789abcdef0123456789abcdef", CreateTime: time.Now(),
 		})
@@ -47,9 +47,9 @@ func newSandboxServer(tb testing.TB, clock *refund.Clock) *sandboxServer {
 		tb.Fatalf("insert merchant: %v", err)
 	}
 	if clock == nil {
-		clock = refund.NewClock(nil)
+		clock = pay.NewClock(nil)
 	}
-	svc := refund.NewService(st, refund.Simulated{}, clock)
+	svc := pay.NewService(st, pay.Simulated{}, clock)
 	h := sandbox.NewHandler(sandbox.Config{
 		Service: svc, Token: token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Faults: fault.New(),
 	})

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 const complaintColumns = `complaint_id, mchid, sp_mchid, transaction_id, out_trade_no, amount,
@@ -12,7 +12,7 @@ const complaintColumns = `complaint_id, mchid, sp_mchid, transaction_id, out_tra
 	user_tags, media, full_refunded, incoming_user_response, user_complaint_times,
 	refund_action, launch_refund_day, create_time, update_time`
 
-func complaintArgs(c *refund.Complaint) []any {
+func complaintArgs(c *pay.Complaint) []any {
 	return []any{c.ID, c.Mchid, c.SpMchid, c.TransactionID, c.OutTradeNo, c.Amount,
 		string(c.State), c.ProblemType, c.ApplyRefundAmount, c.Detail, c.SealedPayerPhone, c.PayerOpenid,
 		jsonList(c.UserTags), jsonList(c.Media), c.FullRefunded, c.IncomingUserResponse, c.UserComplaintTimes,
@@ -29,7 +29,7 @@ func jsonList(l []string) string {
 }
 
 // Complaint finds a complaint by id.
-func (tx *tx) Complaint(ctx context.Context, id string) (*refund.Complaint, error) {
+func (tx *tx) Complaint(ctx context.Context, id string) (*pay.Complaint, error) {
 	row := tx.tx.QueryRowContext(ctx, `SELECT `+complaintColumns+` FROM complaints WHERE complaint_id = ?`, id)
 	c, err := scanComplaint(row)
 	if err != nil {
@@ -39,7 +39,7 @@ func (tx *tx) Complaint(ctx context.Context, id string) (*refund.Complaint, erro
 }
 
 // InsertComplaint adds c; ErrDuplicate when its id is taken.
-func (tx *tx) InsertComplaint(ctx context.Context, c *refund.Complaint) error {
+func (tx *tx) InsertComplaint(ctx context.Context, c *pay.Complaint) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO complaints (`+complaintColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, complaintArgs(c)...)
 	if err != nil {
@@ -49,7 +49,7 @@ func (tx *tx) InsertComplaint(ctx context.Context, c *refund.Complaint) error {
 }
 
 // UpdateComplaint writes what changes about a complaint.
-func (tx *tx) UpdateComplaint(ctx context.Context, c *refund.Complaint) error {
+func (tx *tx) UpdateComplaint(ctx context.Context, c *pay.Complaint) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE complaints SET state = ?, full_refunded = ?,
 		incoming_user_response = ?, user_complaint_times = ?, refund_action = ?,
 		launch_refund_day = ?, update_time = ? WHERE complaint_id = ?`,
@@ -59,7 +59,7 @@ func (tx *tx) UpdateComplaint(ctx context.Context, c *refund.Complaint) error {
 }
 
 // Complaints lists the complaints f selects, newest first, and their number.
-func (tx *tx) Complaints(ctx context.Context, f refund.ComplaintFilter) ([]*refund.Complaint, int, error) {
+func (tx *tx) Complaints(ctx context.Context, f pay.ComplaintFilter) ([]*pay.Complaint, int, error) {
 	// ?1 is never empty: an empty sp_mchid would otherwise match every direct merchant.
 	where := `?1 != '' AND (mchid = ?1 OR sp_mchid = ?1) AND (?2 = '' OR mchid = ?2) AND create_time >= ?3 AND create_time < ?4`
 	args := []any{f.Mchid, f.Sub, f.Begin.UnixMilli(), f.End.UnixMilli()}
@@ -72,19 +72,19 @@ func (tx *tx) Complaints(ctx context.Context, f refund.ComplaintFilter) ([]*refu
 	return cs, total, err
 }
 
-// ComplaintsOfTransaction lists an order's complaints, oldest first.
-func (tx *tx) ComplaintsOfTransaction(ctx context.Context, transactionID string) ([]*refund.Complaint, error) {
+// ComplaintsOfOrder lists an order's complaints, oldest first.
+func (tx *tx) ComplaintsOfOrder(ctx context.Context, transactionID string) ([]*pay.Complaint, error) {
 	return tx.complaints(ctx, `SELECT `+complaintColumns+` FROM complaints WHERE transaction_id = ?
 		ORDER BY create_time, rowid`, transactionID)
 }
 
-func (tx *tx) complaints(ctx context.Context, query string, args ...any) ([]*refund.Complaint, error) {
+func (tx *tx) complaints(ctx context.Context, query string, args ...any) ([]*pay.Complaint, error) {
 	rows, err := tx.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, dbError("list complaints", err)
 	}
 	defer rows.Close()
-	var out []*refund.Complaint
+	var out []*pay.Complaint
 	for rows.Next() {
 		c, err := scanComplaint(rows)
 		if err != nil {
@@ -98,8 +98,8 @@ func (tx *tx) complaints(ctx context.Context, query string, args ...any) ([]*ref
 	return out, nil
 }
 
-func scanComplaint(s scanner) (*refund.Complaint, error) {
-	var c refund.Complaint
+func scanComplaint(s scanner) (*pay.Complaint, error) {
+	var c pay.Complaint
 	var tags, media string
 	err := s.Scan(&c.ID, &c.Mchid, &c.SpMchid, &c.TransactionID, &c.OutTradeNo, &c.Amount,
 		&c.State, &c.ProblemType, &c.ApplyRefundAmount, &c.Detail, &c.SealedPayerPhone, &c.PayerOpenid,
@@ -118,7 +118,7 @@ func scanComplaint(s scanner) (*refund.Complaint, error) {
 }
 
 // InsertComplaintLog adds a negotiation history entry.
-func (tx *tx) InsertComplaintLog(ctx context.Context, l *refund.ComplaintLog) error {
+func (tx *tx) InsertComplaintLog(ctx context.Context, l *pay.ComplaintLog) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO complaint_logs (log_id, complaint_id, operator,
 		operate_type, details, images, operate_time) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.ComplaintID, l.Operator, l.OperateType, l.Details, jsonList(l.Images), millis(l.Time))
@@ -129,7 +129,7 @@ func (tx *tx) InsertComplaintLog(ctx context.Context, l *refund.ComplaintLog) er
 }
 
 // ComplaintLogs lists a complaint's history, oldest first.
-func (tx *tx) ComplaintLogs(ctx context.Context, complaintID string) ([]*refund.ComplaintLog, error) {
+func (tx *tx) ComplaintLogs(ctx context.Context, complaintID string) ([]*pay.ComplaintLog, error) {
 	what := "logs of complaint " + complaintID
 	rows, err := tx.tx.QueryContext(ctx, `SELECT log_id, complaint_id, operator, operate_type, details,
 		images, operate_time FROM complaint_logs WHERE complaint_id = ? ORDER BY operate_time, rowid`, complaintID)
@@ -137,9 +137,9 @@ func (tx *tx) ComplaintLogs(ctx context.Context, complaintID string) ([]*refund.
 		return nil, dbError(what, err)
 	}
 	defer rows.Close()
-	var out []*refund.ComplaintLog
+	var out []*pay.ComplaintLog
 	for rows.Next() {
-		var l refund.ComplaintLog
+		var l pay.ComplaintLog
 		var images string
 		if err := rows.Scan(&l.ID, &l.ComplaintID, &l.Operator, &l.OperateType, &l.Details, &images, timeDest(&l.Time)); err != nil {
 			return nil, dbError(what, err)
@@ -156,7 +156,7 @@ func (tx *tx) ComplaintLogs(ctx context.Context, complaintID string) ([]*refund.
 }
 
 // InsertImage adds an uploaded image.
-func (tx *tx) InsertImage(ctx context.Context, im *refund.Image) error {
+func (tx *tx) InsertImage(ctx context.Context, im *pay.Image) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO images (media_id, mchid, filename, content_type,
 		data, create_time) VALUES (?, ?, ?, ?, ?, ?)`,
 		im.MediaID, im.Mchid, im.Filename, im.ContentType, im.Data, millis(im.CreateTime))
@@ -167,8 +167,8 @@ func (tx *tx) InsertImage(ctx context.Context, im *refund.Image) error {
 }
 
 // Image finds an image by media_id.
-func (tx *tx) Image(ctx context.Context, mediaID string) (*refund.Image, error) {
-	var im refund.Image
+func (tx *tx) Image(ctx context.Context, mediaID string) (*pay.Image, error) {
+	var im pay.Image
 	err := tx.tx.QueryRowContext(ctx, `SELECT media_id, mchid, filename, content_type, data, create_time
 		FROM images WHERE media_id = ?`, mediaID).Scan(&im.MediaID, &im.Mchid, &im.Filename, &im.ContentType, &im.Data, timeDest(&im.CreateTime))
 	if err != nil {

@@ -3,11 +3,11 @@ package sqlite
 import (
 	"context"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // NotificationsOfComplaint lists a complaint's notifications, oldest first.
-func (tx *tx) NotificationsOfComplaint(ctx context.Context, complaintID string) ([]*refund.Notification, error) {
+func (tx *tx) NotificationsOfComplaint(ctx context.Context, complaintID string) ([]*pay.Notification, error) {
 	return tx.notifications(ctx, "notifications of complaint "+complaintID, `SELECT `+notificationColumns+`
 		FROM notifications WHERE complaint_id = ? ORDER BY create_time, rowid`, complaintID)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/pressly/goose/v3"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Ensure migration 4's rebuild of notifications keeps an existing outbox, attempts
@@ -24,30 +24,30 @@ func TestMigration4RebuildsNotifications(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	now := time.UnixMilli(time.Now().UnixMilli())
-	rn := &refund.Notification{ID: "n-refund", RefundID: "r1", Mchid: "1900000109", EventType: "REFUND.SUCCESS",
-		URL: "https://m.example/n", OriginalType: "refund", Resource: "{}", Status: refund.NotifyPending,
+	rn := &pay.Notification{ID: "n-refund", RefundID: "r1", Mchid: "1900000109", EventType: "REFUND.SUCCESS",
+		URL: "https://m.example/n", OriginalType: "refund", Resource: "{}", Status: pay.NotifyPending,
 		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
-	cn := &refund.Notification{ID: "n-complaint", ComplaintID: "c1", Mchid: "1900000109", EventType: "COMPLAINT.CREATE",
-		URL: "https://m.example/c", OriginalType: "complaint", Resource: "{}", Status: refund.NotifyPending,
+	cn := &pay.Notification{ID: "n-complaint", ComplaintID: "c1", Mchid: "1900000109", EventType: "COMPLAINT.CREATE",
+		URL: "https://m.example/c", OriginalType: "complaint", Resource: "{}", Status: pay.NotifyPending,
 		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
-	err = s.Update(ctx, func(tx refund.Tx) error {
+	err = s.Update(ctx, func(tx pay.Tx) error {
 		for _, f := range []func() error{
 			func() error {
-				return tx.InsertMerchant(ctx, &refund.Merchant{Mchid: "1900000109", Kind: refund.KindDirect})
+				return tx.InsertMerchant(ctx, &pay.Merchant{Mchid: "1900000109", Kind: pay.KindDirect})
 			},
 			func() error {
-				return tx.InsertTransaction(ctx, &refund.Transaction{ID: "t1", OutTradeNo: "o1", Mchid: "1900000109", Total: 100, Currency: "CNY"})
+				return tx.InsertOrder(ctx, &pay.Order{ID: "t1", OutTradeNo: "o1", Mchid: "1900000109", Total: 100, Currency: "CNY"})
 			},
 			func() error {
-				return tx.InsertRefund(ctx, &refund.Refund{ID: "r1", OutRefundNo: "or1", Mchid: "1900000109", TransactionID: "t1", Status: refund.StatusSuccess})
+				return tx.InsertRefund(ctx, &pay.Refund{ID: "r1", OutRefundNo: "or1", Mchid: "1900000109", TransactionID: "t1", Status: pay.StatusSuccess})
 			},
 			func() error {
-				return tx.InsertComplaint(ctx, &refund.Complaint{ID: "c1", Mchid: "1900000109", TransactionID: "t1", State: refund.ComplaintPending, CreateTime: now, UpdateTime: now})
+				return tx.InsertComplaint(ctx, &pay.Complaint{ID: "c1", Mchid: "1900000109", TransactionID: "t1", State: pay.ComplaintPending, CreateTime: now, UpdateTime: now})
 			},
 			func() error { return tx.InsertNotification(ctx, rn) },
 			func() error { return tx.InsertNotification(ctx, cn) },
 			func() error {
-				return tx.InsertAttempt(ctx, &refund.Attempt{NotificationID: "n-refund", Number: 1, At: now, StatusCode: 500})
+				return tx.InsertAttempt(ctx, &pay.Attempt{NotificationID: "n-refund", Number: 1, At: now, StatusCode: 500})
 			},
 		} {
 			if err := f(); err != nil {
@@ -74,7 +74,7 @@ func TestMigration4RebuildsNotifications(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	err = s.View(ctx, func(tx refund.Tx) error {
+	err = s.View(ctx, func(tx pay.Tx) error {
 		got, err := tx.Notification(ctx, "n-refund")
 		if err != nil {
 			return err

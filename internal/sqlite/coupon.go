@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // storedStockRules is the rules column of coupon_stocks: what no query filters on.
@@ -31,7 +31,7 @@ const stockColumns = `stock_id, creator, belong_merchant, out_request_no, stock_
 
 // InsertStock adds s; ErrDuplicate when its stock_id or its creator's out_request_no is
 // taken.
-func (tx *tx) InsertStock(ctx context.Context, s *refund.Stock) error {
+func (tx *tx) InsertStock(ctx context.Context, s *pay.Stock) error {
 	rules, err := json.Marshal(storedStockRules{
 		Name: s.Name, Comment: s.Comment, GoodsName: s.GoodsName,
 		DiscountAmount: s.DiscountAmount, DiscountPercent: s.DiscountPercent, ExchangePrice: s.ExchangePrice,
@@ -52,7 +52,7 @@ func (tx *tx) InsertStock(ctx context.Context, s *refund.Stock) error {
 }
 
 // Stock finds a stock by stock_id.
-func (tx *tx) Stock(ctx context.Context, stockID string) (*refund.Stock, error) {
+func (tx *tx) Stock(ctx context.Context, stockID string) (*pay.Stock, error) {
 	s, err := scanStock(tx.tx.QueryRowContext(ctx, `SELECT `+stockColumns+` FROM coupon_stocks WHERE stock_id = ?`, stockID))
 	if err != nil {
 		return nil, dbError("stock "+stockID, err)
@@ -61,7 +61,7 @@ func (tx *tx) Stock(ctx context.Context, stockID string) (*refund.Stock, error) 
 }
 
 // StockByRequest finds a creator's stock by its out_request_no.
-func (tx *tx) StockByRequest(ctx context.Context, creator, outRequestNo string) (*refund.Stock, error) {
+func (tx *tx) StockByRequest(ctx context.Context, creator, outRequestNo string) (*pay.Stock, error) {
 	s, err := scanStock(tx.tx.QueryRowContext(ctx, `SELECT `+stockColumns+` FROM coupon_stocks
 		WHERE creator = ? AND out_request_no = ?`, creator, outRequestNo))
 	if err != nil {
@@ -71,13 +71,13 @@ func (tx *tx) StockByRequest(ctx context.Context, creator, outRequestNo string) 
 }
 
 // UpdateStock writes the count of coupons sent, the only thing about a stock that changes.
-func (tx *tx) UpdateStock(ctx context.Context, s *refund.Stock) error {
+func (tx *tx) UpdateStock(ctx context.Context, s *pay.Stock) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE coupon_stocks SET sent = ? WHERE stock_id = ?`, s.Sent, s.ID)
 	return mustAffect("update stock "+s.ID, res, err)
 }
 
-func scanStock(sc scanner) (*refund.Stock, error) {
-	var s refund.Stock
+func scanStock(sc scanner) (*pay.Stock, error) {
+	var s pay.Stock
 	var rules string
 	err := sc.Scan(&s.ID, &s.Creator, &s.BelongMerchant, &s.OutRequestNo, &s.Type, &s.CodeMode,
 		timeDest(&s.BeginTime), timeDest(&s.EndTime), &s.MaxCoupons, &s.MaxCouponsPerUser, &s.Sent, &rules, timeDest(&s.CreateTime))
@@ -101,7 +101,7 @@ const couponColumns = `stock_id, coupon_code, openid, appid, sender, state, send
 
 // InsertCoupon adds c; ErrDuplicate when its code is taken in its stock or its send
 // request was made before.
-func (tx *tx) InsertCoupon(ctx context.Context, c *refund.Coupon) error {
+func (tx *tx) InsertCoupon(ctx context.Context, c *pay.Coupon) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO coupons (`+couponColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.StockID, c.Code, c.Openid, c.Appid, c.Sender, string(c.State), c.SendRequestNo,
@@ -115,7 +115,7 @@ func (tx *tx) InsertCoupon(ctx context.Context, c *refund.Coupon) error {
 }
 
 // Coupon finds a coupon by code, in one stock or, for stockID "", the first sent.
-func (tx *tx) Coupon(ctx context.Context, stockID, code string) (*refund.Coupon, error) {
+func (tx *tx) Coupon(ctx context.Context, stockID, code string) (*pay.Coupon, error) {
 	query, args := `SELECT `+couponColumns+` FROM coupons WHERE coupon_code = ?`, []any{code}
 	if stockID != "" {
 		query, args = query+` AND stock_id = ?`, append(args, stockID)
@@ -128,7 +128,7 @@ func (tx *tx) Coupon(ctx context.Context, stockID, code string) (*refund.Coupon,
 }
 
 // CouponBySend finds the coupon a send request made.
-func (tx *tx) CouponBySend(ctx context.Context, stockID, openid, sendRequestNo string) (*refund.Coupon, error) {
+func (tx *tx) CouponBySend(ctx context.Context, stockID, openid, sendRequestNo string) (*pay.Coupon, error) {
 	c, err := scanCoupon(tx.tx.QueryRowContext(ctx, `SELECT `+couponColumns+` FROM coupons
 		WHERE stock_id = ? AND openid = ? AND send_request_no = ?`, stockID, openid, sendRequestNo))
 	if err != nil {
@@ -149,7 +149,7 @@ func (tx *tx) CountCoupons(ctx context.Context, stockID, openid string) (int64, 
 }
 
 // Coupons lists the coupons f selects, oldest first.
-func (tx *tx) Coupons(ctx context.Context, f refund.CouponFilter) ([]*refund.Coupon, error) {
+func (tx *tx) Coupons(ctx context.Context, f pay.CouponFilter) ([]*pay.Coupon, error) {
 	var where []string
 	var args []any
 	add := func(cond, v string) {
@@ -177,7 +177,7 @@ func (tx *tx) Coupons(ctx context.Context, f refund.CouponFilter) ([]*refund.Cou
 		return nil, dbError("list coupons", err)
 	}
 	defer rows.Close()
-	var out []*refund.Coupon
+	var out []*pay.Coupon
 	for rows.Next() {
 		c, err := scanCoupon(rows)
 		if err != nil {
@@ -192,7 +192,7 @@ func (tx *tx) Coupons(ctx context.Context, f refund.CouponFilter) ([]*refund.Cou
 }
 
 // UpdateCoupon writes every column of c but its keys.
-func (tx *tx) UpdateCoupon(ctx context.Context, c *refund.Coupon) error {
+func (tx *tx) UpdateCoupon(ctx context.Context, c *pay.Coupon) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE coupons SET
 		openid = ?, appid = ?, sender = ?, state = ?, send_request_no = ?,
 		receive_time = ?, available_start_time = ?, expire_time = ?,
@@ -207,8 +207,8 @@ func (tx *tx) UpdateCoupon(ctx context.Context, c *refund.Coupon) error {
 	return mustAffect("update coupon "+c.Code, res, err)
 }
 
-func scanCoupon(sc scanner) (*refund.Coupon, error) {
-	var c refund.Coupon
+func scanCoupon(sc scanner) (*pay.Coupon, error) {
+	var c pay.Coupon
 	err := sc.Scan(&c.StockID, &c.Code, &c.Openid, &c.Appid, &c.Sender, &c.State, &c.SendRequestNo,
 		timeDest(&c.ReceiveTime), timeDest(&c.AvailableStartTime), timeDest(&c.ExpireTime),
 		&c.UseRequestNo, timeDest(&c.UseTime), &c.TransactionID,
@@ -220,7 +220,7 @@ func scanCoupon(sc scanner) (*refund.Coupon, error) {
 }
 
 // InsertCouponRequest records a request number; ErrDuplicate when it was used before.
-func (tx *tx) InsertCouponRequest(ctx context.Context, r *refund.CouponRequest) error {
+func (tx *tx) InsertCouponRequest(ctx context.Context, r *pay.CouponRequest) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO coupon_requests (mchid, kind, request_no, stock_id, coupon_code, time)
 		VALUES (?, ?, ?, ?, ?, ?)`, r.Mchid, r.Kind, r.RequestNo, r.StockID, r.CouponCode, millis(r.Time))
 	if err != nil {
@@ -230,8 +230,8 @@ func (tx *tx) InsertCouponRequest(ctx context.Context, r *refund.CouponRequest) 
 }
 
 // CouponRequest finds a merchant's request number of a kind.
-func (tx *tx) CouponRequest(ctx context.Context, mchid, kind, requestNo string) (*refund.CouponRequest, error) {
-	r := refund.CouponRequest{Mchid: mchid, Kind: kind, RequestNo: requestNo}
+func (tx *tx) CouponRequest(ctx context.Context, mchid, kind, requestNo string) (*pay.CouponRequest, error) {
+	r := pay.CouponRequest{Mchid: mchid, Kind: kind, RequestNo: requestNo}
 	err := tx.tx.QueryRowContext(ctx, `SELECT stock_id, coupon_code, time FROM coupon_requests
 		WHERE mchid = ? AND kind = ? AND request_no = ?`, mchid, kind, requestNo).
 		Scan(&r.StockID, &r.CouponCode, timeDest(&r.Time))

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Lists are stored as JSON through storage types of their own, so that renaming a
@@ -36,38 +36,38 @@ type storedGoods struct {
 	RefundQuantity   int64  `json:"refund_quantity"`
 }
 
-func toStoredFundsFrom(f refund.FundsFrom) storedFundsFrom {
+func toStoredFundsFrom(f pay.FundsFrom) storedFundsFrom {
 	return storedFundsFrom(f)
 }
 
-func fromStoredFundsFrom(f storedFundsFrom) refund.FundsFrom {
-	return refund.FundsFrom(f)
+func fromStoredFundsFrom(f storedFundsFrom) pay.FundsFrom {
+	return pay.FundsFrom(f)
 }
 
-func toStoredPromotion(p refund.Promotion) storedPromotion {
+func toStoredPromotion(p pay.Promotion) storedPromotion {
 	return storedPromotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID}
 }
 
-func fromStoredPromotion(p storedPromotion) refund.Promotion {
-	return refund.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID}
+func fromStoredPromotion(p storedPromotion) pay.Promotion {
+	return pay.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID}
 }
 
-func toStoredPromotionRefund(p refund.PromotionRefund) storedPromotion {
+func toStoredPromotionRefund(p pay.PromotionRefund) storedPromotion {
 	s := toStoredPromotion(p.Promotion)
 	s.RefundAmount = p.RefundAmount
 	return s
 }
 
-func fromStoredPromotionRefund(p storedPromotion) refund.PromotionRefund {
-	return refund.PromotionRefund{Promotion: fromStoredPromotion(p), RefundAmount: p.RefundAmount}
+func fromStoredPromotionRefund(p storedPromotion) pay.PromotionRefund {
+	return pay.PromotionRefund{Promotion: fromStoredPromotion(p), RefundAmount: p.RefundAmount}
 }
 
-func toStoredGoods(g refund.GoodsDetail) storedGoods {
+func toStoredGoods(g pay.GoodsDetail) storedGoods {
 	return storedGoods(g)
 }
 
-func fromStoredGoods(g storedGoods) refund.GoodsDetail {
-	return refund.GoodsDetail(g)
+func fromStoredGoods(g storedGoods) pay.GoodsDetail {
+	return pay.GoodsDetail(g)
 }
 
 // encodeList returns items as a JSON text argument, nil (NULL) when it is empty.

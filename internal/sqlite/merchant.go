@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// merchantColumns lists the columns in refund.Merchant's order. notify_mode holds
+// merchantColumns lists the columns in pay.Merchant's order. notify_mode holds
 // PlatformKeyMode: the setting outgrew its first name, and renaming a column would cost
 // every existing database a table rebuild for nothing a user sees.
 const merchantColumns = `mchid, kind, sp_mchid, appid, cert_serial, cert_pem, apiv3_key,
@@ -15,7 +15,7 @@ const merchantColumns = `mchid, kind, sp_mchid, appid, cert_serial, cert_pem, ap
 	former_cert_serial`
 
 // Merchant finds a merchant by mchid.
-func (tx *tx) Merchant(ctx context.Context, mchid string) (*refund.Merchant, error) {
+func (tx *tx) Merchant(ctx context.Context, mchid string) (*pay.Merchant, error) {
 	row := tx.tx.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE mchid = ?`, mchid)
 	m, err := scanMerchant(row)
 	if err != nil {
@@ -28,13 +28,13 @@ func (tx *tx) Merchant(ctx context.Context, mchid string) (*refund.Merchant, err
 }
 
 // Merchants lists every merchant, oldest first.
-func (tx *tx) Merchants(ctx context.Context) ([]*refund.Merchant, error) {
+func (tx *tx) Merchants(ctx context.Context) ([]*pay.Merchant, error) {
 	rows, err := tx.tx.QueryContext(ctx, `SELECT `+merchantColumns+` FROM merchants ORDER BY create_time, mchid`)
 	if err != nil {
 		return nil, dbError("list merchants", err)
 	}
 	defer rows.Close()
-	var out []*refund.Merchant
+	var out []*pay.Merchant
 	for rows.Next() {
 		m, err := scanMerchant(rows)
 		if err != nil {
@@ -52,7 +52,7 @@ func (tx *tx) Merchants(ctx context.Context) ([]*refund.Merchant, error) {
 }
 
 // InsertMerchant adds m; ErrDuplicate when its mchid is taken.
-func (tx *tx) InsertMerchant(ctx context.Context, m *refund.Merchant) error {
+func (tx *tx) InsertMerchant(ctx context.Context, m *pay.Merchant) error {
 	v3, v2, err := tx.sealKeys(m)
 	if err != nil {
 		return fmt.Errorf("insert merchant %s: %w", m.Mchid, err)
@@ -69,7 +69,7 @@ func (tx *tx) InsertMerchant(ctx context.Context, m *refund.Merchant) error {
 }
 
 // UpdateMerchant writes every column of m but its mchid.
-func (tx *tx) UpdateMerchant(ctx context.Context, m *refund.Merchant) error {
+func (tx *tx) UpdateMerchant(ctx context.Context, m *pay.Merchant) error {
 	v3, v2, err := tx.sealKeys(m)
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.Mchid, err)
@@ -84,7 +84,7 @@ func (tx *tx) UpdateMerchant(ctx context.Context, m *refund.Merchant) error {
 }
 
 // sealKeys returns what is stored for m's APIv3 and APIv2 keys.
-func (tx *tx) sealKeys(m *refund.Merchant) (v3, v2 string, err error) {
+func (tx *tx) sealKeys(m *pay.Merchant) (v3, v2 string, err error) {
 	if v3, err = tx.seal(m.APIv3Key); err != nil {
 		return "", "", err
 	}
@@ -95,7 +95,7 @@ func (tx *tx) sealKeys(m *refund.Merchant) (v3, v2 string, err error) {
 }
 
 // openKeys turns m's stored keys back into clear ones.
-func (tx *tx) openKeys(m *refund.Merchant) (err error) {
+func (tx *tx) openKeys(m *pay.Merchant) (err error) {
 	if m.APIv3Key, err = tx.open(m.APIv3Key); err != nil {
 		return fmt.Errorf("merchant %s apiv3_key: %w", m.Mchid, err)
 	}
@@ -105,8 +105,8 @@ func (tx *tx) openKeys(m *refund.Merchant) (err error) {
 	return nil
 }
 
-func scanMerchant(s scanner) (*refund.Merchant, error) {
-	var m refund.Merchant
+func scanMerchant(s scanner) (*pay.Merchant, error) {
+	var m pay.Merchant
 	err := s.Scan(&m.Mchid, &m.Kind, &m.SpMchid, &m.Appid, &m.CertSerial, &m.CertPEM, &m.APIv3Key,
 		&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.PlatformKeyMode, &m.RateProfile,
 		&m.FormerCertSerial)

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 const notificationColumns = `notification_id, refund_id, mchid, event_type, summary, url,
@@ -13,7 +13,7 @@ const notificationColumns = `notification_id, refund_id, mchid, event_type, summ
 	complaint_id`
 
 // InsertNotification adds n; ErrDuplicate when its id is taken.
-func (tx *tx) InsertNotification(ctx context.Context, n *refund.Notification) error {
+func (tx *tx) InsertNotification(ctx context.Context, n *pay.Notification) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`)
 		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`,
 		n.ID, n.RefundID, n.Mchid, n.EventType, n.Summary, n.URL, n.OriginalType, n.Resource,
@@ -25,7 +25,7 @@ func (tx *tx) InsertNotification(ctx context.Context, n *refund.Notification) er
 }
 
 // UpdateNotification writes n's delivery state; what it says never changes.
-func (tx *tx) UpdateNotification(ctx context.Context, n *refund.Notification) error {
+func (tx *tx) UpdateNotification(ctx context.Context, n *pay.Notification) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?,
 		next_attempt_at = ?, update_time = ? WHERE notification_id = ?`,
 		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.UpdateTime), n.ID)
@@ -33,7 +33,7 @@ func (tx *tx) UpdateNotification(ctx context.Context, n *refund.Notification) er
 }
 
 // Notification finds a notification by id.
-func (tx *tx) Notification(ctx context.Context, id string) (*refund.Notification, error) {
+func (tx *tx) Notification(ctx context.Context, id string) (*pay.Notification, error) {
 	row := tx.tx.QueryRowContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE notification_id = ?`, id)
 	n, err := scanNotification(row)
 	if err != nil {
@@ -43,26 +43,26 @@ func (tx *tx) Notification(ctx context.Context, id string) (*refund.Notification
 }
 
 // NotificationsOfRefund lists a refund's notifications, oldest first.
-func (tx *tx) NotificationsOfRefund(ctx context.Context, refundID string) ([]*refund.Notification, error) {
+func (tx *tx) NotificationsOfRefund(ctx context.Context, refundID string) ([]*pay.Notification, error) {
 	return tx.notifications(ctx, "notifications of refund "+refundID, `SELECT `+notificationColumns+`
 		FROM notifications WHERE refund_id = ? ORDER BY create_time, rowid`, refundID)
 }
 
 // DueNotifications lists PENDING notifications due by now, soonest first. The literal
 // repeats the predicate of the partial index notifications_due.
-func (tx *tx) DueNotifications(ctx context.Context, now time.Time, limit int) ([]*refund.Notification, error) {
+func (tx *tx) DueNotifications(ctx context.Context, now time.Time, limit int) ([]*pay.Notification, error) {
 	return tx.notifications(ctx, "due notifications", `SELECT `+notificationColumns+`
 		FROM notifications WHERE status = 'PENDING' AND next_attempt_at <= ?
 		ORDER BY next_attempt_at, rowid LIMIT ?`, now.UnixMilli(), limit)
 }
 
-func (tx *tx) notifications(ctx context.Context, what, query string, args ...any) ([]*refund.Notification, error) {
+func (tx *tx) notifications(ctx context.Context, what, query string, args ...any) ([]*pay.Notification, error) {
 	rows, err := tx.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, dbError(what, err)
 	}
 	defer rows.Close()
-	var out []*refund.Notification
+	var out []*pay.Notification
 	for rows.Next() {
 		n, err := scanNotification(rows)
 		if err != nil {
@@ -76,8 +76,8 @@ func (tx *tx) notifications(ctx context.Context, what, query string, args ...any
 	return out, nil
 }
 
-func scanNotification(s scanner) (*refund.Notification, error) {
-	var n refund.Notification
+func scanNotification(s scanner) (*pay.Notification, error) {
+	var n pay.Notification
 	// A notification is a refund's or a complaint's; the other column is NULL.
 	var refundID, complaintID sql.NullString
 	err := s.Scan(&n.ID, &refundID, &n.Mchid, &n.EventType, &n.Summary, &n.URL, &n.OriginalType,
@@ -90,7 +90,7 @@ func scanNotification(s scanner) (*refund.Notification, error) {
 }
 
 // InsertAttempt adds a; ErrDuplicate when its number is taken for its notification.
-func (tx *tx) InsertAttempt(ctx context.Context, a *refund.Attempt) error {
+func (tx *tx) InsertAttempt(ctx context.Context, a *pay.Attempt) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notification_attempts
 		(notification_id, number, at, status_code, response, latency_us, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -102,7 +102,7 @@ func (tx *tx) InsertAttempt(ctx context.Context, a *refund.Attempt) error {
 }
 
 // Attempts lists a notification's attempts in order.
-func (tx *tx) Attempts(ctx context.Context, notificationID string) ([]*refund.Attempt, error) {
+func (tx *tx) Attempts(ctx context.Context, notificationID string) ([]*pay.Attempt, error) {
 	what := "attempts of notification " + notificationID
 	rows, err := tx.tx.QueryContext(ctx, `SELECT notification_id, number, at, status_code, response,
 		latency_us, error FROM notification_attempts WHERE notification_id = ? ORDER BY number`, notificationID)
@@ -110,9 +110,9 @@ func (tx *tx) Attempts(ctx context.Context, notificationID string) ([]*refund.At
 		return nil, dbError(what, err)
 	}
 	defer rows.Close()
-	var out []*refund.Attempt
+	var out []*pay.Attempt
 	for rows.Next() {
-		var a refund.Attempt
+		var a pay.Attempt
 		var us int64
 		if err := rows.Scan(&a.NotificationID, &a.Number, timeDest(&a.At), &a.StatusCode, &a.Response, &us, &a.Error); err != nil {
 			return nil, dbError(what, err)

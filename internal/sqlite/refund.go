@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 const refundColumns = `refund_id, out_refund_no, mchid, sp_mchid, transaction_id, out_trade_no,
@@ -15,7 +15,7 @@ const refundColumns = `refund_id, out_refund_no, mchid, sp_mchid, transaction_id
 	settle_at, outcome, abnormal_type, bank_type, sealed_bank_account, sealed_real_name`
 
 // Refund finds mchid's refund by out_refund_no.
-func (tx *tx) Refund(ctx context.Context, mchid, outRefundNo string) (*refund.Refund, error) {
+func (tx *tx) Refund(ctx context.Context, mchid, outRefundNo string) (*pay.Refund, error) {
 	row := tx.tx.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds
 		WHERE mchid = ? AND out_refund_no = ?`, mchid, outRefundNo)
 	r, err := scanRefund(row)
@@ -26,7 +26,7 @@ func (tx *tx) Refund(ctx context.Context, mchid, outRefundNo string) (*refund.Re
 }
 
 // RefundByID finds a refund by refund_id.
-func (tx *tx) RefundByID(ctx context.Context, refundID string) (*refund.Refund, error) {
+func (tx *tx) RefundByID(ctx context.Context, refundID string) (*pay.Refund, error) {
 	row := tx.tx.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE refund_id = ?`, refundID)
 	r, err := scanRefund(row)
 	if err != nil {
@@ -35,28 +35,28 @@ func (tx *tx) RefundByID(ctx context.Context, refundID string) (*refund.Refund, 
 	return r, nil
 }
 
-// RefundsOfTransaction lists an order's refunds, oldest first; rowid breaks ties between
+// RefundsOfOrder lists an order's refunds, oldest first; rowid breaks ties between
 // refunds created in the same millisecond by insertion order.
-func (tx *tx) RefundsOfTransaction(ctx context.Context, transactionID string) ([]*refund.Refund, error) {
+func (tx *tx) RefundsOfOrder(ctx context.Context, transactionID string) ([]*pay.Refund, error) {
 	return tx.refunds(ctx, "refunds of transaction "+transactionID, `SELECT `+refundColumns+` FROM refunds
 		WHERE transaction_id = ? ORDER BY create_time, rowid`, transactionID)
 }
 
 // DueRefunds lists up to limit PROCESSING refunds whose SettleAt is set and not after now,
 // soonest first. The literals repeat the predicate of the partial index refunds_due.
-func (tx *tx) DueRefunds(ctx context.Context, now time.Time, limit int) ([]*refund.Refund, error) {
+func (tx *tx) DueRefunds(ctx context.Context, now time.Time, limit int) ([]*pay.Refund, error) {
 	return tx.refunds(ctx, "due refunds", `SELECT `+refundColumns+` FROM refunds
 		WHERE status = 'PROCESSING' AND settle_at > 0 AND settle_at <= ?
 		ORDER BY settle_at, rowid LIMIT ?`, now.UnixMilli(), limit)
 }
 
-func (tx *tx) refunds(ctx context.Context, what, query string, args ...any) ([]*refund.Refund, error) {
+func (tx *tx) refunds(ctx context.Context, what, query string, args ...any) ([]*pay.Refund, error) {
 	rows, err := tx.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, dbError(what, err)
 	}
 	defer rows.Close()
-	var out []*refund.Refund
+	var out []*pay.Refund
 	for rows.Next() {
 		r, err := scanRefund(rows)
 		if err != nil {
@@ -72,7 +72,7 @@ func (tx *tx) refunds(ctx context.Context, what, query string, args ...any) ([]*
 
 // InsertRefund adds r; ErrDuplicate when its refund_id, or its out_refund_no under the
 // same mchid, is taken.
-func (tx *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
+func (tx *tx) InsertRefund(ctx context.Context, r *pay.Refund) error {
 	from, promotions, goods := refundLists(r)
 	a := r.Amount
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO refunds (`+refundColumns+`)
@@ -91,7 +91,7 @@ func (tx *tx) InsertRefund(ctx context.Context, r *refund.Refund) error {
 
 // UpdateRefund writes every column of r but its keys (refund_id, mchid, out_refund_no,
 // transaction_id), which never change once a refund exists.
-func (tx *tx) UpdateRefund(ctx context.Context, r *refund.Refund) error {
+func (tx *tx) UpdateRefund(ctx context.Context, r *pay.Refund) error {
 	from, promotions, goods := refundLists(r)
 	a := r.Amount
 	res, err := tx.tx.ExecContext(ctx, `UPDATE refunds SET
@@ -115,14 +115,14 @@ func (tx *tx) UpdateRefund(ctx context.Context, r *refund.Refund) error {
 }
 
 // refundLists returns r's amount.from, promotions and goods detail as JSON arguments.
-func refundLists(r *refund.Refund) (from, promotions, goods any) {
+func refundLists(r *pay.Refund) (from, promotions, goods any) {
 	return encodeList(r.Amount.From, toStoredFundsFrom),
 		encodeList(r.Promotions, toStoredPromotionRefund),
 		encodeList(r.GoodsDetail, toStoredGoods)
 }
 
-func scanRefund(s scanner) (*refund.Refund, error) {
-	var r refund.Refund
+func scanRefund(s scanner) (*pay.Refund, error) {
+	var r pay.Refund
 	a := &r.Amount
 	err := s.Scan(&r.ID, &r.OutRefundNo, &r.Mchid, &r.SpMchid, &r.TransactionID, &r.OutTradeNo,
 		&r.API, &r.Reason, &r.NotifyURL, &r.FundsAccount, &r.RefundAccount, &r.SpAppid, &r.SubAppid,

@@ -1,4 +1,4 @@
-// Package sqlite implements refund.Store on an SQLite file through the pure-Go
+// Package sqlite implements pay.Store on an SQLite file through the pure-Go
 // modernc.org/sqlite driver, so the default build needs no C toolchain.
 //
 // Secrets are sealed at this boundary: opened WithSealer, the store seals merchants'
@@ -26,22 +26,22 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-var _ refund.Store = (*Store)(nil)
+var _ pay.Store = (*Store)(nil)
 
-// Store is refund.Store on one SQLite file. Writes go through a single connection, so
+// Store is pay.Store on one SQLite file. Writes go through a single connection, so
 // Updates run one after another; Views read from a separate pool and see the last
 // committed state without waiting for the writer. An Update must not call Update:
 // the inner call would wait forever for the connection the outer one holds.
 type Store struct {
 	write  *sql.DB
 	read   *sql.DB
-	sealer refund.Sealer
+	sealer pay.Sealer
 }
 
 // Option configures Open.
@@ -49,7 +49,7 @@ type Option func(*Store)
 
 // WithSealer seals secrets at rest with s. Without it they are stored in clear, which
 // only tests of the store itself should do.
-func WithSealer(s refund.Sealer) Option {
+func WithSealer(s pay.Sealer) Option {
 	return func(st *Store) { st.sealer = s }
 }
 
@@ -152,7 +152,7 @@ func restrictFiles(path string) error {
 func (s *Store) sealClearValues() error {
 	ctx := context.Background()
 	changed := false
-	err := s.Update(ctx, func(rt refund.Tx) error {
+	err := s.Update(ctx, func(rt pay.Tx) error {
 		t := rt.(*tx)
 		n, err := t.sealClearRows(ctx, `SELECT key, value FROM settings WHERE value NOT LIKE 'sealed:%'`,
 			`UPDATE settings SET value = ? WHERE key = ?`)
@@ -224,16 +224,16 @@ func migrate(db *sql.DB) error {
 
 // Update runs fn in one write transaction. It commits when fn returns nil; otherwise it
 // rolls back and returns fn's error as is, so callers can match it with errors.As.
-func (s *Store) Update(ctx context.Context, fn func(refund.Tx) error) error {
+func (s *Store) Update(ctx context.Context, fn func(pay.Tx) error) error {
 	return run(ctx, s.write, s.sealer, nil, fn)
 }
 
 // View runs fn in one read transaction: every read inside fn sees the same snapshot.
-func (s *Store) View(ctx context.Context, fn func(refund.Tx) error) error {
+func (s *Store) View(ctx context.Context, fn func(pay.Tx) error) error {
 	return run(ctx, s.read, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-func run(ctx context.Context, db *sql.DB, sealer refund.Sealer, opts *sql.TxOptions, fn func(refund.Tx) error) error {
+func run(ctx context.Context, db *sql.DB, sealer pay.Sealer, opts *sql.TxOptions, fn func(pay.Tx) error) error {
 	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

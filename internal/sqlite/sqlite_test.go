@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/storetest"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) refund.Store {
+	storetest.Run(t, func(t *testing.T) pay.Store {
 		return mustOpen(t, filepath.Join(t.TempDir(), "tuikuan.db"))
 	})
 }
@@ -28,8 +28,8 @@ func TestReopen(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "tuikuan.db")
 	s := mustOpen(t, path)
-	err := s.Update(ctx, func(tx refund.Tx) error {
-		return tx.InsertMerchant(ctx, &refund.Merchant{Mchid: "1900000109", Kind: refund.KindDirect})
+	err := s.Update(ctx, func(tx pay.Tx) error {
+		return tx.InsertMerchant(ctx, &pay.Merchant{Mchid: "1900000109", Kind: pay.KindDirect})
 	})
 	if err != nil {
 		t.Fatalf("Update: %v", err)
@@ -40,7 +40,7 @@ func TestReopen(t *testing.T) {
 
 	for range 2 {
 		s := mustOpen(t, path)
-		err := s.View(ctx, func(tx refund.Tx) error {
+		err := s.View(ctx, func(tx pay.Tx) error {
 			_, err := tx.Merchant(ctx, "1900000109")
 			return err
 		})
@@ -81,8 +81,8 @@ func TestOpenBadPath(t *testing.T) {
 func TestViewReadOnly(t *testing.T) {
 	ctx := t.Context()
 	s := mustOpen(t, filepath.Join(t.TempDir(), "tuikuan.db"))
-	err := s.View(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "k", "v") })
-	if err == nil || errors.Is(err, refund.ErrDuplicate) {
+	err := s.View(ctx, func(tx pay.Tx) error { return tx.PutSetting(ctx, "k", "v") })
+	if err == nil || errors.Is(err, pay.ErrDuplicate) {
 		t.Errorf("PutSetting in View = %v, want a read-only error", err)
 	}
 }
@@ -110,7 +110,7 @@ func testSealer(t *testing.T) *wxcrypto.Sealer {
 // is invisible to the domain.
 func TestStoreSealed(t *testing.T) {
 	sealer := testSealer(t)
-	storetest.Run(t, func(t *testing.T) refund.Store {
+	storetest.Run(t, func(t *testing.T) pay.Store {
 		s, err := sqlite.Open(filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithSealer(sealer))
 		if err != nil {
 			t.Fatal(err)
@@ -146,9 +146,9 @@ func TestOpenSealsClearValues(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
-		var m *refund.Merchant
+		var m *pay.Merchant
 		var got string
-		err = s.View(ctx, func(tx refund.Tx) error {
+		err = s.View(ctx, func(tx pay.Tx) error {
 			if m, err = tx.Merchant(ctx, "1900000109"); err != nil {
 				return err
 			}
@@ -182,7 +182,7 @@ func TestOpenWrongServerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "k", "v") }); err != nil {
+	if err := s.Update(ctx, func(tx pay.Tx) error { return tx.PutSetting(ctx, "k", "v") }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -192,7 +192,7 @@ func TestOpenWrongServerKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	err = s.View(ctx, func(tx refund.Tx) error { _, err := tx.Setting(ctx, "k"); return err })
+	err = s.View(ctx, func(tx pay.Tx) error { _, err := tx.Setting(ctx, "k"); return err })
 	if err == nil || !strings.Contains(err.Error(), "server.key") {
 		t.Errorf("Setting under another key = %v, want an error naming server.key", err)
 	}
@@ -211,7 +211,7 @@ func TestOpenFileModes(t *testing.T) {
 				}
 			}
 			s := mustOpen(t, path)
-			if err := s.Update(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "k", "v") }); err != nil {
+			if err := s.Update(ctx, func(tx pay.Tx) error { return tx.PutSetting(ctx, "k", "v") }); err != nil {
 				t.Fatal(err)
 			}
 			for _, f := range []string{path, path + "-wal", path + "-shm"} {
@@ -234,7 +234,7 @@ func TestWALBounded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tuikuan.db")
 	s := mustOpen(t, path)
 	big := strings.Repeat("x", 64<<10)
-	err := s.Update(ctx, func(tx refund.Tx) error {
+	err := s.Update(ctx, func(tx pay.Tx) error {
 		for i := range 200 { // about 13 MB in one transaction
 			if err := tx.PutSetting(ctx, fmt.Sprint("big", i), big); err != nil {
 				return err
@@ -248,7 +248,7 @@ func TestWALBounded(t *testing.T) {
 	// Autocheckpoints run after commits; the WAL is reused, and cut, by the writes
 	// after one.
 	for i := range 5 {
-		if err := s.Update(ctx, func(tx refund.Tx) error { return tx.PutSetting(ctx, "small", fmt.Sprint(i)) }); err != nil {
+		if err := s.Update(ctx, func(tx pay.Tx) error { return tx.PutSetting(ctx, "small", fmt.Sprint(i)) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,15 +11,15 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-var _ refund.Tx = (*tx)(nil)
+var _ pay.Tx = (*tx)(nil)
 
-// tx is refund.Tx on one SQLite transaction.
+// tx is pay.Tx on one SQLite transaction.
 type tx struct {
 	tx     *sql.Tx
-	sealer refund.Sealer // nil: secrets in clear
+	sealer pay.Sealer // nil: secrets in clear
 }
 
 // seal returns what is stored for the secret v.
@@ -95,7 +95,7 @@ type scanner interface {
 // SQLite's types. what names the operation, e.g. "insert refund 5030…".
 func dbError(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, refund.ErrNotFound)
+		return fmt.Errorf("%s: %w", what, pay.ErrNotFound)
 	}
 	var e *sqlite.Error
 	if errors.As(err, &e) {
@@ -103,7 +103,7 @@ func dbError(what string, err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			// The driver's text names the clashing columns; keep it for the log
 			// without exposing the driver type.
-			return fmt.Errorf("%s: %w (%v)", what, refund.ErrDuplicate, err)
+			return fmt.Errorf("%s: %w (%v)", what, pay.ErrDuplicate, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", what, err)
@@ -119,7 +119,7 @@ func mustAffect(what string, res sql.Result, err error) error {
 		return dbError(what, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%s: %w", what, refund.ErrNotFound)
+		return fmt.Errorf("%s: %w", what, pay.ErrNotFound)
 	}
 	return nil
 }

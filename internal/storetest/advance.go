@@ -3,20 +3,20 @@ package storetest
 import (
 	"testing"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // newAdvanceReturn returns a SUCCESS return of r with every field set.
-func newAdvanceReturn(id string, r *refund.Refund) *refund.AdvanceReturn {
-	return &refund.AdvanceReturn{
+func newAdvanceReturn(id string, r *pay.Refund) *pay.AdvanceReturn {
+	return &pay.AdvanceReturn{
 		ID:           id,
 		RefundID:     r.ID,
 		PayerMchid:   r.Mchid,
-		PayerAccount: refund.AccountBasic,
+		PayerAccount: pay.AccountBasic,
 		PayeeMchid:   r.SpMchid,
-		PayeeAccount: refund.AccountOperation,
+		PayeeAccount: pay.AccountOperation,
 		Amount:       r.Amount.Refund,
-		Result:       refund.AdvanceSuccess,
+		Result:       pay.AdvanceSuccess,
 		CreateTime:   at(0),
 		SuccessTime:  at(0),
 	}
@@ -24,35 +24,35 @@ func newAdvanceReturn(id string, r *refund.Refund) *refund.AdvanceReturn {
 
 // testAdvanceReturns checks that a return round-trips, that a refund has at most one
 // however it is asked for, and that one must belong to a stored refund.
-func testAdvanceReturns(t *testing.T, s refund.Store) {
+func testAdvanceReturns(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	r, other := newRefund("50000000001", "refund-1", tr), newRefund("50000000002", "refund-2", tr)
 	insertRefunds(t, s, r, other)
-	get := func(refundID string) func(tx refund.Tx) (*refund.AdvanceReturn, error) {
-		return func(tx refund.Tx) (*refund.AdvanceReturn, error) { return tx.AdvanceReturnOfRefund(ctx, refundID) }
+	get := func(refundID string) func(tx pay.Tx) (*pay.AdvanceReturn, error) {
+		return func(tx pay.Tx) (*pay.AdvanceReturn, error) { return tx.AdvanceReturnOfRefund(ctx, refundID) }
 	}
 
 	_, err := read(t, s, get(r.ID))
-	checkErr(t, "AdvanceReturnOfRefund(none yet)", err, refund.ErrNotFound)
+	checkErr(t, "AdvanceReturnOfRefund(none yet)", err, pay.ErrNotFound)
 
 	want := newAdvanceReturn("1215562501201407033233368018", r)
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, want) })
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.InsertAdvanceReturn(ctx, want) })
 	checkEqual(t, "AdvanceReturnOfRefund", want, mustRead(t, s, get(r.ID)))
 
 	again := newAdvanceReturn("1215562501201407033233368019", r)
-	err = write(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, again) })
-	checkErr(t, "InsertAdvanceReturn(same refund)", err, refund.ErrDuplicate)
+	err = write(t, s, func(tx pay.Tx) error { return tx.InsertAdvanceReturn(ctx, again) })
+	checkErr(t, "InsertAdvanceReturn(same refund)", err, pay.ErrDuplicate)
 
 	sameID := newAdvanceReturn(want.ID, other)
-	err = write(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, sameID) })
-	checkErr(t, "InsertAdvanceReturn(same advance_return_id)", err, refund.ErrDuplicate)
+	err = write(t, s, func(tx pay.Tx) error { return tx.InsertAdvanceReturn(ctx, sameID) })
+	checkErr(t, "InsertAdvanceReturn(same advance_return_id)", err, pay.ErrDuplicate)
 
 	orphan := newAdvanceReturn("1215562501201407033233368020", r)
 	orphan.RefundID = "50000009999"
-	if err := write(t, s, func(tx refund.Tx) error { return tx.InsertAdvanceReturn(ctx, orphan) }); err == nil {
+	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertAdvanceReturn(ctx, orphan) }); err == nil {
 		t.Errorf("InsertAdvanceReturn(unknown refund) succeeded, want an error")
 	}
 	_, err = read(t, s, get(orphan.RefundID))
-	checkErr(t, "AdvanceReturnOfRefund(unknown refund)", err, refund.ErrNotFound)
+	checkErr(t, "AdvanceReturnOfRefund(unknown refund)", err, pay.ErrNotFound)
 }

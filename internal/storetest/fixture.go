@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // base has sub-millisecond digits and a non-UTC zone so that the round trips prove
@@ -15,10 +15,10 @@ var base = time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.FixedZone("CST", 8*
 func at(d time.Duration) time.Time { return base.Add(d) }
 
 // newMerchant returns a merchant with every field set.
-func newMerchant(mchid string) *refund.Merchant {
-	return &refund.Merchant{
+func newMerchant(mchid string) *pay.Merchant {
+	return &pay.Merchant{
 		Mchid:          mchid,
-		Kind:           refund.KindSub,
+		Kind:           pay.KindSub,
 		SpMchid:        "1900000100",
 		Appid:          "wxd678efh567hg6787",
 		CertSerial:     "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
@@ -31,9 +31,9 @@ func newMerchant(mchid string) *refund.Merchant {
 	}
 }
 
-// newTransaction returns a paid order of mchid with every field set.
-func newTransaction(id, mchid, outTradeNo string) *refund.Transaction {
-	return &refund.Transaction{
+// newOrder returns a paid order of mchid with every field set.
+func newOrder(id, mchid, outTradeNo string) *pay.Order {
+	return &pay.Order{
 		ID:         id,
 		OutTradeNo: outTradeNo,
 		Mchid:      mchid,
@@ -43,14 +43,14 @@ func newTransaction(id, mchid, outTradeNo string) *refund.Transaction {
 		Total:      1000,
 		PayerTotal: 900,
 		Currency:   "CNY",
-		Promotions: []refund.Promotion{
+		Promotions: []pay.Promotion{
 			{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60},
 			{PromotionID: "109520", Scope: "GLOBAL", Type: "COUPON", Amount: 40},
 		},
 		BankType:      "CMB_CREDIT",
 		SuccessTime:   at(-time.Hour),
 		CreateTime:    at(-2 * time.Hour),
-		RefundOutcome: refund.StatusAbnormal,
+		RefundOutcome: pay.StatusAbnormal,
 		Refunded:      300,
 		RefundCount:   2,
 		LastRefundAt:  at(-time.Minute),
@@ -58,22 +58,22 @@ func newTransaction(id, mchid, outTradeNo string) *refund.Transaction {
 }
 
 // newRefund returns a SUCCESS refund of t with every field set.
-func newRefund(id, outRefundNo string, t *refund.Transaction) *refund.Refund {
-	return &refund.Refund{
+func newRefund(id, outRefundNo string, t *pay.Order) *pay.Refund {
+	return &pay.Refund{
 		ID:            id,
 		OutRefundNo:   outRefundNo,
 		Mchid:         t.Mchid,
 		SpMchid:       t.SpMchid,
 		TransactionID: t.ID,
 		OutTradeNo:    t.OutTradeNo,
-		API:           refund.APIEcommerce,
+		API:           pay.APIEcommerce,
 		Reason:        "商品已售完",
 		NotifyURL:     "https://weixin.qq.com/notify",
 		FundsAccount:  "AVAILABLE",
 		RefundAccount: "REFUND_SOURCE_SUB_MERCHANT",
 		SpAppid:       "wxd678efh567hg6787",
 		SubAppid:      "wx8888888888888888",
-		Amount: refund.Amount{
+		Amount: pay.Amount{
 			Refund:           100,
 			Total:            t.Total,
 			PayerTotal:       t.PayerTotal,
@@ -82,65 +82,65 @@ func newRefund(id, outRefundNo string, t *refund.Transaction) *refund.Refund {
 			SettlementRefund: 100,
 			DiscountRefund:   10,
 			Currency:         "CNY",
-			From: []refund.FundsFrom{
+			From: []pay.FundsFrom{
 				{Account: "AVAILABLE", Amount: 70},
 				{Account: "UNAVAILABLE", Amount: 30},
 			},
 		},
-		Promotions: []refund.PromotionRefund{{
-			Promotion:    refund.Promotion{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60},
+		Promotions: []pay.PromotionRefund{{
+			Promotion:    pay.Promotion{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60},
 			RefundAmount: 10,
 		}},
-		GoodsDetail: []refund.GoodsDetail{
+		GoodsDetail: []pay.GoodsDetail{
 			{MerchantGoodsID: "1217752501201407033233368018", WechatpayGoodsID: "1001", GoodsName: "iPhone6s 16G", UnitPrice: 528800, RefundAmount: 528800, RefundQuantity: 1},
 			{MerchantGoodsID: "1217752501201407033233368019", GoodsName: "手机壳", UnitPrice: 100, RefundAmount: 50, RefundQuantity: 2},
 		},
-		Status:              refund.StatusSuccess,
+		Status:              pay.StatusSuccess,
 		Channel:             "ORIGINAL",
 		UserReceivedAccount: "招商银行信用卡0403",
 		CreateTime:          at(0),
 		SuccessTime:         at(time.Minute),
 		UpdateTime:          at(time.Minute),
 		SettleAt:            at(30 * time.Second),
-		Outcome:             refund.StatusSuccess,
+		Outcome:             pay.StatusSuccess,
 	}
 }
 
 // newProcessingRefund returns a PROCESSING refund of t that settles at settleAt, with the
 // bare fields only: nil lists and zero times where a new refund has them.
-func newProcessingRefund(id, outRefundNo string, t *refund.Transaction, settleAt time.Time) *refund.Refund {
-	return &refund.Refund{
+func newProcessingRefund(id, outRefundNo string, t *pay.Order, settleAt time.Time) *pay.Refund {
+	return &pay.Refund{
 		ID:            id,
 		OutRefundNo:   outRefundNo,
 		Mchid:         t.Mchid,
 		TransactionID: t.ID,
 		OutTradeNo:    t.OutTradeNo,
-		API:           refund.APIDomestic,
-		Amount:        refund.Amount{Refund: 100, Total: t.Total, Currency: "CNY"},
-		Status:        refund.StatusProcessing,
+		API:           pay.APIDomestic,
+		Amount:        pay.Amount{Refund: 100, Total: t.Total, Currency: "CNY"},
+		Status:        pay.StatusProcessing,
 		CreateTime:    at(0),
 		SettleAt:      settleAt,
 	}
 }
 
 // seed stores a merchant and one of its orders, and returns them.
-func seed(t *testing.T, s refund.Store, mchid, transactionID, outTradeNo string) (*refund.Merchant, *refund.Transaction) {
+func seed(t *testing.T, s pay.Store, mchid, transactionID, outTradeNo string) (*pay.Merchant, *pay.Order) {
 	t.Helper()
 	m := newMerchant(mchid)
-	tr := newTransaction(transactionID, mchid, outTradeNo)
-	mustWrite(t, s, func(tx refund.Tx) error {
+	tr := newOrder(transactionID, mchid, outTradeNo)
+	mustWrite(t, s, func(tx pay.Tx) error {
 		if err := tx.InsertMerchant(t.Context(), m); err != nil {
 			return err
 		}
-		return tx.InsertTransaction(t.Context(), tr)
+		return tx.InsertOrder(t.Context(), tr)
 	})
 	return m, tr
 }
 
 // insertRefunds stores rs in one Update.
-func insertRefunds(t *testing.T, s refund.Store, rs ...*refund.Refund) {
+func insertRefunds(t *testing.T, s pay.Store, rs ...*pay.Refund) {
 	t.Helper()
-	mustWrite(t, s, func(tx refund.Tx) error {
+	mustWrite(t, s, func(tx pay.Tx) error {
 		for _, r := range rs {
 			if err := tx.InsertRefund(t.Context(), r); err != nil {
 				return err

@@ -4,12 +4,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // testNotifications runs the outbox tests (notifications and their attempts) and the
 // merchant settings update, each on a fresh store.
-func testNotifications(t *testing.T, open func(t *testing.T) refund.Store) {
+func testNotifications(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("Notification", func(t *testing.T) { testNotification(t, open(t)) })
 	t.Run("UpdateNotification", func(t *testing.T) { testUpdateNotification(t, open(t)) })
 	t.Run("NotificationsOfRefund", func(t *testing.T) { testNotificationsOfRefund(t, open(t)) })
@@ -19,8 +19,8 @@ func testNotifications(t *testing.T, open func(t *testing.T) refund.Store) {
 }
 
 // newNotification returns a PENDING notification of refundID with every field set.
-func newNotification(id, refundID string, created time.Time) *refund.Notification {
-	return &refund.Notification{
+func newNotification(id, refundID string, created time.Time) *pay.Notification {
+	return &pay.Notification{
 		ID:            id,
 		RefundID:      refundID,
 		Mchid:         "1900000100",
@@ -29,7 +29,7 @@ func newNotification(id, refundID string, created time.Time) *refund.Notificatio
 		URL:           "https://merchant.example/notify",
 		OriginalType:  "refund",
 		Resource:      `{"sp_mchid":"1900000100","sub_mchid":"1900000109","refund_status":"SUCCESS"}`,
-		Status:        refund.NotifyPending,
+		Status:        pay.NotifyPending,
 		NextAttemptAt: created,
 		CreateTime:    created,
 		UpdateTime:    created,
@@ -37,7 +37,7 @@ func newNotification(id, refundID string, created time.Time) *refund.Notificatio
 }
 
 // seedRefund stores a merchant, an order and one refund of it, and returns the refund.
-func seedRefund(t *testing.T, s refund.Store, refundID string) *refund.Refund {
+func seedRefund(t *testing.T, s pay.Store, refundID string) *pay.Refund {
 	t.Helper()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	r := newRefund(refundID, "refund-"+refundID, tr)
@@ -45,9 +45,9 @@ func seedRefund(t *testing.T, s refund.Store, refundID string) *refund.Refund {
 	return r
 }
 
-func insertNotifications(t *testing.T, s refund.Store, ns ...*refund.Notification) {
+func insertNotifications(t *testing.T, s pay.Store, ns ...*pay.Notification) {
 	t.Helper()
-	mustWrite(t, s, func(tx refund.Tx) error {
+	mustWrite(t, s, func(tx pay.Tx) error {
 		for _, n := range ns {
 			if err := tx.InsertNotification(t.Context(), n); err != nil {
 				return err
@@ -57,58 +57,58 @@ func insertNotifications(t *testing.T, s refund.Store, ns ...*refund.Notificatio
 	})
 }
 
-func testNotification(t *testing.T, s refund.Store) {
+func testNotification(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	r := seedRefund(t, s, "50000000001")
 	want := newNotification("0b6a7e5c-8a1f-4d3e-9c2b-1f0e9d8c7b6a", r.ID, at(time.Minute))
 	insertNotifications(t, s, want)
 
-	got := mustRead(t, s, func(tx refund.Tx) (*refund.Notification, error) { return tx.Notification(ctx, want.ID) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Notification, error) { return tx.Notification(ctx, want.ID) })
 	checkEqual(t, "Notification("+want.ID+")", want, got)
 
-	_, err := read(t, s, func(tx refund.Tx) (*refund.Notification, error) { return tx.Notification(ctx, "unknown") })
-	checkErr(t, "Notification(unknown)", err, refund.ErrNotFound)
+	_, err := read(t, s, func(tx pay.Tx) (*pay.Notification, error) { return tx.Notification(ctx, "unknown") })
+	checkErr(t, "Notification(unknown)", err, pay.ErrNotFound)
 
 	dup := newNotification(want.ID, r.ID, at(2*time.Minute))
-	err = write(t, s, func(tx refund.Tx) error { return tx.InsertNotification(ctx, dup) })
-	checkErr(t, "InsertNotification(same id)", err, refund.ErrDuplicate)
+	err = write(t, s, func(tx pay.Tx) error { return tx.InsertNotification(ctx, dup) })
+	checkErr(t, "InsertNotification(same id)", err, pay.ErrDuplicate)
 
 	orphan := newNotification("orphan", "50000009999", at(0))
-	if err := write(t, s, func(tx refund.Tx) error { return tx.InsertNotification(ctx, orphan) }); err == nil {
+	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertNotification(ctx, orphan) }); err == nil {
 		t.Errorf("InsertNotification(unknown refund) succeeded, want an error")
 	}
 }
 
 // UpdateNotification writes the delivery state only: what a notification says is fixed
 // when it is owed.
-func testUpdateNotification(t *testing.T, s refund.Store) {
+func testUpdateNotification(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	r := seedRefund(t, s, "50000000001")
 	orig := newNotification("n-1", r.ID, at(0))
 	insertNotifications(t, s, orig)
 
 	changed := *orig
-	changed.Status, changed.Attempts = refund.NotifyFailed, 16
+	changed.Status, changed.Attempts = pay.NotifyFailed, 16
 	changed.NextAttemptAt, changed.UpdateTime = at(24*time.Hour), at(25*time.Hour)
 	changed.EventType, changed.URL, changed.Resource, changed.Mchid = "REFUND.CLOSED", "https://other.example/", "{}", "1900000999"
 	changed.CreateTime = at(time.Hour)
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateNotification(ctx, &changed) })
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateNotification(ctx, &changed) })
 
 	want := *orig
 	want.Status, want.Attempts = changed.Status, changed.Attempts
 	want.NextAttemptAt, want.UpdateTime = changed.NextAttemptAt, changed.UpdateTime
-	got := mustRead(t, s, func(tx refund.Tx) (*refund.Notification, error) { return tx.Notification(ctx, orig.ID) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Notification, error) { return tx.Notification(ctx, orig.ID) })
 	checkEqual(t, "Notification after UpdateNotification", &want, got)
 
 	unknown := newNotification("unknown", r.ID, at(0))
-	err := write(t, s, func(tx refund.Tx) error { return tx.UpdateNotification(ctx, unknown) })
-	checkErr(t, "UpdateNotification(unknown)", err, refund.ErrNotFound)
+	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateNotification(ctx, unknown) })
+	checkErr(t, "UpdateNotification(unknown)", err, pay.ErrNotFound)
 }
 
-func testNotificationsOfRefund(t *testing.T, s refund.Store) {
+func testNotificationsOfRefund(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	r := seedRefund(t, s, "50000000001")
-	other := newRefund("50000000002", "refund-2", &refund.Transaction{ID: r.TransactionID, Mchid: r.Mchid, SpMchid: r.SpMchid, OutTradeNo: r.OutTradeNo})
+	other := newRefund("50000000002", "refund-2", &pay.Order{ID: r.TransactionID, Mchid: r.Mchid, SpMchid: r.SpMchid, OutTradeNo: r.OutTradeNo})
 	insertRefunds(t, s, other)
 
 	// Inserted out of order; the list goes by create time, ties in insertion order.
@@ -118,10 +118,10 @@ func testNotificationsOfRefund(t *testing.T, s refund.Store) {
 	elsewhere := newNotification("n-x", other.ID, at(0))
 	insertNotifications(t, s, n3, n1, n2a, elsewhere, n2b)
 
-	got := mustRead(t, s, func(tx refund.Tx) ([]*refund.Notification, error) { return tx.NotificationsOfRefund(ctx, r.ID) })
-	checkEqual(t, "NotificationsOfRefund("+r.ID+")", []*refund.Notification{n1, n2a, n2b, n3}, got)
+	got := mustRead(t, s, func(tx pay.Tx) ([]*pay.Notification, error) { return tx.NotificationsOfRefund(ctx, r.ID) })
+	checkEqual(t, "NotificationsOfRefund("+r.ID+")", []*pay.Notification{n1, n2a, n2b, n3}, got)
 
-	none := mustRead(t, s, func(tx refund.Tx) ([]*refund.Notification, error) {
+	none := mustRead(t, s, func(tx pay.Tx) ([]*pay.Notification, error) {
 		return tx.NotificationsOfRefund(ctx, "50000009999")
 	})
 	if len(none) != 0 {
@@ -129,49 +129,49 @@ func testNotificationsOfRefund(t *testing.T, s refund.Store) {
 	}
 }
 
-func testDueNotifications(t *testing.T, s refund.Store) {
+func testDueNotifications(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	r := seedRefund(t, s, "50000000001")
 	now := at(time.Hour)
-	mk := func(id string, status refund.NotificationStatus, next time.Time) *refund.Notification {
+	mk := func(id string, status pay.NotificationStatus, next time.Time) *pay.Notification {
 		n := newNotification(id, r.ID, at(0))
 		n.Status, n.NextAttemptAt = status, next
 		return n
 	}
-	late := mk("late", refund.NotifyPending, now.Add(-30*time.Minute))
-	onTime := mk("on-time", refund.NotifyPending, now) // due at exactly now counts
-	early := mk("early", refund.NotifyPending, now.Add(-50*time.Minute))
-	future := mk("future", refund.NotifyPending, now.Add(time.Millisecond))
-	delivered := mk("delivered", refund.NotifyDelivered, now.Add(-time.Hour))
-	failed := mk("failed", refund.NotifyFailed, now.Add(-time.Hour))
+	late := mk("late", pay.NotifyPending, now.Add(-30*time.Minute))
+	onTime := mk("on-time", pay.NotifyPending, now) // due at exactly now counts
+	early := mk("early", pay.NotifyPending, now.Add(-50*time.Minute))
+	future := mk("future", pay.NotifyPending, now.Add(time.Millisecond))
+	delivered := mk("delivered", pay.NotifyDelivered, now.Add(-time.Hour))
+	failed := mk("failed", pay.NotifyFailed, now.Add(-time.Hour))
 	insertNotifications(t, s, late, onTime, future, delivered, early, failed)
 
-	due := func(limit int) []*refund.Notification {
-		return mustRead(t, s, func(tx refund.Tx) ([]*refund.Notification, error) { return tx.DueNotifications(ctx, now, limit) })
+	due := func(limit int) []*pay.Notification {
+		return mustRead(t, s, func(tx pay.Tx) ([]*pay.Notification, error) { return tx.DueNotifications(ctx, now, limit) })
 	}
-	checkEqual(t, "DueNotifications(now, 10)", []*refund.Notification{early, late, onTime}, due(10))
-	checkEqual(t, "DueNotifications(now, 2)", []*refund.Notification{early, late}, due(2))
+	checkEqual(t, "DueNotifications(now, 10)", []*pay.Notification{early, late, onTime}, due(10))
+	checkEqual(t, "DueNotifications(now, 2)", []*pay.Notification{early, late}, due(2))
 
 	// A lease (NextAttemptAt moved on) takes a notification out of the due list.
 	early.NextAttemptAt = now.Add(10 * time.Second)
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateNotification(ctx, early) })
-	checkEqual(t, "DueNotifications after a lease", []*refund.Notification{late, onTime}, due(10))
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateNotification(ctx, early) })
+	checkEqual(t, "DueNotifications after a lease", []*pay.Notification{late, onTime}, due(10))
 }
 
-func testAttempts(t *testing.T, s refund.Store) {
+func testAttempts(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	r := seedRefund(t, s, "50000000001")
 	n, other := newNotification("n-1", r.ID, at(0)), newNotification("n-2", r.ID, at(0))
 	insertNotifications(t, s, n, other)
 
 	// A timeout: no status, no answer; then a 500 with a body; then a 200.
-	a1 := &refund.Attempt{NotificationID: n.ID, Number: 1, At: at(time.Second), Latency: 5 * time.Second, Error: "no answer within 5s"}
-	a2 := &refund.Attempt{NotificationID: n.ID, Number: 2, At: at(20 * time.Second), StatusCode: 500,
+	a1 := &pay.Attempt{NotificationID: n.ID, Number: 1, At: at(time.Second), Latency: 5 * time.Second, Error: "no answer within 5s"}
+	a2 := &pay.Attempt{NotificationID: n.ID, Number: 2, At: at(20 * time.Second), StatusCode: 500,
 		Response: `{"code":"FAIL","message":"失败"}`, Latency: 1234 * time.Microsecond}
-	a3 := &refund.Attempt{NotificationID: n.ID, Number: 3, At: at(40 * time.Second), StatusCode: 200, Latency: 3 * time.Millisecond}
-	elsewhere := &refund.Attempt{NotificationID: other.ID, Number: 1, At: at(0), StatusCode: 204}
-	mustWrite(t, s, func(tx refund.Tx) error {
-		for _, a := range []*refund.Attempt{a3, elsewhere, a1, a2} {
+	a3 := &pay.Attempt{NotificationID: n.ID, Number: 3, At: at(40 * time.Second), StatusCode: 200, Latency: 3 * time.Millisecond}
+	elsewhere := &pay.Attempt{NotificationID: other.ID, Number: 1, At: at(0), StatusCode: 204}
+	mustWrite(t, s, func(tx pay.Tx) error {
+		for _, a := range []*pay.Attempt{a3, elsewhere, a1, a2} {
 			if err := tx.InsertAttempt(ctx, a); err != nil {
 				return err
 			}
@@ -179,48 +179,48 @@ func testAttempts(t *testing.T, s refund.Store) {
 		return nil
 	})
 
-	got := mustRead(t, s, func(tx refund.Tx) ([]*refund.Attempt, error) { return tx.Attempts(ctx, n.ID) })
-	checkEqual(t, "Attempts("+n.ID+")", []*refund.Attempt{a1, a2, a3}, got)
+	got := mustRead(t, s, func(tx pay.Tx) ([]*pay.Attempt, error) { return tx.Attempts(ctx, n.ID) })
+	checkEqual(t, "Attempts("+n.ID+")", []*pay.Attempt{a1, a2, a3}, got)
 	if len(got) == 3 && got[1].Latency != a2.Latency {
 		t.Errorf("Attempts(%q)[1].Latency = %v, want %v to the microsecond", n.ID, got[1].Latency, a2.Latency)
 	}
 
-	dup := &refund.Attempt{NotificationID: n.ID, Number: 2, At: at(time.Minute)}
-	err := write(t, s, func(tx refund.Tx) error { return tx.InsertAttempt(ctx, dup) })
-	checkErr(t, "InsertAttempt(same number)", err, refund.ErrDuplicate)
+	dup := &pay.Attempt{NotificationID: n.ID, Number: 2, At: at(time.Minute)}
+	err := write(t, s, func(tx pay.Tx) error { return tx.InsertAttempt(ctx, dup) })
+	checkErr(t, "InsertAttempt(same number)", err, pay.ErrDuplicate)
 
-	none := mustRead(t, s, func(tx refund.Tx) ([]*refund.Attempt, error) { return tx.Attempts(ctx, "unknown") })
+	none := mustRead(t, s, func(tx pay.Tx) ([]*pay.Attempt, error) { return tx.Attempts(ctx, "unknown") })
 	if len(none) != 0 {
 		t.Errorf("Attempts(unknown) = %d attempts, want none", len(none))
 	}
 }
 
-func testUpdateMerchant(t *testing.T, s refund.Store) {
+func testUpdateMerchant(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	m, _ := seed(t, s, "1900000109", "4200000001", "trade-1")
 	other := newMerchant("1900000110")
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.InsertMerchant(ctx, other) })
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.InsertMerchant(ctx, other) })
 
 	changed := *m
 	changed.NotifyURL = "https://merchant.example/refund-notify"
-	changed.PlatformKeyMode = refund.PlatformKeyCertificate
-	changed.RateProfile = refund.RateWechat
+	changed.PlatformKeyMode = pay.PlatformKeyCertificate
+	changed.RateProfile = pay.RateWechat
 	changed.APIv3Key = "abcdef0123456789abcdef0123456789"
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateMerchant(ctx, &changed) })
-	got := mustRead(t, s, func(tx refund.Tx) (*refund.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, &changed) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
 	checkEqual(t, "Merchant after UpdateMerchant", &changed, got)
 
 	// "" resets a setting.
 	reset := changed
-	reset.NotifyURL, reset.PlatformKeyMode, reset.RateProfile = "", refund.PlatformKeyPublicKey, ""
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateMerchant(ctx, &reset) })
-	got = mustRead(t, s, func(tx refund.Tx) (*refund.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
+	reset.NotifyURL, reset.PlatformKeyMode, reset.RateProfile = "", pay.PlatformKeyPublicKey, ""
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, &reset) })
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
 	checkEqual(t, "Merchant after resetting its settings", &reset, got)
 
-	untouched := mustRead(t, s, func(tx refund.Tx) (*refund.Merchant, error) { return tx.Merchant(ctx, other.Mchid) })
+	untouched := mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, other.Mchid) })
 	checkEqual(t, "other Merchant after UpdateMerchant", other, untouched)
 
 	unknown := newMerchant("1900000999")
-	err := write(t, s, func(tx refund.Tx) error { return tx.UpdateMerchant(ctx, unknown) })
-	checkErr(t, "UpdateMerchant(unknown)", err, refund.ErrNotFound)
+	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, unknown) })
+	checkErr(t, "UpdateMerchant(unknown)", err, pay.ErrNotFound)
 }

@@ -5,50 +5,50 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-func testRefund(t *testing.T, s refund.Store) {
+func testRefund(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	full := newRefund("50000000001", "refund-1", tr)
 	bare := newProcessingRefund("50000000002", "refund-2", tr, time.Time{})
 	insertRefunds(t, s, full, bare)
 
-	for _, want := range []*refund.Refund{full, bare} {
-		got, err := read(t, s, func(tx refund.Tx) (*refund.Refund, error) { return tx.Refund(ctx, want.Mchid, want.OutRefundNo) })
+	for _, want := range []*pay.Refund{full, bare} {
+		got, err := read(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.Refund(ctx, want.Mchid, want.OutRefundNo) })
 		if err != nil {
 			t.Errorf("Refund(%q, %q): %v", want.Mchid, want.OutRefundNo, err)
 		} else {
 			checkEqual(t, "Refund("+want.OutRefundNo+")", want, got)
 		}
-		got, err = read(t, s, func(tx refund.Tx) (*refund.Refund, error) { return tx.RefundByID(ctx, want.ID) })
+		got, err = read(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.RefundByID(ctx, want.ID) })
 		if err != nil {
 			t.Errorf("RefundByID(%q): %v", want.ID, err)
 		} else {
 			checkEqual(t, "RefundByID("+want.ID+")", want, got)
 		}
 	}
-	got := mustRead(t, s, func(tx refund.Tx) (*refund.Refund, error) { return tx.RefundByID(ctx, bare.ID) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.RefundByID(ctx, bare.ID) })
 	if !got.SuccessTime.IsZero() || !got.SettleAt.IsZero() || !got.UpdateTime.IsZero() {
 		t.Errorf("RefundByID(%q) times = %v, %v, %v; want zero", bare.ID, got.SuccessTime, got.SettleAt, got.UpdateTime)
 	}
 
 	missing := []struct {
 		call string
-		get  func(tx refund.Tx) (*refund.Refund, error)
+		get  func(tx pay.Tx) (*pay.Refund, error)
 	}{
-		{"Refund(unknown out_refund_no)", func(tx refund.Tx) (*refund.Refund, error) { return tx.Refund(ctx, tr.Mchid, "refund-9") }},
-		{"Refund(other mchid)", func(tx refund.Tx) (*refund.Refund, error) { return tx.Refund(ctx, "1900000999", full.OutRefundNo) }},
-		{"RefundByID(unknown)", func(tx refund.Tx) (*refund.Refund, error) { return tx.RefundByID(ctx, "50000009999") }},
+		{"Refund(unknown out_refund_no)", func(tx pay.Tx) (*pay.Refund, error) { return tx.Refund(ctx, tr.Mchid, "refund-9") }},
+		{"Refund(other mchid)", func(tx pay.Tx) (*pay.Refund, error) { return tx.Refund(ctx, "1900000999", full.OutRefundNo) }},
+		{"RefundByID(unknown)", func(tx pay.Tx) (*pay.Refund, error) { return tx.RefundByID(ctx, "50000009999") }},
 	}
 	for _, tt := range missing {
 		_, err := read(t, s, tt.get)
-		checkErr(t, tt.call, err, refund.ErrNotFound)
+		checkErr(t, tt.call, err, pay.ErrNotFound)
 	}
 }
 
-func testRefundDuplicate(t *testing.T, s refund.Store) {
+func testRefundDuplicate(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	_, otherTr := seed(t, s, "1900000110", "4200000002", "trade-2")
@@ -56,26 +56,26 @@ func testRefundDuplicate(t *testing.T, s refund.Store) {
 	insertRefunds(t, s, first)
 
 	sameID := newRefund(first.ID, "refund-2", tr)
-	err := write(t, s, func(tx refund.Tx) error { return tx.InsertRefund(ctx, sameID) })
-	checkErr(t, "InsertRefund(same refund_id)", err, refund.ErrDuplicate)
+	err := write(t, s, func(tx pay.Tx) error { return tx.InsertRefund(ctx, sameID) })
+	checkErr(t, "InsertRefund(same refund_id)", err, pay.ErrDuplicate)
 
 	sameNo := newRefund("50000000003", first.OutRefundNo, tr)
-	err = write(t, s, func(tx refund.Tx) error { return tx.InsertRefund(ctx, sameNo) })
-	checkErr(t, "InsertRefund(same mchid and out_refund_no)", err, refund.ErrDuplicate)
+	err = write(t, s, func(tx pay.Tx) error { return tx.InsertRefund(ctx, sameNo) })
+	checkErr(t, "InsertRefund(same mchid and out_refund_no)", err, pay.ErrDuplicate)
 
 	// out_refund_no is unique per merchant only.
 	otherMchid := newRefund("50000000004", first.OutRefundNo, otherTr)
-	if err := write(t, s, func(tx refund.Tx) error { return tx.InsertRefund(ctx, otherMchid) }); err != nil {
+	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertRefund(ctx, otherMchid) }); err != nil {
 		t.Errorf("InsertRefund(same out_refund_no, other mchid): %v", err)
 	}
 
-	orphan := newRefund("50000000005", "refund-5", newTransaction("4200009999", tr.Mchid, "trade-9"))
-	if err := write(t, s, func(tx refund.Tx) error { return tx.InsertRefund(ctx, orphan) }); err == nil {
+	orphan := newRefund("50000000005", "refund-5", newOrder("4200009999", tr.Mchid, "trade-9"))
+	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertRefund(ctx, orphan) }); err == nil {
 		t.Errorf("InsertRefund(unknown transaction) succeeded, want an error")
 	}
 }
 
-func testRefundsOfTransaction(t *testing.T, s refund.Store) {
+func testRefundsOfOrder(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	_, otherTr := seed(t, s, "1900000110", "4200000002", "trade-2")
@@ -87,16 +87,16 @@ func testRefundsOfTransaction(t *testing.T, s refund.Store) {
 	other := newRefund("50000000004", "refund-4", otherTr)
 	insertRefunds(t, s, late, early1, early2, other)
 
-	got := mustRead(t, s, func(tx refund.Tx) ([]*refund.Refund, error) { return tx.RefundsOfTransaction(ctx, tr.ID) })
-	checkEqual(t, "RefundsOfTransaction", []*refund.Refund{early1, early2, late}, got)
+	got := mustRead(t, s, func(tx pay.Tx) ([]*pay.Refund, error) { return tx.RefundsOfOrder(ctx, tr.ID) })
+	checkEqual(t, "RefundsOfOrder", []*pay.Refund{early1, early2, late}, got)
 
-	none, err := read(t, s, func(tx refund.Tx) ([]*refund.Refund, error) { return tx.RefundsOfTransaction(ctx, "4200009999") })
+	none, err := read(t, s, func(tx pay.Tx) ([]*pay.Refund, error) { return tx.RefundsOfOrder(ctx, "4200009999") })
 	if err != nil || len(none) != 0 {
-		t.Errorf("RefundsOfTransaction(unknown) = %v, %v; want none, nil", none, err)
+		t.Errorf("RefundsOfOrder(unknown) = %v, %v; want none, nil", none, err)
 	}
 }
 
-func testUpdateRefund(t *testing.T, s refund.Store) {
+func testUpdateRefund(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	r := newProcessingRefund("50000000001", "refund-1", tr, at(time.Minute))
@@ -106,29 +106,29 @@ func testUpdateRefund(t *testing.T, s refund.Store) {
 	want := *newRefund(r.ID, r.OutRefundNo, tr)
 	want.SettleAt = time.Time{}
 	want.CreateTime = at(time.Second)
-	want.Status = refund.StatusClosed
-	want.Outcome = refund.StatusClosed
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateRefund(ctx, &want) })
-	got := mustRead(t, s, func(tx refund.Tx) (*refund.Refund, error) { return tx.RefundByID(ctx, r.ID) })
+	want.Status = pay.StatusClosed
+	want.Outcome = pay.StatusClosed
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateRefund(ctx, &want) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.RefundByID(ctx, r.ID) })
 	checkEqual(t, "RefundByID after UpdateRefund", &want, got)
 
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateRefund(ctx, r) })
-	got = mustRead(t, s, func(tx refund.Tx) (*refund.Refund, error) { return tx.RefundByID(ctx, r.ID) })
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateRefund(ctx, r) })
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.RefundByID(ctx, r.ID) })
 	checkEqual(t, "RefundByID after UpdateRefund back", r, got)
 
 	unknown := newRefund("50000009999", "refund-9", tr)
-	err := write(t, s, func(tx refund.Tx) error { return tx.UpdateRefund(ctx, unknown) })
-	checkErr(t, "UpdateRefund(unknown)", err, refund.ErrNotFound)
+	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateRefund(ctx, unknown) })
+	checkErr(t, "UpdateRefund(unknown)", err, pay.ErrNotFound)
 }
 
-func testDueRefunds(t *testing.T, s refund.Store) {
+func testDueRefunds(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	now := base.Truncate(time.Millisecond)
-	processing := func(id string, settleAt time.Time) *refund.Refund {
+	processing := func(id string, settleAt time.Time) *pay.Refund {
 		return newProcessingRefund(id, "refund-"+id, tr, settleAt)
 	}
-	settled := func(id string, status refund.Status) *refund.Refund {
+	settled := func(id string, status pay.Status) *pay.Refund {
 		r := processing(id, now.Add(-time.Hour))
 		r.Status = status
 		return r
@@ -139,9 +139,9 @@ func testDueRefunds(t *testing.T, s refund.Store) {
 		processing("3", now), // not after now: due
 		processing("4", now.Add(time.Millisecond)),
 		processing("5", time.Time{}), // settles only when told
-		settled("6", refund.StatusSuccess),
-		settled("7", refund.StatusClosed),
-		settled("8", refund.StatusAbnormal),
+		settled("6", pay.StatusSuccess),
+		settled("7", pay.StatusClosed),
+		settled("8", pay.StatusAbnormal),
 	)
 
 	tests := []struct {
@@ -152,7 +152,7 @@ func testDueRefunds(t *testing.T, s refund.Store) {
 		{2, []string{"2", "1"}},
 	}
 	for _, tt := range tests {
-		due := mustRead(t, s, func(tx refund.Tx) ([]*refund.Refund, error) { return tx.DueRefunds(ctx, now, tt.limit) })
+		due := mustRead(t, s, func(tx pay.Tx) ([]*pay.Refund, error) { return tx.DueRefunds(ctx, now, tt.limit) })
 		var got []string
 		for _, r := range due {
 			got = append(got, r.ID)

@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite for refund.Store: a backend is correct when
+// Package storetest is the conformance suite for pay.Store: a backend is correct when
 // Run passes against it. Every backend runs the same suite so that the domain can rely on
 // one behaviour, whatever the database.
 package storetest
@@ -14,20 +14,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Run runs the suite. open must return a new, empty, migrated store for each call and
 // close it through t.Cleanup.
-func Run(t *testing.T, open func(t *testing.T) refund.Store) {
+func Run(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("Merchant", func(t *testing.T) { testMerchant(t, open(t)) })
 	t.Run("Merchants", func(t *testing.T) { testMerchants(t, open(t)) })
-	t.Run("Transaction", func(t *testing.T) { testTransaction(t, open(t)) })
-	t.Run("TransactionDuplicate", func(t *testing.T) { testTransactionDuplicate(t, open(t)) })
-	t.Run("UpdateTransaction", func(t *testing.T) { testUpdateTransaction(t, open(t)) })
+	t.Run("Order", func(t *testing.T) { testOrder(t, open(t)) })
+	t.Run("OrderDuplicate", func(t *testing.T) { testOrderDuplicate(t, open(t)) })
+	t.Run("UpdateOrder", func(t *testing.T) { testUpdateOrder(t, open(t)) })
 	t.Run("Refund", func(t *testing.T) { testRefund(t, open(t)) })
 	t.Run("RefundDuplicate", func(t *testing.T) { testRefundDuplicate(t, open(t)) })
-	t.Run("RefundsOfTransaction", func(t *testing.T) { testRefundsOfTransaction(t, open(t)) })
+	t.Run("RefundsOfOrder", func(t *testing.T) { testRefundsOfOrder(t, open(t)) })
 	t.Run("UpdateRefund", func(t *testing.T) { testUpdateRefund(t, open(t)) })
 	t.Run("DueRefunds", func(t *testing.T) { testDueRefunds(t, open(t)) })
 	t.Run("Setting", func(t *testing.T) { testSetting(t, open(t)) })
@@ -77,13 +77,13 @@ func decodeJSON(text []byte) (any, error) {
 }
 
 // write runs fn in one Update and returns its error.
-func write(t *testing.T, s refund.Store, fn func(tx refund.Tx) error) error {
+func write(t *testing.T, s pay.Store, fn func(tx pay.Tx) error) error {
 	t.Helper()
 	return s.Update(t.Context(), fn)
 }
 
 // mustWrite runs fn in one Update and stops the test if it fails.
-func mustWrite(t *testing.T, s refund.Store, fn func(tx refund.Tx) error) {
+func mustWrite(t *testing.T, s pay.Store, fn func(tx pay.Tx) error) {
 	t.Helper()
 	if err := s.Update(t.Context(), fn); err != nil {
 		t.Fatalf("Update: %v", err)
@@ -91,10 +91,10 @@ func mustWrite(t *testing.T, s refund.Store, fn func(tx refund.Tx) error) {
 }
 
 // read runs get in one View and returns what it read.
-func read[T any](t *testing.T, s refund.Store, get func(tx refund.Tx) (T, error)) (T, error) {
+func read[T any](t *testing.T, s pay.Store, get func(tx pay.Tx) (T, error)) (T, error) {
 	t.Helper()
 	var v T
-	err := s.View(t.Context(), func(tx refund.Tx) error {
+	err := s.View(t.Context(), func(tx pay.Tx) error {
 		var err error
 		v, err = get(tx)
 		return err
@@ -103,7 +103,7 @@ func read[T any](t *testing.T, s refund.Store, get func(tx refund.Tx) (T, error)
 }
 
 // mustRead runs get in one View and stops the test if it fails.
-func mustRead[T any](t *testing.T, s refund.Store, get func(tx refund.Tx) (T, error)) T {
+func mustRead[T any](t *testing.T, s pay.Store, get func(tx pay.Tx) (T, error)) T {
 	t.Helper()
 	v, err := read(t, s, get)
 	if err != nil {

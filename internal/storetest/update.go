@@ -6,19 +6,19 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tuikuan/tuikuan/internal/refund"
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-func testUpdateRollback(t *testing.T, s refund.Store) {
+func testUpdateRollback(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	m := newMerchant("1900000109")
-	tr := newTransaction("4200000001", m.Mchid, "trade-1")
-	fail := refund.Errorf(refund.CodeNotEnough, "not enough")
-	err := write(t, s, func(tx refund.Tx) error {
+	tr := newOrder("4200000001", m.Mchid, "trade-1")
+	fail := pay.Errorf(pay.CodeNotEnough, "not enough")
+	err := write(t, s, func(tx pay.Tx) error {
 		if err := tx.InsertMerchant(ctx, m); err != nil {
 			return err
 		}
-		if err := tx.InsertTransaction(ctx, tr); err != nil {
+		if err := tx.InsertOrder(ctx, tr); err != nil {
 			return err
 		}
 		if err := tx.PutSetting(ctx, "k", "v"); err != nil {
@@ -29,17 +29,17 @@ func testUpdateRollback(t *testing.T, s refund.Store) {
 	if err != fail {
 		t.Errorf("Update error = %v, want fn's own error %v", err, fail)
 	}
-	var e *refund.Error
-	if !errors.As(err, &e) || e.Code != refund.CodeNotEnough {
-		t.Errorf("Update error = %v, want a *refund.Error with code %s", err, refund.CodeNotEnough)
+	var e *pay.Error
+	if !errors.As(err, &e) || e.Code != pay.CodeNotEnough {
+		t.Errorf("Update error = %v, want a *pay.Error with code %s", err, pay.CodeNotEnough)
 	}
 
-	_, err = read(t, s, func(tx refund.Tx) (*refund.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
-	checkErr(t, "Merchant after rollback", err, refund.ErrNotFound)
-	_, err = read(t, s, func(tx refund.Tx) (*refund.Transaction, error) { return tx.TransactionByID(ctx, tr.ID) })
-	checkErr(t, "TransactionByID after rollback", err, refund.ErrNotFound)
-	_, err = read(t, s, func(tx refund.Tx) (string, error) { return tx.Setting(ctx, "k") })
-	checkErr(t, "Setting after rollback", err, refund.ErrNotFound)
+	_, err = read(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
+	checkErr(t, "Merchant after rollback", err, pay.ErrNotFound)
+	_, err = read(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
+	checkErr(t, "OrderByID after rollback", err, pay.ErrNotFound)
+	_, err = read(t, s, func(tx pay.Tx) (string, error) { return tx.Setting(ctx, "k") })
+	checkErr(t, "Setting after rollback", err, pay.ErrNotFound)
 
 	// The store is usable after a rollback, and the same rows now go in.
 	seed(t, s, m.Mchid, tr.ID, tr.OutTradeNo)
@@ -49,12 +49,12 @@ var errNotEnough = errors.New("not enough")
 
 // testConcurrentRefunds races read-modify-write Updates on one order: unless the store
 // serializes them, two read the same Refunded and together refund more than was paid.
-func testConcurrentRefunds(t *testing.T, s refund.Store) {
+func testConcurrentRefunds(t *testing.T, s pay.Store) {
 	const workers, amount = 40, 100
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
 	tr.Total, tr.Refunded, tr.RefundCount = 10*amount, 0, 0
-	mustWrite(t, s, func(tx refund.Tx) error { return tx.UpdateTransaction(ctx, tr) })
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, tr) })
 
 	errs := make([]error, workers)
 	start := make(chan struct{})
@@ -62,8 +62,8 @@ func testConcurrentRefunds(t *testing.T, s refund.Store) {
 	for i := range workers {
 		wg.Go(func() {
 			<-start
-			errs[i] = s.Update(ctx, func(tx refund.Tx) error {
-				cur, err := tx.Transaction(ctx, tr.Mchid, refund.TradeRef{OutTradeNo: tr.OutTradeNo})
+			errs[i] = s.Update(ctx, func(tx pay.Tx) error {
+				cur, err := tx.Order(ctx, tr.Mchid, pay.TradeRef{OutTradeNo: tr.OutTradeNo})
 				if err != nil {
 					return err
 				}
@@ -77,7 +77,7 @@ func testConcurrentRefunds(t *testing.T, s refund.Store) {
 				}
 				cur.Refunded += amount
 				cur.RefundCount++
-				return tx.UpdateTransaction(ctx, cur)
+				return tx.UpdateOrder(ctx, cur)
 			})
 		})
 	}
@@ -99,11 +99,11 @@ func testConcurrentRefunds(t *testing.T, s refund.Store) {
 
 // checkRefunded checks that the order's refunds add up to want, which the order's
 // Refunded agrees with and which stays within its Total.
-func checkRefunded(t *testing.T, s refund.Store, tr *refund.Transaction, want int) {
+func checkRefunded(t *testing.T, s pay.Store, tr *pay.Order, want int) {
 	t.Helper()
 	ctx := t.Context()
-	refunds := mustRead(t, s, func(tx refund.Tx) ([]*refund.Refund, error) { return tx.RefundsOfTransaction(ctx, tr.ID) })
-	got := mustRead(t, s, func(tx refund.Tx) (*refund.Transaction, error) { return tx.TransactionByID(ctx, tr.ID) })
+	refunds := mustRead(t, s, func(tx pay.Tx) ([]*pay.Refund, error) { return tx.RefundsOfOrder(ctx, tr.ID) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
 	var sum int64
 	for _, r := range refunds {
 		sum += r.Amount.Refund
@@ -126,7 +126,7 @@ func checkRefunded(t *testing.T, s refund.Store, tr *refund.Transaction, want in
 
 // testConcurrentOutRefundNo races Updates that look an out_refund_no up and insert it
 // when absent: exactly one refund may come of it.
-func testConcurrentOutRefundNo(t *testing.T, s refund.Store) {
+func testConcurrentOutRefundNo(t *testing.T, s pay.Store) {
 	const workers = 20
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
@@ -137,15 +137,15 @@ func testConcurrentOutRefundNo(t *testing.T, s refund.Store) {
 	for i := range workers {
 		wg.Go(func() {
 			<-start
-			errs[i] = s.Update(ctx, func(tx refund.Tx) error {
-				if _, err := tx.Transaction(ctx, tr.Mchid, refund.TradeRef{TransactionID: tr.ID}); err != nil {
+			errs[i] = s.Update(ctx, func(tx pay.Tx) error {
+				if _, err := tx.Order(ctx, tr.Mchid, pay.TradeRef{TransactionID: tr.ID}); err != nil {
 					return err
 				}
 				_, err := tx.Refund(ctx, tr.Mchid, "refund-once")
 				if err == nil {
-					return refund.ErrDuplicate
+					return pay.ErrDuplicate
 				}
-				if !errors.Is(err, refund.ErrNotFound) {
+				if !errors.Is(err, pay.ErrNotFound) {
 					return err
 				}
 				return tx.InsertRefund(ctx, newProcessingRefund(fmt.Sprintf("5000%07d", i), "refund-once", tr, base))
@@ -160,7 +160,7 @@ func testConcurrentOutRefundNo(t *testing.T, s refund.Store) {
 		switch {
 		case err == nil:
 			n++
-		case !errors.Is(err, refund.ErrDuplicate):
+		case !errors.Is(err, pay.ErrDuplicate):
 			t.Errorf("worker %d: Update: %v", i, err)
 		}
 	}

@@ -1,0 +1,201 @@
+package pay
+
+import "time"
+
+// Status is a refund's state (protocol.md §5.4): PROCESSING → SUCCESS | CLOSED | ABNORMAL.
+type Status string
+
+// Refund statuses.
+const (
+	StatusProcessing Status = "PROCESSING"
+	StatusSuccess    Status = "SUCCESS"
+	StatusClosed     Status = "CLOSED"
+	StatusAbnormal   Status = "ABNORMAL"
+)
+
+// Final reports whether no further move is possible. ABNORMAL is not final: the refund can
+// still be rescued or handled off-line (protocol.md §5.4).
+func (s Status) Final() bool { return s == StatusSuccess || s == StatusClosed }
+
+// Valid reports whether s is one of the four statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusProcessing, StatusSuccess, StatusClosed, StatusAbnormal:
+		return true
+	}
+	return false
+}
+
+// API names the endpoint family a refund was created through; it changes only the shape
+// of the answer, never the rules.
+type API string
+
+// Refund APIs.
+const (
+	APIDomestic  API = "domestic"  // POST /v3/refund/domestic/refunds
+	APIEcommerce API = "ecommerce" // POST /v3/ecommerce/refunds/apply (seed 002)
+	APIV2        API = "v2"        // POST /secapi/pay/refund, the v2 XML API
+)
+
+// Refund is one refund of a paid transaction.
+type Refund struct {
+	ID            string // refund_id
+	OutRefundNo   string
+	Mchid         string // the order's merchant: a direct merchant or a sub-merchant
+	SpMchid       string // the partner acting for Mchid, "" for a direct merchant
+	TransactionID string
+	OutTradeNo    string
+	API           API
+	Reason        string
+	NotifyURL     string
+	FundsAccount  string // as asked, "" when the request named none
+	RefundAccount string // e-commerce only: REFUND_SOURCE_SUB_MERCHANT | REFUND_SOURCE_PARTNER_ADVANCE
+	SpAppid       string
+	SubAppid      string
+
+	Amount      Amount
+	Promotions  []PromotionRefund
+	GoodsDetail []GoodsDetail
+
+	Status              Status
+	Channel             string // ORIGINAL | BALANCE | OTHER_BALANCE | OTHER_BANKCARD
+	UserReceivedAccount string
+	CreateTime          time.Time
+	SuccessTime         time.Time // zero unless SUCCESS
+	UpdateTime          time.Time
+
+	// SettleAt is when the channel settles the refund (business time); zero means only
+	// when told through the sandbox API.
+	SettleAt time.Time
+	// Outcome is the status the channel will settle to.
+	Outcome Status
+
+	// Abnormal rescue (seed 001): how an ABNORMAL refund was sent on, and where to. The
+	// bank account and real name are sealed by Service.Sealer, never stored in clear.
+	AbnormalType      string // USER_BANK_CARD | MERCHANT_BANK_CARD
+	BankType          string
+	SealedBankAccount string
+	SealedRealName    string
+}
+
+// Amount is a refund's money, in fen.
+type Amount struct {
+	Refund           int64
+	Total            int64
+	PayerTotal       int64
+	PayerRefund      int64
+	SettlementTotal  int64
+	SettlementRefund int64
+	DiscountRefund   int64
+	Currency         string
+	From             []FundsFrom // as asked; nil when the request named none
+}
+
+// FundsFrom is one source account of a refund's money.
+type FundsFrom struct {
+	Account string // AVAILABLE | UNAVAILABLE
+	Amount  int64
+}
+
+// GoodsDetail is one refunded line item, echoed as sent.
+type GoodsDetail struct {
+	MerchantGoodsID  string
+	WechatpayGoodsID string
+	GoodsName        string
+	UnitPrice        int64
+	RefundAmount     int64
+	RefundQuantity   int64
+}
+
+// PromotionRefund is the share of one promotion of the original payment that a refund
+// gives back.
+type PromotionRefund struct {
+	Promotion
+	RefundAmount int64
+}
+
+// Promotion is a coupon or discount used on the original payment.
+type Promotion struct {
+	PromotionID string
+	Scope       string // GLOBAL | SINGLE
+	Type        string // COUPON (merchant pre-funded) | DISCOUNT (no pre-funding)
+	Amount      int64
+	// CouponCode and StockID name the merchant coupon (商家券) a sandbox order was paid
+	// with, so that it can be returned after a refund (seed 003).
+	CouponCode string
+	StockID    string
+}
+
+// Order is a paid order that can be refunded.
+type Order struct {
+	ID          string // transaction_id
+	OutTradeNo  string
+	Mchid       string
+	SpMchid     string
+	Appid       string
+	SubAppid    string
+	Total       int64
+	PayerTotal  int64
+	Currency    string
+	Promotions  []Promotion
+	BankType    string // how the payer paid, e.g. CMB_CREDIT; "" = WeChat balance (零钱)
+	SuccessTime time.Time
+	CreateTime  time.Time
+
+	// RefundOutcome is what every refund of this transaction settles to, "" = SUCCESS.
+	RefundOutcome Status
+
+	// Refunded is the sum of the refunds that are not CLOSED: the quantity the first
+	// rule of money bounds by Total.
+	Refunded int64
+	// RefundCount counts every refund ever accepted, CLOSED ones included.
+	RefundCount  int
+	LastRefundAt time.Time
+}
+
+// Refundable is what may still be refunded.
+func (t *Order) Refundable() int64 { return t.Total - t.Refunded }
+
+// Kind is what a merchant is to WeChat Pay.
+type Kind string
+
+// Merchant kinds.
+const (
+	KindDirect  Kind = "direct"  // 普通商户
+	KindPartner Kind = "partner" // 服务商 / 电商平台
+	KindSub     Kind = "sub"     // 特约商户 / 二级商户, acted for by its partner
+)
+
+// Merchant is an account that calls the API, or is called for.
+type Merchant struct {
+	Mchid      string
+	Kind       Kind
+	SpMchid    string // for KindSub: its partner
+	Appid      string
+	CertSerial string // upper-case hex, as the SDKs compute it
+	CertPEM    string // the merchant API certificate; the private key stays with the merchant
+	APIv3Key   string
+	APIv2Key   string
+	// PrivateKeyFile is where tuikuan wrote the key it generated, relative to the data
+	// dir; "" for a merchant added from its certificate only.
+	PrivateKeyFile string
+	CertFile       string
+	CreateTime     time.Time
+	// FormerCertSerial is the serial of the certificate CertPEM replaced when it was
+	// re-issued over the same key, still accepted in Authorization so that a client
+	// configured with it keeps working; "" when there was none.
+	FormerCertSerial string
+
+	// Settings a tester changes through the sandbox API.
+	NotifyURL string // where refund results go when a refund names no notify_url
+	// PlatformKeyMode is the platform key the merchant verifies WeChat Pay with, and so
+	// the key that signs its notifications and the answers to requests that name none.
+	PlatformKeyMode string // PlatformKeyPublicKey ("") or PlatformKeyCertificate
+	RateProfile     string // "" follows the server default; else a rate-limit profile name
+}
+
+// Platform key modes: which platform key signs, named in Wechatpay-Serial.
+const (
+	PlatformKeyPublicKey   = ""
+	PlatformKeyCertificate = "certificate"
+)

@@ -1,0 +1,125 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/pay"
+)
+
+func testOrder(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	m, want := seed(t, s, "1900000109", "4200000001", "trade-1")
+	// A fresh order: no promotions, nothing refunded, zero times.
+	bare := &pay.Order{ID: "4200000002", OutTradeNo: "trade-2", Mchid: m.Mchid, Total: 500, PayerTotal: 500, Currency: "CNY"}
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.InsertOrder(ctx, bare) })
+
+	found := []struct {
+		call string
+		get  func(tx pay.Tx) (*pay.Order, error)
+		want *pay.Order
+	}{
+		{"Order(transaction_id)", func(tx pay.Tx) (*pay.Order, error) {
+			return tx.Order(ctx, m.Mchid, pay.TradeRef{TransactionID: want.ID})
+		}, want},
+		{"Order(out_trade_no)", func(tx pay.Tx) (*pay.Order, error) {
+			return tx.Order(ctx, m.Mchid, pay.TradeRef{OutTradeNo: want.OutTradeNo})
+		}, want},
+		// transaction_id wins over out_trade_no (protocol.md §5.1).
+		{"Order(transaction_id, other out_trade_no)", func(tx pay.Tx) (*pay.Order, error) {
+			return tx.Order(ctx, m.Mchid, pay.TradeRef{TransactionID: want.ID, OutTradeNo: bare.OutTradeNo})
+		}, want},
+		{"OrderByID", func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, want.ID) }, want},
+		{"OrderByID(bare)", func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, bare.ID) }, bare},
+	}
+	for _, tt := range found {
+		got, err := read(t, s, tt.get)
+		if err != nil {
+			t.Errorf("%s: %v", tt.call, err)
+			continue
+		}
+		checkEqual(t, tt.call, tt.want, got)
+	}
+
+	missing := []struct {
+		call string
+		get  func(tx pay.Tx) (*pay.Order, error)
+	}{
+		{"Order(other mchid, transaction_id)", func(tx pay.Tx) (*pay.Order, error) {
+			return tx.Order(ctx, "1900000999", pay.TradeRef{TransactionID: want.ID})
+		}},
+		{"Order(other mchid, out_trade_no)", func(tx pay.Tx) (*pay.Order, error) {
+			return tx.Order(ctx, "1900000999", pay.TradeRef{OutTradeNo: want.OutTradeNo})
+		}},
+		{"Order(unknown transaction_id, known out_trade_no)", func(tx pay.Tx) (*pay.Order, error) {
+			return tx.Order(ctx, m.Mchid, pay.TradeRef{TransactionID: "4200009999", OutTradeNo: want.OutTradeNo})
+		}},
+		{"OrderByID(unknown)", func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, "4200009999") }},
+	}
+	for _, tt := range missing {
+		_, err := read(t, s, tt.get)
+		checkErr(t, tt.call, err, pay.ErrNotFound)
+	}
+}
+
+func testOrderDuplicate(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	_, first := seed(t, s, "1900000109", "4200000001", "trade-1")
+	other, _ := seed(t, s, "1900000110", "4200000002", "trade-2")
+
+	sameID := newOrder(first.ID, first.Mchid, "trade-3")
+	err := write(t, s, func(tx pay.Tx) error { return tx.InsertOrder(ctx, sameID) })
+	checkErr(t, "InsertOrder(same transaction_id)", err, pay.ErrDuplicate)
+
+	sameNo := newOrder("4200000003", first.Mchid, first.OutTradeNo)
+	err = write(t, s, func(tx pay.Tx) error { return tx.InsertOrder(ctx, sameNo) })
+	checkErr(t, "InsertOrder(same mchid and out_trade_no)", err, pay.ErrDuplicate)
+
+	// out_trade_no is unique per merchant only.
+	otherMchid := newOrder("4200000004", other.Mchid, first.OutTradeNo)
+	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertOrder(ctx, otherMchid) }); err != nil {
+		t.Errorf("InsertOrder(same out_trade_no, other mchid): %v", err)
+	}
+
+	orphan := newOrder("4200000005", "1900000999", "trade-5")
+	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertOrder(ctx, orphan) }); err == nil {
+		t.Errorf("InsertOrder(unknown mchid) succeeded, want an error")
+	}
+}
+
+func testUpdateOrder(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
+
+	// Every column but the keys changes; lists and times go both ways.
+	want := *tr
+	want.SpMchid = "1900000200"
+	want.Appid = "wx0000000000000001"
+	want.SubAppid = ""
+	want.Total = 2000
+	want.PayerTotal = 1999
+	want.Currency = "USD"
+	want.Promotions = []pay.Promotion{{PromotionID: "2", Scope: "GLOBAL", Type: "COUPON", Amount: 1}}
+	want.BankType = ""
+	want.SuccessTime = time.Time{}
+	want.CreateTime = at(-3 * time.Hour)
+	want.RefundOutcome = ""
+	want.Refunded = 1500
+	want.RefundCount = 7
+	want.LastRefundAt = at(time.Hour)
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, &want) })
+
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
+	checkEqual(t, "OrderByID after UpdateOrder", &want, got)
+
+	want.Promotions = nil
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, &want) })
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
+	if len(got.Promotions) != 0 {
+		t.Errorf("Promotions after clearing = %v, want none", got.Promotions)
+	}
+
+	unknown := newOrder("4200009999", tr.Mchid, "trade-9")
+	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, unknown) })
+	checkErr(t, "UpdateOrder(unknown)", err, pay.ErrNotFound)
+}
