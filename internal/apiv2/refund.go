@@ -13,7 +13,7 @@ func (a *api) applyRefund(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := a.svc.Apply(c.Context(), q)
+	r, err := a.svc.Refunds.Apply(c.Context(), q)
 	if err != nil {
 		return nil, err
 	}

@@ -20,16 +20,16 @@ func (a *api) refundQuery(c *call) (*reply, error) {
 	var err error
 	switch {
 	case c.get("refund_id") != "":
-		r, err = a.svc.QueryByID(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"))
+		r, err = a.svc.Refunds.QueryByID(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"))
 	case c.get("out_refund_no") != "":
-		r, err = a.svc.Query(ctx, pay.APIDomestic, caller, sub, c.get("out_refund_no"))
+		r, err = a.svc.Refunds.Query(ctx, pay.APIDomestic, caller, sub, c.get("out_refund_no"))
 	default:
 		return a.orderRefunds(c)
 	}
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := a.svc.RefundsOfOrder(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
+	t, _, err := a.svc.Refunds.OfOrder(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, rs, err := a.svc.RefundsOfOrder(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), ref)
+	t, rs, err := a.svc.Refunds.OfOrder(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), ref)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 // SDK or issue thread found names the code the service answers with; PARAM_ERROR is the
 // page's closest, its 错误码 table giving it for "请求参数未按指引进行填写".
 func (a *api) archived(c *call, t *pay.Order) error {
-	if !a.svc.Clock().Now().After(t.SuccessTime.AddDate(0, 18, 0)) {
+	if !a.svc.Time.Clock().Now().After(t.SuccessTime.AddDate(0, 18, 0)) {
 		return nil
 	}
 	if c.get("transaction_id") != "" && c.get("out_trade_no") == "" && c.get("out_refund_no") == "" {

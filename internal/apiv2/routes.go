@@ -130,7 +130,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 	if mchid == "" {
 		return nil, &protocolError{msg: msgMchid, detail: "mch_id missing"}
 	}
-	m, err := a.svc.Merchant(r.Context(), mchid)
+	m, err := a.svc.Merchants.Query(r.Context(), mchid)
 	if errors.Is(err, pay.ErrNotFound) {
 		return nil, &protocolError{msg: msgMchid, detail: "unknown mch_id", mchid: mchid}
 	}

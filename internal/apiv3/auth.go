@@ -140,7 +140,7 @@ func (a *api) authenticate(r *http.Request, body []byte) (*pay.Merchant, error) 
 	if tsOK {
 		se.signed = wxcrypto.RequestMessage(r.Method, targets[0], ts, auth.Nonce, body)
 	}
-	m, err := a.svc.Merchant(r.Context(), auth.Mchid)
+	m, err := a.svc.Merchants.Query(r.Context(), auth.Mchid)
 	if errors.Is(err, pay.ErrNotFound) {
 		return nil, se.with("商户未申请过证书。", "mchid", "unknown mchid", "unknown mchid "+auth.Mchid)
 	}

@@ -111,7 +111,7 @@ func (a *api) listComplaints(c *call) (any, error) {
 		return nil, err
 	}
 	q := c.URL.Query()
-	cs, total, err := a.svc.Complaints(c.Context(), pay.ComplaintQuery{
+	cs, total, err := a.svc.Complaints.List(c.Context(), pay.ComplaintQuery{
 		Caller: c.merchant.Mchid, ComplaintedMchid: q.Get("complainted_mchid"),
 		BeginDate: q.Get("begin_date"), EndDate: q.Get("end_date"), Limit: limit, Offset: offset,
 	})
@@ -134,7 +134,7 @@ func (a *api) listComplaints(c *call) (any, error) {
 }
 
 func (a *api) complaintDetail(c *call) (any, error) {
-	cp, err := a.svc.Complaint(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"))
+	cp, err := a.svc.Complaints.Query(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (a *api) complaintHistory(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs, total, err := a.svc.ComplaintHistory(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), limit, offset)
+	logs, total, err := a.svc.Complaints.History(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), limit, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (a *api) replyComplaint(c *call) (any, error) {
 	if b.ComplaintedMchid == nil || *b.ComplaintedMchid == "" {
 		return nil, pay.ParamError("complainted_mchid", "字段必填", nil)
 	}
-	err := a.svc.ReplyComplaint(c.Context(), pay.ComplaintReply{
+	err := a.svc.Complaints.Reply(c.Context(), pay.ComplaintReply{
 		Caller: c.merchant.Mchid, ComplaintID: c.PathValue("complaint_id"), ComplaintedMchid: *b.ComplaintedMchid,
 		Content: str(b.ResponseContent), Images: b.ResponseImages, JumpURL: str(b.JumpURL), JumpURLText: str(b.JumpURLText),
 	})
@@ -228,7 +228,7 @@ func (a *api) completeComplaint(c *call) (any, error) {
 	if b.ComplaintedMchid == nil || *b.ComplaintedMchid == "" {
 		return nil, pay.ParamError("complainted_mchid", "字段必填", nil)
 	}
-	if err := a.svc.CompleteComplaint(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), *b.ComplaintedMchid); err != nil {
+	if err := a.svc.Complaints.Complete(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), *b.ComplaintedMchid); err != nil {
 		return nil, err
 	}
 	return noContent{}, nil
@@ -251,7 +251,7 @@ func (a *api) updateRefundProgress(c *call) (any, error) {
 	if b.Action == nil {
 		return nil, pay.ParamError("action", "字段必填", nil)
 	}
-	err := a.svc.UpdateRefundProgress(c.Context(), pay.RefundProgress{
+	err := a.svc.Complaints.UpdateRefundProgress(c.Context(), pay.RefundProgress{
 		Caller: c.merchant.Mchid, ComplaintID: c.PathValue("complaint_id"), Action: *b.Action,
 		LaunchRefundDay: b.LaunchRefundDay, RejectReason: str(b.RejectReason), RejectMedia: b.RejectMediaList,
 		Remark: str(b.Remark),
@@ -276,7 +276,7 @@ func (a *api) setComplaintNotifyURL(create bool) func(c *call) (any, error) {
 		if err := a.decode(c, &b); err != nil {
 			return nil, err
 		}
-		if err := a.svc.SetComplaintNotifyURL(c.Context(), c.merchant.Mchid, str(b.URL), create); err != nil {
+		if err := a.svc.Complaints.SetNotifyURL(c.Context(), c.merchant.Mchid, str(b.URL), create); err != nil {
 			return nil, err
 		}
 		return notifyURLJSON{c.merchant.Mchid, str(b.URL)}, nil
@@ -284,7 +284,7 @@ func (a *api) setComplaintNotifyURL(create bool) func(c *call) (any, error) {
 }
 
 func (a *api) getComplaintNotifyURL(c *call) (any, error) {
-	url, err := a.svc.ComplaintNotifyURL(c.Context(), c.merchant.Mchid)
+	url, err := a.svc.Complaints.NotifyURL(c.Context(), c.merchant.Mchid)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (a *api) getComplaintNotifyURL(c *call) (any, error) {
 }
 
 func (a *api) deleteComplaintNotifyURL(c *call) (any, error) {
-	if err := a.svc.DeleteComplaintNotifyURL(c.Context(), c.merchant.Mchid); err != nil {
+	if err := a.svc.Complaints.DeleteNotifyURL(c.Context(), c.merchant.Mchid); err != nil {
 		return nil, err
 	}
 	return noContent{}, nil

@@ -35,7 +35,7 @@ func (a *api) createEcommerceRefund(c *call) (any, error) {
 	if err := b.Amount.into(&q, false); err != nil {
 		return nil, err
 	}
-	r, err := a.svc.Apply(c.Context(), q)
+	r, err := a.svc.Refunds.Apply(c.Context(), q)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func (a *api) uploadImage(c *call) (any, error) {
 	if meta.Sha256 == nil {
 		return nil, pay.ParamError("meta.sha256", "字段必填", nil)
 	}
-	im, err := a.svc.UploadImage(c.Context(), c.merchant.Mchid, str(meta.Filename), *meta.Sha256, u.file)
+	im, err := a.svc.Complaints.UploadImage(c.Context(), c.merchant.Mchid, str(meta.Filename), *meta.Sha256, u.file)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ type rawBody struct {
 // downloadImage answers with the image's bytes, as the real API does (protocol.md §9
 // table: UNSURE); gopay v1.5.115's V3ComplaintImage takes an image/* answer as ImageData.
 func (a *api) downloadImage(c *call) (any, error) {
-	im, err := a.svc.Image(c.Context(), c.merchant.Mchid, strings.TrimSpace(c.PathValue("media_id")))
+	im, err := a.svc.Complaints.Image(c.Context(), c.merchant.Mchid, strings.TrimSpace(c.PathValue("media_id")))
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func (a *api) createRefund(c *call) (any, error) {
 		}
 		q.GoodsDetail = append(q.GoodsDetail, d)
 	}
-	r, err := a.svc.Apply(c.Context(), q)
+	r, err := a.svc.Refunds.Apply(c.Context(), q)
 	if err != nil {
 		return nil, err
 	}

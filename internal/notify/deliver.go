@@ -85,7 +85,7 @@ type wire struct {
 func (d *Deliverer) request(ctx context.Context, n *pay.Notification) (*http.Request, func([]byte) error, error) {
 	// n.Mchid is whose key encrypts the notification: the partner for a partner's
 	// refund of its sub-merchant (protocol.md §4.3, §8.7).
-	m, err := d.svc.Merchant(ctx, n.Mchid)
+	m, err := d.svc.Merchants.Query(ctx, n.Mchid)
 	if err != nil {
 		return nil, nil, fmt.Errorf("find merchant %s: %w", n.Mchid, err)
 	}

@@ -89,7 +89,7 @@ func isDebitBank(bankType string) bool {
 // ApplyAbnormal sends an ABNORMAL refund on to the user's bank card or the merchant's
 // bank account: it goes back to PROCESSING on channel OTHER_BANKCARD and then settles.
 // A repeat of an accepted rescue answers the refund as it now is.
-func (s *Service) ApplyAbnormal(ctx context.Context, q AbnormalRequest) (*Refund, error) {
+func (s *Refunds) ApplyAbnormal(ctx context.Context, q AbnormalRequest) (*Refund, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) ApplyAbnormal(ctx context.Context, q AbnormalRequest) (*Refund
 	return out, err
 }
 
-func (s *Service) rescue(ctx context.Context, tx Tx, r *Refund, q AbnormalRequest) error {
+func (s *Refunds) rescue(ctx context.Context, tx Tx, r *Refund, q AbnormalRequest) error {
 	t, err := tx.OrderByID(ctx, r.TransactionID)
 	if err != nil {
 		return fmt.Errorf("find transaction %s: %w", r.TransactionID, err)
@@ -170,7 +170,7 @@ func MaskName(name string) string {
 
 // MaskedBankCard opens a rescued refund's sealed account and name and returns them
 // masked, the only form in which they are ever shown.
-func (s *Service) MaskedBankCard(r *Refund) (account, name string, err error) {
+func (s *Refunds) MaskedBankCard(r *Refund) (account, name string, err error) {
 	if r.SealedBankAccount == "" || s.Sealer == nil {
 		return "", "", nil
 	}

@@ -16,14 +16,14 @@ import (
 // ComplaintState is where a complaint is (protocol.md §9.2).
 type ComplaintState string
 
-// Complaint states.
+// Query states.
 const (
 	ComplaintPending    ComplaintState = "PENDING"
 	ComplaintProcessing ComplaintState = "PROCESSING"
 	ComplaintProcessed  ComplaintState = "PROCESSED"
 )
 
-// Complaint problem types, refund approval actions and the user tag that makes a refund
+// Query problem types, refund approval actions and the user tag that makes a refund
 // complaint one the merchant approves through update-refund-progress.
 const (
 	ProblemRefund         = "REFUND"
@@ -49,7 +49,7 @@ const (
 	OpRefundReceived = "COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE"
 )
 
-// Complaint is a user's complaint about one paid order (消费者投诉2.0).
+// Query is a user's complaint about one paid order (消费者投诉2.0).
 type Complaint struct {
 	ID            string
 	Mchid         string // complainted_mchid: the order's merchant, the sub for a partner's order
@@ -143,8 +143,12 @@ func (q ComplaintRequest) validate() error {
 	return nil
 }
 
-// CreateComplaint files a user's complaint about a paid order.
-func (s *Service) CreateComplaint(ctx context.Context, q ComplaintRequest) (*Complaint, error) {
+// Complaints is the consumer-complaint service: complaints, their negotiation, the
+// images attached to them and the merchants' complaint notification URLs.
+type Complaints struct{ core }
+
+// Create files a user's complaint about a paid order.
+func (s *Complaints) Create(ctx context.Context, q ComplaintRequest) (*Complaint, error) {
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
@@ -188,7 +192,7 @@ func (s *Service) CreateComplaint(ctx context.Context, q ComplaintRequest) (*Com
 }
 
 // UserMessage adds the user's message to a complaint (the sandbox's user side).
-func (s *Service) UserMessage(ctx context.Context, id, text string, media []string) (*Complaint, error) {
+func (s *Complaints) UserMessage(ctx context.Context, id, text string, media []string) (*Complaint, error) {
 	if text == "" {
 		return nil, ParamError("content", "字段必填", nil)
 	}
@@ -201,8 +205,8 @@ func (s *Service) UserMessage(ctx context.Context, id, text string, media []stri
 	}, media)
 }
 
-// ContinueComplaint reopens a complaint the user is not satisfied with (用户继续投诉).
-func (s *Service) ContinueComplaint(ctx context.Context, id, text string) (*Complaint, error) {
+// Continue reopens a complaint the user is not satisfied with (用户继续投诉).
+func (s *Complaints) Continue(ctx context.Context, id, text string) (*Complaint, error) {
 	return s.userAct(ctx, id, func(c *Complaint) (string, string, error) {
 		c.State = ComplaintPending
 		c.UserComplaintTimes++
@@ -214,7 +218,7 @@ func (s *Service) ContinueComplaint(ctx context.Context, id, text string) (*Comp
 	}, nil)
 }
 
-func (s *Service) userAct(ctx context.Context, id string, act func(*Complaint) (op, details string, err error), media []string) (*Complaint, error) {
+func (s *Complaints) userAct(ctx context.Context, id string, act func(*Complaint) (op, details string, err error), media []string) (*Complaint, error) {
 	var out *Complaint
 	err := s.store.Update(ctx, func(tx Tx) error {
 		c, err := tx.Complaint(ctx, id)
@@ -248,8 +252,8 @@ func complaintOf(ctx context.Context, tx Tx, caller, id string) (*Complaint, err
 	return c, err
 }
 
-// Complaint returns caller's complaint with its payer phone opened.
-func (s *Service) Complaint(ctx context.Context, caller, id string) (*Complaint, error) {
+// Query returns caller's complaint with its payer phone opened.
+func (s *Complaints) Query(ctx context.Context, caller, id string) (*Complaint, error) {
 	var out *Complaint
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -262,7 +266,7 @@ func (s *Service) Complaint(ctx context.Context, caller, id string) (*Complaint,
 	return out, s.openPhone(out)
 }
 
-func (s *Service) openPhone(c *Complaint) error {
+func (s *Complaints) openPhone(c *Complaint) error {
 	if c.SealedPayerPhone == "" || s.Sealer == nil {
 		return nil
 	}
@@ -283,8 +287,8 @@ type ComplaintQuery struct {
 // maxComplaintSpan is the list API's widest date range (protocol.md §9.1).
 const maxComplaintSpan = 30 * 24 * time.Hour
 
-// Complaints lists caller's complaints (a partner's: its sub-merchants') in a date range.
-func (s *Service) Complaints(ctx context.Context, q ComplaintQuery) ([]*Complaint, int, error) {
+// List lists caller's complaints (a partner's: its sub-merchants') in a date range.
+func (s *Complaints) List(ctx context.Context, q ComplaintQuery) ([]*Complaint, int, error) {
 	f := ComplaintFilter{Mchid: q.Caller, Sub: q.ComplaintedMchid, Limit: q.Limit, Offset: q.Offset}
 	var err error
 	if f.Begin, err = beijingDate("begin_date", q.BeginDate); err != nil {
@@ -349,8 +353,8 @@ func queryError(field, issue string, value any) *Error {
 	return e
 }
 
-// ComplaintHistory is caller's complaint's negotiation history, a page of it and its size.
-func (s *Service) ComplaintHistory(ctx context.Context, caller, id string, limit, offset int) ([]*ComplaintLog, int, error) {
+// History is caller's complaint's negotiation history, a page of it and its size.
+func (s *Complaints) History(ctx context.Context, caller, id string, limit, offset int) ([]*ComplaintLog, int, error) {
 	switch {
 	case limit < 1 || limit > 300:
 		return nil, 0, queryError("limit", "取值范围为1到300", limit)
@@ -382,9 +386,9 @@ type ComplaintReply struct {
 	JumpURL, JumpURLText                  string
 }
 
-// ReplyComplaint records the merchant's reply; the first moves PENDING to PROCESSING
+// Reply records the merchant's reply; the first moves PENDING to PROCESSING
 // (doc response-complaint-v2.html).
-func (s *Service) ReplyComplaint(ctx context.Context, q ComplaintReply) error {
+func (s *Complaints) Reply(ctx context.Context, q ComplaintReply) error {
 	return s.merchantAct(ctx, q.Caller, q.ComplaintID, q.ComplaintedMchid, func(tx Tx, c *Complaint, partner bool) error {
 		limit := 200
 		if partner {
@@ -417,8 +421,8 @@ func (s *Service) ReplyComplaint(ctx context.Context, q ComplaintReply) error {
 	})
 }
 
-// CompleteComplaint marks a complaint handled (doc complete-complaint-v2.html).
-func (s *Service) CompleteComplaint(ctx context.Context, caller, id, complaintedMchid string) error {
+// Complete marks a complaint handled (doc complete-complaint-v2.html).
+func (s *Complaints) Complete(ctx context.Context, caller, id, complaintedMchid string) error {
 	return s.merchantAct(ctx, caller, id, complaintedMchid, func(tx Tx, c *Complaint, _ bool) error {
 		if c.State == ComplaintProcessed {
 			return Errorf(CodeInvalidRequest, "投诉单已处理完成，请勿重复操作")
@@ -471,7 +475,7 @@ func (q RefundProgress) validate() error {
 // UpdateRefundProgress records the merchant's approval or rejection of a refund
 // complaint: REJECT closes the complaint at once; APPROVE closes it once the refunds
 // answer the user's request (refundAnswered), now or as they succeed (onRefundSuccess).
-func (s *Service) UpdateRefundProgress(ctx context.Context, q RefundProgress) error {
+func (s *Complaints) UpdateRefundProgress(ctx context.Context, q RefundProgress) error {
 	if err := q.validate(); err != nil {
 		return err
 	}
@@ -519,7 +523,7 @@ func (s *Service) UpdateRefundProgress(ctx context.Context, q RefundProgress) er
 // merchantAct runs act on caller's complaint id in one transaction. complaintedMchid,
 // when the API has it, must name the complaint's merchant: a partner acts for its
 // sub-merchant by naming it.
-func (s *Service) merchantAct(ctx context.Context, caller, id, complaintedMchid string, act func(tx Tx, c *Complaint, partner bool) error) error {
+func (s *Complaints) merchantAct(ctx context.Context, caller, id, complaintedMchid string, act func(tx Tx, c *Complaint, partner bool) error) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		c, err := complaintOf(ctx, tx, caller, id)
 		if err != nil {
@@ -553,7 +557,7 @@ func ownImages(ctx context.Context, tx Tx, caller, field string, ids []string) (
 
 // changeComplaint saves c and logs the change in its history, with the notification
 // it owes.
-func (s *Service) changeComplaint(ctx context.Context, tx Tx, c *Complaint, operator, op, details string, images []string, action string) error {
+func (s *Complaints) changeComplaint(ctx context.Context, tx Tx, c *Complaint, operator, op, details string, images []string, action string) error {
 	c.UpdateTime = s.clock.Now()
 	if err := tx.UpdateComplaint(ctx, c); err != nil {
 		return fmt.Errorf("update complaint %s: %w", c.ID, err)
@@ -561,7 +565,7 @@ func (s *Service) changeComplaint(ctx context.Context, tx Tx, c *Complaint, oper
 	return s.logComplaint(ctx, tx, c, operator, op, details, images, action)
 }
 
-func (s *Service) logComplaint(ctx context.Context, tx Tx, c *Complaint, operator, op, details string, images []string, action string) error {
+func (s *Complaints) logComplaint(ctx context.Context, tx Tx, c *Complaint, operator, op, details string, images []string, action string) error {
 	now := s.clock.Now()
 	l := &ComplaintLog{
 		ID: "3002" + now.In(Beijing).Format("20060102") + wxcrypto.Digits(15), ComplaintID: c.ID,
@@ -570,15 +574,15 @@ func (s *Service) logComplaint(ctx context.Context, tx Tx, c *Complaint, operato
 	if err := tx.InsertComplaintLog(ctx, l); err != nil {
 		return fmt.Errorf("log complaint %s: %w", c.ID, err)
 	}
-	return s.oweComplaint(ctx, tx, c, action, now)
+	return oweComplaint(ctx, tx, c, action, now)
 }
 
-// onRefundSuccess is what a refund's success owes the complaints of its order: each
+// refundSucceeded is what a refund's success owes the complaints of its order: each
 // whose refund the merchant approved is done once the money the user asked for arrives
 // ("退款到账后，投诉单的状态将自动扭转为“处理完成”",
 // https://pay.weixin.qq.com/doc/v3/merchant/4012467256, 更新退款审批结果). It runs in
 // transition's transaction.
-func (s *Service) onRefundSuccess(ctx context.Context, tx Tx, r *Refund) error {
+func (s *Complaints) refundSucceeded(ctx context.Context, tx Tx, r *Refund) error {
 	cs, err := tx.ComplaintsOfOrder(ctx, r.TransactionID)
 	if err != nil || len(cs) == 0 {
 		return err
@@ -605,7 +609,7 @@ func (s *Service) onRefundSuccess(ctx context.Context, tx Tx, r *Refund) error {
 }
 
 // refundReceived closes an approved refund complaint whose money has arrived.
-func (s *Service) refundReceived(ctx context.Context, tx Tx, c *Complaint, details string) error {
+func (s *Complaints) refundReceived(ctx context.Context, tx Tx, c *Complaint, details string) error {
 	c.State = ComplaintProcessed
 	return s.changeComplaint(ctx, tx, c, "微信支付", OpRefundReceived, details, nil, "REFUND_SUCCESS")
 }
@@ -645,7 +649,7 @@ func (c *Complaint) refundedSince(rs []*Refund) int64 {
 // complaint notification URL: the partner's for a partner's sub-merchant, whose APIv3
 // key encrypts it. CREATE_COMPLAINT is COMPLAINT.CREATE, everything else
 // COMPLAINT.STATE_CHANGE (protocol.md §9.7).
-func (s *Service) oweComplaint(ctx context.Context, tx Tx, c *Complaint, action string, now time.Time) error {
+func oweComplaint(ctx context.Context, tx Tx, c *Complaint, action string, now time.Time) error {
 	to := c.Mchid
 	if c.SpMchid != "" {
 		to = c.SpMchid

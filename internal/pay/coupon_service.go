@@ -27,9 +27,12 @@ const (
 	msgCouponNotAvailable = "券当前状态不可核销"
 )
 
+// Coupons is the merchant-coupon service: stocks and the coupons sent from them.
+type Coupons struct{ core }
+
 // CreateStock creates caller's stock, or returns the one caller already created with
 // the same out_request_no. s carries the request; its ID, Creator and CreateTime are set.
-func (s *Service) CreateStock(ctx context.Context, caller string, st *Stock) (*Stock, error) {
+func (s *Coupons) CreateStock(ctx context.Context, caller string, st *Stock) (*Stock, error) {
 	now := s.clock.Now()
 	if err := validateStock(st, now); err != nil {
 		return nil, err
@@ -59,7 +62,7 @@ func (s *Service) CreateStock(ctx context.Context, caller string, st *Stock) (*S
 
 // mayCreateFor lets a merchant create stocks for itself and a partner for its
 // sub-merchants.
-func (s *Service) mayCreateFor(ctx context.Context, tx Tx, caller, belong string) error {
+func (s *Coupons) mayCreateFor(ctx context.Context, tx Tx, caller, belong string) error {
 	if belong == caller {
 		return nil
 	}
@@ -144,7 +147,7 @@ func validateCouponKind(st *Stock) error {
 }
 
 // QueryStock returns a stock its creator or owner may see.
-func (s *Service) QueryStock(ctx context.Context, caller, stockID string) (*Stock, error) {
+func (s *Coupons) QueryStock(ctx context.Context, caller, stockID string) (*Stock, error) {
 	var out *Stock
 	err := s.store.View(ctx, func(tx Tx) error {
 		st, err := tx.Stock(ctx, stockID)
@@ -171,9 +174,9 @@ type SendRequest struct {
 	CouponCode   string // MERCHANT_API stocks only
 }
 
-// SendCoupon sends a coupon, or returns the one already sent to the same user under the
+// Send sends a coupon, or returns the one already sent to the same user under the
 // same out_request_no.
-func (s *Service) SendCoupon(ctx context.Context, q SendRequest) (*Coupon, error) {
+func (s *Coupons) Send(ctx context.Context, q SendRequest) (*Coupon, error) {
 	if err := firstError(
 		required("openid", q.Openid, 128),
 		required("appid", q.Appid, 32),
@@ -209,7 +212,7 @@ func (s *Service) SendCoupon(ctx context.Context, q SendRequest) (*Coupon, error
 	return out, err
 }
 
-func (s *Service) send(ctx context.Context, tx Tx, st *Stock, q SendRequest) (*Coupon, error) {
+func (s *Coupons) send(ctx context.Context, tx Tx, st *Stock, q SendRequest) (*Coupon, error) {
 	now := s.clock.Now()
 	code := q.CouponCode
 	switch {
@@ -281,9 +284,9 @@ type UseRequest struct {
 	UseRequestNo string
 }
 
-// UseCoupon marks a usable coupon USED. A use_request_no seen before answers as it did
+// Use marks a usable coupon USED. A use_request_no seen before answers as it did
 // for the same coupon and RESOURCE_ALREADY_EXISTS for another.
-func (s *Service) UseCoupon(ctx context.Context, q UseRequest) (*Coupon, error) {
+func (s *Coupons) Use(ctx context.Context, q UseRequest) (*Coupon, error) {
 	if err := firstError(
 		required("coupon_code", q.CouponCode, 32),
 		required("appid", q.Appid, 32),
@@ -328,7 +331,7 @@ func (s *Service) UseCoupon(ctx context.Context, q UseRequest) (*Coupon, error) 
 
 // ownCoupon finds a coupon the caller may act on: 404 for none or a deleted one,
 // NO_AUTH for another merchant's (seed 003's order of errors).
-func (s *Service) ownCoupon(ctx context.Context, tx Tx, caller, stockID, code string) (*Coupon, *Stock, error) {
+func (s *Coupons) ownCoupon(ctx context.Context, tx Tx, caller, stockID, code string) (*Coupon, *Stock, error) {
 	c, err := tx.Coupon(ctx, stockID, code)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, Errorf(CodeResourceNotExists, msgCouponNotExist)
@@ -351,7 +354,7 @@ func (s *Service) ownCoupon(ctx context.Context, tx Tx, caller, stockID, code st
 
 // seen reports whether caller used requestNo for kind before: a replay when it was for
 // the same coupon, RESOURCE_ALREADY_EXISTS otherwise.
-func (s *Service) seen(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon) (bool, error) {
+func (s *Coupons) seen(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon) (bool, error) {
 	r, err := tx.CouponRequest(ctx, caller, kind, requestNo)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
@@ -366,7 +369,7 @@ func (s *Service) seen(ctx context.Context, tx Tx, caller, kind, requestNo strin
 }
 
 // recordRequest saves c and the request number that changed it.
-func (s *Service) recordRequest(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon, now time.Time) error {
+func (s *Coupons) recordRequest(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon, now time.Time) error {
 	err := tx.InsertCouponRequest(ctx, &CouponRequest{
 		Mchid: caller, Kind: kind, RequestNo: requestNo, StockID: c.StockID, CouponCode: c.Code, Time: now,
 	})
@@ -387,9 +390,9 @@ type ReturnRequest struct {
 	ReturnRequestNo string
 }
 
-// ReturnCoupon makes a USED coupon inside its validity usable again, after the merchant
+// Return makes a USED coupon inside its validity usable again, after the merchant
 // refunded the order it paid for (seed 003: "商户可以在退款之后调用退券API").
-func (s *Service) ReturnCoupon(ctx context.Context, q ReturnRequest) (*Coupon, error) {
+func (s *Coupons) Return(ctx context.Context, q ReturnRequest) (*Coupon, error) {
 	if err := firstError(
 		required("coupon_code", q.CouponCode, 32),
 		required("stock_id", q.StockID, 20),
@@ -436,9 +439,9 @@ type DeactivateRequest struct {
 	Reason              string
 }
 
-// DeactivateCoupon moves a SENDED coupon to DEACTIVATED. A deactivate_request_no seen
+// Deactivate moves a SENDED coupon to DEACTIVATED. A deactivate_request_no seen
 // before answers as it did for the same coupon and RESOURCE_ALREADY_EXISTS for another.
-func (s *Service) DeactivateCoupon(ctx context.Context, q DeactivateRequest) (*Coupon, error) {
+func (s *Coupons) Deactivate(ctx context.Context, q DeactivateRequest) (*Coupon, error) {
 	if err := firstError(
 		required("coupon_code", q.CouponCode, 32),
 		required("stock_id", q.StockID, 20),
@@ -477,8 +480,8 @@ type CouponView struct {
 	State CouponState
 }
 
-// QueryCoupon returns a user's coupon for the single-coupon query.
-func (s *Service) QueryCoupon(ctx context.Context, caller, openid, code, appid string) (*CouponView, error) {
+// Query returns a user's coupon for the single-coupon query.
+func (s *Coupons) Query(ctx context.Context, caller, openid, code, appid string) (*CouponView, error) {
 	var out *CouponView
 	err := s.store.View(ctx, func(tx Tx) error {
 		c, st, err := s.ownCoupon(ctx, tx, caller, "", code)
@@ -503,8 +506,8 @@ type ListRequest struct {
 	Limit  int64 // 0 for the default, 20
 }
 
-// ListCoupons lists the caller's coupons of a user, oldest first, and their total.
-func (s *Service) ListCoupons(ctx context.Context, q ListRequest) ([]*CouponView, int64, error) {
+// List lists the caller's coupons of a user, oldest first, and their total.
+func (s *Coupons) List(ctx context.Context, q ListRequest) ([]*CouponView, int64, error) {
 	if err := firstError(
 		required("openid", q.Filter.Openid, 128),
 		required("appid", q.Filter.Appid, 32),
@@ -559,8 +562,8 @@ func queryParamError(field, issue string, value any) *Error {
 	return e
 }
 
-// DeleteCoupon is the user deleting a coupon from their card package, for the sandbox.
-func (s *Service) DeleteCoupon(ctx context.Context, stockID, code string) (*Coupon, error) {
+// Delete is the user deleting a coupon from their card package, for the sandbox.
+func (s *Coupons) Delete(ctx context.Context, stockID, code string) (*Coupon, error) {
 	var out *Coupon
 	err := s.store.Update(ctx, func(tx Tx) error {
 		c, err := tx.Coupon(ctx, stockID, code)
@@ -577,10 +580,10 @@ func (s *Service) DeleteCoupon(ctx context.Context, stockID, code string) (*Coup
 	return out, err
 }
 
-// payWithCoupons uses the coupons a sandbox order's promotions name, in the order's
+// consume uses the coupons a sandbox order's promotions name, in the order's
 // transaction: the user paid with them. A coupon the merchant already verified through
 // the use API is taken as it is.
-func (s *Service) payWithCoupons(ctx context.Context, tx Tx, t *Order) error {
+func (s *Coupons) consume(ctx context.Context, tx Tx, t *Order) error {
 	for i, p := range t.Promotions {
 		if p.CouponCode == "" {
 			continue

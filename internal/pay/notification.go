@@ -14,14 +14,14 @@ import (
 // NotificationStatus is where a notification is in its delivery.
 type NotificationStatus string
 
-// Notification statuses.
+// Query statuses.
 const (
 	NotifyPending   NotificationStatus = "PENDING"
 	NotifyDelivered NotificationStatus = "DELIVERED"
 	NotifyFailed    NotificationStatus = "FAILED" // the schedule ran out
 )
 
-// Notification is a refund result owed to a merchant's notify_url. It is written in the
+// Query is a refund result owed to a merchant's notify_url. It is written in the
 // same transaction as the status change that owes it (an outbox), so a crash can never
 // lose it; delivery is at least once.
 type Notification struct {
@@ -80,7 +80,7 @@ var RetryScheduleV2 = []time.Duration{
 	3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
 }
 
-// Notification protocols.
+// Query protocols.
 const (
 	ProtocolV3 = ""
 	ProtocolV2 = "v2"
@@ -151,8 +151,8 @@ type resourceAmount struct {
 	PayerRefund int64 `json:"payer_refund"`
 }
 
-// owe records the notification a refund's new status owes, if its merchant has a URL.
-func (s *Service) owe(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
+// oweRefund records the notification a refund's new status owes, if its merchant has a URL.
+func oweRefund(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
 	ev, ok := events[r.Status]
 	if !ok {
 		return nil
@@ -255,9 +255,13 @@ func newNotificationID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// ClaimNotifications takes up to limit due notifications for delivery, leasing each for
+// Notifications is the service that delivers the notifications owed: the deliverer
+// claims them and records its attempts; the sandbox lists them.
+type Notifications struct{ core }
+
+// Claim takes up to limit due notifications for delivery, leasing each for
 // lease of business time: if the deliverer dies, another picks them up after that.
-func (s *Service) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error) {
+func (s *Notifications) Claim(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error) {
 	// Peek first: the deliverer polls several times a second, and an idle poll should
 	// not take SQLite's single writer.
 	var due bool
@@ -293,7 +297,7 @@ func (s *Service) ClaimNotifications(ctx context.Context, limit int, lease time.
 // RecordAttempt stores one delivery and moves the notification on: DELIVERED on success,
 // else the next retry on the schedule (compressed by scale), FAILED when it runs out.
 // A successful attempt on a FAILED notification (a manual re-send) delivers it.
-func (s *Service) RecordAttempt(ctx context.Context, id string, a Attempt, ok bool, scale float64) (*Notification, error) {
+func (s *Notifications) RecordAttempt(ctx context.Context, id string, a Attempt, ok bool, scale float64) (*Notification, error) {
 	var out *Notification
 	err := s.store.Update(ctx, func(tx Tx) error {
 		n, err := tx.Notification(ctx, id)
@@ -324,8 +328,8 @@ func (s *Service) RecordAttempt(ctx context.Context, id string, a Attempt, ok bo
 	return out, nil
 }
 
-// Notifications lists a refund's notifications with their attempts.
-func (s *Service) Notifications(ctx context.Context, refundID string) ([]*Notification, map[string][]*Attempt, error) {
+// OfRefund lists a refund's notifications with their attempts.
+func (s *Notifications) OfRefund(ctx context.Context, refundID string) ([]*Notification, map[string][]*Attempt, error) {
 	return s.notificationsOf(ctx, func(tx Tx) ([]*Notification, error) {
 		if _, err := tx.RefundByID(ctx, refundID); errors.Is(err, ErrNotFound) {
 			return nil, Errorf(CodeResourceNotExists, msgRefundNotExist)
@@ -338,7 +342,7 @@ func (s *Service) Notifications(ctx context.Context, refundID string) ([]*Notifi
 
 // notificationsOf lists the notifications list finds, with each one's attempts by
 // notification id, in one read transaction.
-func (s *Service) notificationsOf(ctx context.Context, list func(Tx) ([]*Notification, error)) ([]*Notification, map[string][]*Attempt, error) {
+func (s *Notifications) notificationsOf(ctx context.Context, list func(Tx) ([]*Notification, error)) ([]*Notification, map[string][]*Attempt, error) {
 	var ns []*Notification
 	attempts := map[string][]*Attempt{}
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -356,8 +360,8 @@ func (s *Service) notificationsOf(ctx context.Context, list func(Tx) ([]*Notific
 	return ns, attempts, err
 }
 
-// Notification returns one notification.
-func (s *Service) Notification(ctx context.Context, id string) (*Notification, error) {
+// Query returns one notification.
+func (s *Notifications) Query(ctx context.Context, id string) (*Notification, error) {
 	var n *Notification
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
