@@ -14,13 +14,14 @@ type Sealer interface {
 	Open(sealed string) (string, error)
 }
 
-// Abnormal refund types (seed 001).
+// Abnormal refund types (https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html, type).
 const (
 	AbnormalUserBankCard     = "USER_BANK_CARD"
 	AbnormalMerchantBankCard = "MERCHANT_BANK_CARD"
 )
 
-// AbnormalRequest rescues an ABNORMAL refund (seed 001). BankAccount and RealName arrive
+// AbnormalRequest rescues an ABNORMAL refund
+// (https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html). BankAccount and RealName arrive
 // here decrypted; they must never reach a log or an error message.
 type AbnormalRequest struct {
 	// API is the endpoint family called: the e-commerce one is only for a platform acting
@@ -36,8 +37,9 @@ type AbnormalRequest struct {
 	RealName    string
 }
 
-// DebitBankTypes are the fifteen banks seed 001 accepts for USER_BANK_CARD, as bank_type
-// codes (protocol.md §7).
+// DebitBankTypes are the fifteen banks the abnormal refund accepts for USER_BANK_CARD, as
+// bank_type codes (https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html,
+// bank_type).
 var DebitBankTypes = []string{
 	"CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT", "CCB_DEBIT", "ICBC_DEBIT", "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT",
 	"CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT", "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",

@@ -11,11 +11,12 @@ import (
 )
 
 // beginSlack is how far before business now a new stock may begin: the merchant's clock
-// and WeChat Pay's differ, and a stock "starting now" arrives a little late (issue 6).
+// and WeChat Pay's differ, and a stock "starting now" arrives a little late.
 const beginSlack = 5 * time.Minute
 
-// Messages of the coupon APIs. The return ones are seed 003's table; the others follow
-// its wording where protocol.md §10.4 found no documented text.
+// Messages of the coupon APIs. The return ones are the return API's error table
+// (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html);
+// the others follow its wording where no documented text was found.
 const (
 	msgCouponNotExist     = "券不存在"
 	msgCouponDeleted      = "券已被删除"
@@ -277,7 +278,7 @@ func (st *Stock) validity(received time.Time) (start, end time.Time) {
 type UseRequest struct {
 	Caller       string
 	CouponCode   string
-	StockID      string // required for MERCHANT_API stocks (protocol.md §10.1)
+	StockID      string // required for MERCHANT_API stocks (https://pay.weixin.qq.com/doc/v3/merchant/4015715938)
 	Appid        string
 	Openid       string
 	UseTime      time.Time
@@ -330,7 +331,7 @@ func (s *Coupons) Use(ctx context.Context, q UseRequest) (*Coupon, error) {
 }
 
 // ownCoupon finds a coupon the caller may act on: 404 for none or a deleted one,
-// NO_AUTH for another merchant's (seed 003's order of errors).
+// NO_AUTH for another merchant's (the return API's order of errors).
 func (s *Coupons) ownCoupon(ctx context.Context, tx Tx, caller, stockID, code string) (*Coupon, *Stock, error) {
 	c, err := tx.Coupon(ctx, stockID, code)
 	if errors.Is(err, ErrNotFound) {
@@ -382,7 +383,8 @@ func (s *Coupons) recordRequest(ctx context.Context, tx Tx, caller, kind, reques
 	return nil
 }
 
-// ReturnRequest gives a used coupon back to the user (seed 003).
+// ReturnRequest gives a used coupon back to the user
+// (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html).
 type ReturnRequest struct {
 	Caller          string
 	CouponCode      string
@@ -391,7 +393,7 @@ type ReturnRequest struct {
 }
 
 // Return makes a USED coupon inside its validity usable again, after the merchant
-// refunded the order it paid for (seed 003: "商户可以在退款之后调用退券API").
+// refunded the order it paid for ("商户可以在退款之后调用退券API", the return API).
 func (s *Coupons) Return(ctx context.Context, q ReturnRequest) (*Coupon, error) {
 	if err := firstError(
 		required("coupon_code", q.CouponCode, 32),
@@ -406,7 +408,7 @@ func (s *Coupons) Return(ctx context.Context, q ReturnRequest) (*Coupon, error) 
 		if err != nil {
 			return err
 		}
-		// Seed 003 has no replay: a return_request_no is good for one return, even a
+		// The return API has no replay: a return_request_no is good for one return, even a
 		// retry of the same one.
 		if _, err := tx.CouponRequest(ctx, q.Caller, RequestReturn, q.ReturnRequestNo); err == nil {
 			return Errorf(CodeResourceAlreadyExists, msgReturnNoUsed)
@@ -420,7 +422,7 @@ func (s *Coupons) Return(ctx context.Context, q ReturnRequest) (*Coupon, error) 
 		case c.State == CouponDeactivated:
 			return Errorf(CodeRuleLimit, "券已失效，不可退")
 		case !c.validAt(now):
-			// Seed 003: "若券过期状态下退款,可不用调用该退券API".
+			// "若券过期状态下退款,可不用调用该退券API" (the return API).
 			return Errorf(CodeRuleLimit, msgCouponOutOfValid)
 		}
 		c.State, c.ReturnRequestNo, c.ReturnTime = CouponSended, q.ReturnRequestNo, now
@@ -612,5 +614,5 @@ func (s *Coupons) consume(ctx context.Context, tx Tx, t *Order) error {
 	return nil
 }
 
-// newStockID makes a 10-digit stock_id like seed 003's "1234567891".
+// newStockID makes a 10-digit stock_id like the return API's example "1234567891".
 func newStockID() string { return "1" + wxcrypto.Digits(9) }

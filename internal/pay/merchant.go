@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Rate-limit profiles (issue 4): what the API refuses with 429 FREQUENCY_LIMITED.
+// Rate-limit profiles: what the API refuses with 429 FREQUENCY_LIMITED.
 const (
 	RateSandbox = "sandbox" // generous per-second limits, the default
 	RateWechat  = "wechat"  // everything the docs state, including one minute between refunds of an order

@@ -94,7 +94,7 @@ func (n *Notification) Schedule() []time.Duration {
 	return RetrySchedule
 }
 
-// V2Resource is what a v2 refund notification carries (protocol.md §8.7): the envelope's
+// V2Resource is what a v2 refund notification carries (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml): the envelope's
 // ids in clear, and ReqInfo, the fields encrypted into req_info, by their XML names.
 type V2Resource struct {
 	Appid    string            `json:"appid"`
@@ -104,7 +104,7 @@ type V2Resource struct {
 	ReqInfo  map[string]string `json:"req_info"`
 }
 
-// V2Status is a refund status as the v2 API words it (protocol.md §8.6).
+// V2Status is a refund status as the v2 API words it (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, refund_status_$n).
 func V2Status(s Status) string {
 	switch s {
 	case StatusClosed:
@@ -115,12 +115,13 @@ func V2Status(s Status) string {
 	return string(s)
 }
 
-// V2Time writes a time the v2 way, "2016-07-25 15:26:26" in Beijing time (seed 004).
+// V2Time writes a time the v2 way, "2016-07-25 15:26:26" in Beijing time
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, refund_success_time_$n).
 func V2Time(t time.Time) string {
 	return t.In(Beijing).Format(time.DateTime)
 }
 
-// events names the notification owed for each status (protocol.md §4.1, §4.3);
+// events names the notification owed for each status (docs/wire.md#notifications);
 // PROCESSING is never notified.
 var events = map[Status][2]string{
 	StatusSuccess:  {"REFUND.SUCCESS", "退款成功"},
@@ -128,7 +129,7 @@ var events = map[Status][2]string{
 	StatusClosed:   {"REFUND.CLOSED", "退款关闭"},
 }
 
-// refundResource is the decrypted refund notification (protocol.md §4.3): mchid for a
+// refundResource is the decrypted refund notification (docs/wire.md#notifications): mchid for a
 // direct merchant, sp_mchid + sub_mchid for a partner.
 type refundResource struct {
 	Mchid               string         `json:"mchid,omitempty"`
@@ -212,7 +213,7 @@ func v3Resource(r *Refund) ([]byte, error) {
 	return json.Marshal(res)
 }
 
-// v2Resource snapshots the v2 notification's fields (protocol.md §8.7).
+// v2Resource snapshots the v2 notification's fields (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml).
 func v2Resource(ctx context.Context, tx Tx, r *Refund, to string) ([]byte, error) {
 	m, err := tx.Merchant(ctx, to)
 	if err != nil {
@@ -241,7 +242,7 @@ func v2Resource(ctx context.Context, tx Tx, r *Refund, to string) ([]byte, error
 	return json.Marshal(res)
 }
 
-// V2RefundAccount words a refund's funds source the v2 way (protocol.md §8.4).
+// V2RefundAccount words a refund's funds source the v2 way (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml, refund_account).
 func V2RefundAccount(fundsAccount string) string {
 	if fundsAccount == "AVAILABLE" {
 		return "REFUND_SOURCE_RECHARGE_FUNDS"

@@ -150,7 +150,7 @@ func (q *OrderRequest) validate() error {
 	return nil
 }
 
-// tradeNo: out_trade_no is 6 to 32 of "数字、大小写字母_-|*" (protocol.md §13).
+// tradeNo: out_trade_no is 6 to 32 of "数字、大小写字母_-|*" (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, out_trade_no).
 func tradeNo(v string) error {
 	if v == "" {
 		return nil

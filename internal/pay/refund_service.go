@@ -9,7 +9,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// Limits from the refund docs (protocol.md §5.5).
+// Limits from the refund docs (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 注意事项).
 const (
 	maxRefundsPerOrder = 50
 	refundWindow       = 365 * 24 * time.Hour
@@ -104,7 +104,7 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 
 // replay answers a request whose out_refund_no was used before: the same refund when the
 // content matches ("同一退款单号多次请求只退一笔"), else the real service's
-// INVALID_REQUEST messages (protocol.md §5.5).
+// INVALID_REQUEST messages (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 错误码).
 func replay(prior *Refund, t *Order, q ApplyRequest) (*Refund, error) {
 	sameOrder := t != nil && t.ID == prior.TransactionID
 	if q.TransactionID != "" {
@@ -253,7 +253,8 @@ func (s *Refunds) owner(ctx context.Context, tx Tx, api API, caller, subMchid st
 }
 
 // checkAppids requires sp_appid to be the platform's own appid and sub_appid, when sent,
-// the sub-merchant's (seed 002: "微信支付会配置绑定关系").
+// the sub-merchant's ("微信支付会配置绑定关系",
+// https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_1.shtml, sp_appid).
 func checkAppids(ctx context.Context, tx Tx, sub *Merchant, q ApplyRequest) error {
 	sp, err := tx.Merchant(ctx, sub.SpMchid)
 	if err != nil {
@@ -305,7 +306,8 @@ func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, ge
 }
 
 // OfOrder finds caller's order (a partner names its sub-merchant) and lists its
-// refunds, oldest first: the v2 refund query by order number (seed 004).
+// refunds, oldest first: the v2 refund query by order number
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
 func (s *Refunds) OfOrder(ctx context.Context, caller, subMchid string, ref TradeRef) (*Order, []*Refund, error) {
 	var t *Order
 	var rs []*Refund
@@ -431,7 +433,8 @@ func (s *Refunds) RunSettler(ctx context.Context, interval time.Duration, onErro
 }
 
 // newRefundID makes a 29-digit refund_id shaped like the real ones
-// ("50000000382019052709732678859", seed 001): 5030, the date, 17 random digits.
+// ("50000000382019052709732678859",
+// https://pay.weixin.qq.com/doc/v3/merchant/4012556457, refund_id): 5030, the date, 17 random digits.
 func newRefundID(now time.Time) string {
 	return "5030" + now.In(Beijing).Format("20060102") + wxcrypto.Digits(17)
 }
