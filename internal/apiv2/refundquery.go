@@ -126,7 +126,7 @@ func parseOffset(v string) (int, error) {
 	return int(n), nil
 }
 
-// refundsReply renders refunds of one order as the query answers them (§8.5): the order's
+// refundsReply renders refunds of one order as the query answers them (https://pay.weixin.qq.com/doc/v2/merchant/4011939577): the order's
 // fields, then each refund under _$n and its coupons under _$n_$m. total is the order's
 // refund count, -1 to leave total_refund_count out.
 func refundsReply(rs []*pay.Refund, total int) *reply {
@@ -198,7 +198,7 @@ func coupons(rp *reply, ps []pay.PromotionRefund, name func(string, int) string,
 }
 
 // couponType words a promotion's type the v2 way: COUPON is pre-funded by the merchant
-// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (§8.5).
+// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, coupon_type_$n_$m).
 func couponType(t string) string {
 	if t == "DISCOUNT" {
 		return "NO_CASH"

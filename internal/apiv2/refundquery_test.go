@@ -93,7 +93,7 @@ func wantRefunds(t *testing.T, bm gopay.BodyMap, want []*pay.Refund, offset int)
 	}
 }
 
-// Ensure seed 004's paging: 36 refunds, 10 a page from offset, total_refund_count the
+// Ensure the v2 refund query's paging (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, offset): 36 refunds, 10 a page from offset, total_refund_count the
 // order's total, PARAM_ERROR past the end.
 func TestRefundQuery_Paging(t *testing.T) {
 	f := newFixture(t)

@@ -8,7 +8,8 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// complaintJSON is a complaint as the detail and list APIs show it (protocol.md §9.2).
+// complaintJSON is a complaint as the detail and list APIs show it
+// (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 查询投诉单详情).
 type complaintJSON struct {
 	ComplaintID           string           `json:"complaint_id"`
 	ComplaintTime         string           `json:"complaint_time"`
@@ -48,11 +49,12 @@ var problemDescriptions = map[string]string{
 }
 
 // complaintView renders c for m, whose certificate payer_phone is encrypted to
-// (RSA-OAEP, protocol.md §9.2).
+// (RSA-OAEP, https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 查询投诉单详情).
 func (a *api) complaintView(m *pay.Merchant, c *pay.Complaint) (complaintJSON, error) {
 	v := complaintJSON{
 		ComplaintID: c.ID,
-		// With milliseconds, as the docs' example "2015-05-20T13:29:35.120+08:00" (§9.2).
+		// With milliseconds, as the docs' example "2015-05-20T13:29:35.120+08:00"
+		// (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 查询投诉单详情).
 		ComplaintTime:   c.CreateTime.In(pay.Beijing).Format("2006-01-02T15:04:05.000Z07:00"),
 		ComplaintDetail: c.Detail, ComplaintedMchid: c.Mchid, ComplaintState: string(c.State),
 		PayerOpenid:           c.PayerOpenid,
@@ -119,7 +121,8 @@ func (a *api) listComplaints(c *call) (any, error) {
 		return nil, err
 	}
 	out := complaintListJSON{Data: []complaintJSON{}, Limit: limit, Offset: offset}
-	// total_count "当offset=0时返回" (protocol.md §9.1).
+	// total_count "当offset=0时返回"
+	// (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_11.shtml).
 	if offset == 0 {
 		out.TotalCount = &total
 	}
@@ -184,7 +187,7 @@ func (a *api) complaintHistory(c *call) (any, error) {
 	return out, nil
 }
 
-// replyBody is POST …/response (protocol.md §9.4).
+// replyBody is POST …/response (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 回复用户).
 type replyBody struct {
 	ComplaintedMchid    *string         `json:"complainted_mchid"`
 	ResponseContent     *string         `json:"response_content"`
@@ -234,7 +237,7 @@ func (a *api) completeComplaint(c *call) (any, error) {
 	return noContent{}, nil
 }
 
-// refundProgressBody is POST …/update-refund-progress (seed 000).
+// refundProgressBody is POST …/update-refund-progress (https://pay.weixin.qq.com/doc/v3/merchant/4012467256).
 type refundProgressBody struct {
 	Action          *string  `json:"action"`
 	LaunchRefundDay *int64   `json:"launch_refund_day"`

@@ -360,7 +360,8 @@ func (a *api) useCoupon(c *call) (any, error) {
 }
 
 // couponJSON is GO CouponEntity. associate_out_trade_no is never sent: wechatpay-go
-// declares it *time.Time, and an order number there breaks QueryCoupon (protocol.md §10.3).
+// declares it *time.Time, and an order number there breaks QueryCoupon
+// (docs/wire.md#sdk-models).
 type couponJSON struct {
 	BelongMerchant      string          `json:"belong_merchant"`
 	StockName           string          `json:"stock_name"`
@@ -482,7 +483,8 @@ func (a *api) deactivateCoupon(c *call) (any, error) {
 	return map[string]string{"wechatpay_deactivate_time": timeString(cp.DeactivateTime)}, nil
 }
 
-// returnBody is POST /v3/marketing/busifavor/coupons/return (seed 003).
+// returnBody is POST /v3/marketing/busifavor/coupons/return
+// (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html).
 type returnBody struct {
 	CouponCode      *string `json:"coupon_code"`
 	StockID         *string `json:"stock_id"`

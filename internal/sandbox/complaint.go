@@ -7,7 +7,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// complaintBody is POST /sandbox/v1/complaints: the user's complaint (issue 6).
+// complaintBody is POST /sandbox/v1/complaints: the user's complaint.
 type complaintBody struct {
 	TransactionID     string   `json:"transaction_id"`
 	ProblemType       string   `json:"problem_type"`
