@@ -60,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if svc.Sealer, err = newSealer(cfg.Data); err != nil {
 		return err
 	}
-	if err := svc.LoadClock(ctx); err != nil {
+	if err := svc.Time.Load(ctx); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -105,7 +105,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer workers.Wait()
 	defer cancel()
 	workers.Go(func() {
-		svc.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
+		svc.Refunds.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
 	})
 	workers.Go(func() { deliverer.Run(runCtx) })
 

@@ -85,7 +85,7 @@ func TestServe_ShutdownJoinsWorkers(t *testing.T) {
 	if stacks == "" {
 		t.Fatal("the store was closed without the hook running")
 	}
-	for _, fn := range []string{"refund.(*Service).RunSettler", "notify.(*Deliverer).Run", "notify.(*Deliverer).work"} {
+	for _, fn := range []string{"pay.(*Refunds).RunSettler", "notify.(*Deliverer).Run", "notify.(*Deliverer).work"} {
 		if strings.Contains(stacks, fn) {
 			t.Errorf("when the store closed, a goroutine was still in %s", fn)
 		}

@@ -22,6 +22,6 @@ func (a *api) run(api string, c *call, f func(*call) (*reply, error)) (*reply, e
 		OutRefundNo: c.get("out_refund_no"), OutTradeNo: c.get("out_trade_no"),
 	})
 	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (*reply, error) {
-		return ratelimit.Run(a.limits, a.svc.Profile(c.merchant), c.merchant.Mchid, api, func() (*reply, error) { return f(c) })
+		return ratelimit.Run(a.limits, a.svc.Merchants.Profile(c.merchant), c.merchant.Mchid, api, func() (*reply, error) { return f(c) })
 	})
 }

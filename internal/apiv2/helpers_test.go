@@ -58,7 +58,7 @@ func newFixture(t testing.TB) *fixture {
 // pay creates a paid order of m (a direct or sub-merchant).
 func (f *fixture) pay(t testing.TB, m *pay.Merchant, total int64, ps ...pay.Promotion) *pay.Order {
 	t.Helper()
-	tr, err := f.svc.CreateOrder(context.Background(), pay.OrderRequest{Mchid: m.Mchid, Total: total, Promotions: ps})
+	tr, err := f.svc.Orders.Create(context.Background(), pay.OrderRequest{Mchid: m.Mchid, Total: total, Promotions: ps})
 	if err != nil {
 		t.Fatalf("CreateOrder: %v", err)
 	}

@@ -6,14 +6,14 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// applyRefund is POST /secapi/pay/refund (protocol.md §8.4): the same pay.Service.Apply
-// as APIv3's, so both encodings share every rule of money.
+// applyRefund is POST /secapi/pay/refund (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml):
+// the same pay.Refunds.Apply as APIv3's, so both encodings share every rule of money.
 func (a *api) applyRefund(c *call) (*reply, error) {
 	q, err := applyRequest(c)
 	if err != nil {
 		return nil, err
 	}
-	r, err := a.svc.Apply(c.Context(), q)
+	r, err := a.svc.Refunds.Apply(c.Context(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -21,7 +21,7 @@ func (a *api) applyRefund(c *call) (*reply, error) {
 }
 
 // applyRequest maps the v2 parameters onto the domain's request. transaction_id wins
-// over out_trade_no when both are given (§8.4), as in pay.TradeRef.
+// over out_trade_no when both are given (the apply page), as in pay.TradeRef.
 func applyRequest(c *call) (pay.ApplyRequest, error) {
 	q := pay.ApplyRequest{
 		API: pay.APIV2, Caller: c.merchant.Mchid, SubMchid: c.get("sub_mch_id"), SubAppid: c.get("sub_appid"),
@@ -49,7 +49,7 @@ func applyRequest(c *call) (pay.ApplyRequest, error) {
 	return q, nil
 }
 
-// fee reads a required amount in fen: v2 sends numbers as text ("Int", §13).
+// fee reads a required amount in fen: v2 sends numbers as text ("Int", docs/wire.md#apiv2).
 func fee(c *call, name string) (int64, error) {
 	v := c.get(name)
 	if v == "" {
@@ -62,7 +62,7 @@ func fee(c *call, name string) (int64, error) {
 	return n, nil
 }
 
-// refundReply renders an accepted refund as the apply answers it (§8.4, gopay's
+// refundReply renders an accepted refund as the apply answers it (the apply page, gopay's
 // RefundResponse): one refund, so its coupons are indexed _$n.
 func refundReply(r *pay.Refund) *reply {
 	rp := &reply{}

@@ -40,7 +40,7 @@ func TestRefund(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", st, k, got, v)
 			}
 		}
-		r, err := f.svc.QueryByID(context.Background(), pay.APIDomestic, direct.Mchid, "", bm.GetString("refund_id"))
+		r, err := f.svc.Refunds.QueryByID(context.Background(), pay.APIDomestic, direct.Mchid, "", bm.GetString("refund_id"))
 		if err != nil || r.API != pay.APIV2 || r.Reason != "商品已售完" {
 			t.Errorf("QueryByID(%s) = %+v, %v; want a v2 refund with its reason", bm.GetString("refund_id"), r, err)
 		}
@@ -121,7 +121,7 @@ func TestRefund_RechargeFunds(t *testing.T) {
 	f := newFixture(t)
 	o := f.pay(t, direct, 1000)
 	bm := f.serve(t, refundRequest(direct, direct.Mchid, refundParams(o, "F1", 100, "refund_account", "REFUND_SOURCE_RECHARGE_FUNDS")))
-	r, err := f.svc.Query(context.Background(), pay.APIDomestic, direct.Mchid, "", "F1")
+	r, err := f.svc.Refunds.Query(context.Background(), pay.APIDomestic, direct.Mchid, "", "F1")
 	if err != nil || r.FundsAccount != "AVAILABLE" || r.ID != bm.GetString("refund_id") {
 		t.Errorf("Query(F1) = %+v, %v; want funds account AVAILABLE", r, err)
 	}
@@ -145,7 +145,7 @@ func TestRefund_Timeout(t *testing.T) {
 	if bm.GetString("result_code") != "SUCCESS" {
 		t.Fatalf("retry = %v, want SUCCESS", bm)
 	}
-	r, err := f.svc.Query(context.Background(), pay.APIDomestic, direct.Mchid, "", params["out_refund_no"])
+	r, err := f.svc.Refunds.Query(context.Background(), pay.APIDomestic, direct.Mchid, "", params["out_refund_no"])
 	if err != nil || r.ID != bm.GetString("refund_id") {
 		t.Errorf("Query = %+v, %v; want the refund the first request made", r, err)
 	}

@@ -20,16 +20,16 @@ func (a *api) refundQuery(c *call) (*reply, error) {
 	var err error
 	switch {
 	case c.get("refund_id") != "":
-		r, err = a.svc.QueryByID(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"))
+		r, err = a.svc.Refunds.QueryByID(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"))
 	case c.get("out_refund_no") != "":
-		r, err = a.svc.Query(ctx, pay.APIDomestic, caller, sub, c.get("out_refund_no"))
+		r, err = a.svc.Refunds.Query(ctx, pay.APIDomestic, caller, sub, c.get("out_refund_no"))
 	default:
 		return a.orderRefunds(c)
 	}
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := a.svc.RefundsOfOrder(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
+	t, _, err := a.svc.Refunds.OfOrder(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, rs, err := a.svc.RefundsOfOrder(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), ref)
+	t, rs, err := a.svc.Refunds.OfOrder(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), ref)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 // SDK or issue thread found names the code the service answers with; PARAM_ERROR is the
 // page's closest, its 错误码 table giving it for "请求参数未按指引进行填写".
 func (a *api) archived(c *call, t *pay.Order) error {
-	if !a.svc.Clock().Now().After(t.SuccessTime.AddDate(0, 18, 0)) {
+	if !a.svc.Time.Clock().Now().After(t.SuccessTime.AddDate(0, 18, 0)) {
 		return nil
 	}
 	if c.get("transaction_id") != "" && c.get("out_trade_no") == "" && c.get("out_refund_no") == "" {
@@ -126,7 +126,7 @@ func parseOffset(v string) (int, error) {
 	return int(n), nil
 }
 
-// refundsReply renders refunds of one order as the query answers them (§8.5): the order's
+// refundsReply renders refunds of one order as the query answers them (https://pay.weixin.qq.com/doc/v2/merchant/4011939577): the order's
 // fields, then each refund under _$n and its coupons under _$n_$m. total is the order's
 // refund count, -1 to leave total_refund_count out.
 func refundsReply(rs []*pay.Refund, total int) *reply {
@@ -198,7 +198,7 @@ func coupons(rp *reply, ps []pay.PromotionRefund, name func(string, int) string,
 }
 
 // couponType words a promotion's type the v2 way: COUPON is pre-funded by the merchant
-// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (§8.5).
+// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, coupon_type_$n_$m).
 func couponType(t string) string {
 	if t == "DISCOUNT" {
 		return "NO_CASH"

@@ -14,7 +14,7 @@ import (
 // apply refunds amount of t as m (a partner names the sub-merchant).
 func (f *fixture) apply(tb testing.TB, caller *pay.Merchant, subMchid string, t *pay.Order, no string, amount int64) *pay.Refund {
 	tb.Helper()
-	r, err := f.svc.Apply(context.Background(), pay.ApplyRequest{
+	r, err := f.svc.Refunds.Apply(context.Background(), pay.ApplyRequest{
 		API: pay.APIV2, Caller: caller.Mchid, SubMchid: subMchid, TransactionID: t.ID,
 		OutRefundNo: no, Refund: amount, Total: t.Total,
 	})
@@ -93,7 +93,7 @@ func wantRefunds(t *testing.T, bm gopay.BodyMap, want []*pay.Refund, offset int)
 	}
 }
 
-// Ensure seed 004's paging: 36 refunds, 10 a page from offset, total_refund_count the
+// Ensure the v2 refund query's paging (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, offset): 36 refunds, 10 a page from offset, total_refund_count the
 // order's total, PARAM_ERROR past the end.
 func TestRefundQuery_Paging(t *testing.T) {
 	f := newFixture(t)
@@ -155,14 +155,14 @@ func TestRefundQuery_Fields(t *testing.T) {
 	o := f.pay(t, direct, 1000,
 		pay.Promotion{PromotionID: "109519", Scope: "SINGLE", Type: "DISCOUNT", Amount: 60},
 		pay.Promotion{PromotionID: "109520", Scope: "GLOBAL", Type: "COUPON", Amount: 40})
-	r, err := f.svc.Apply(context.Background(), pay.ApplyRequest{
+	r, err := f.svc.Refunds.Apply(context.Background(), pay.ApplyRequest{
 		API: pay.APIV2, Caller: direct.Mchid, OutTradeNo: o.OutTradeNo, OutRefundNo: "C1",
 		Refund: 500, Total: 1000, FundsAccount: "AVAILABLE",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err = f.svc.Settle(context.Background(), r.ID, pay.StatusSuccess); err != nil {
+	if r, err = f.svc.Refunds.Settle(context.Background(), r.ID, pay.StatusSuccess); err != nil {
 		t.Fatal(err)
 	}
 	bm := f.serve(t, request(direct, map[string]string{"out_refund_no": "C1"}))

@@ -43,7 +43,7 @@ func (a *api) applyAbnormalRefund(api pay.API, render func(*pay.Refund) any) fun
 				return nil, err
 			}
 		}
-		r, err := a.svc.ApplyAbnormal(c.Context(), q)
+		r, err := a.svc.Refunds.ApplyAbnormal(c.Context(), q)
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ func (a *api) returnAdvance(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	ar, err := a.svc.ReturnAdvance(c.Context(), pay.AdvanceRequest{
+	ar, err := a.svc.Refunds.ReturnAdvance(c.Context(), pay.AdvanceRequest{
 		Caller: c.merchant.Mchid, SubMchid: str(b.SubMchid), RefundID: c.PathValue("refund_id"),
 	})
 	if err != nil {
@@ -30,7 +30,7 @@ func (a *api) queryAdvanceReturn(c *call) (any, error) {
 	if c.PathValue("action") != "return-advance" {
 		return nil, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", c.URL.Path)
 	}
-	ar, err := a.svc.QueryAdvanceReturn(c.Context(), pay.AdvanceRequest{
+	ar, err := a.svc.Refunds.QueryAdvanceReturn(c.Context(), pay.AdvanceRequest{
 		Caller: c.merchant.Mchid, SubMchid: c.URL.Query().Get("sub_mchid"), RefundID: c.PathValue("refund_id"),
 	})
 	if err != nil {

@@ -8,7 +8,8 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// complaintJSON is a complaint as the detail and list APIs show it (protocol.md §9.2).
+// complaintJSON is a complaint as the detail and list APIs show it
+// (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 查询投诉单详情).
 type complaintJSON struct {
 	ComplaintID           string           `json:"complaint_id"`
 	ComplaintTime         string           `json:"complaint_time"`
@@ -48,11 +49,12 @@ var problemDescriptions = map[string]string{
 }
 
 // complaintView renders c for m, whose certificate payer_phone is encrypted to
-// (RSA-OAEP, protocol.md §9.2).
+// (RSA-OAEP, https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 查询投诉单详情).
 func (a *api) complaintView(m *pay.Merchant, c *pay.Complaint) (complaintJSON, error) {
 	v := complaintJSON{
 		ComplaintID: c.ID,
-		// With milliseconds, as the docs' example "2015-05-20T13:29:35.120+08:00" (§9.2).
+		// With milliseconds, as the docs' example "2015-05-20T13:29:35.120+08:00"
+		// (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 查询投诉单详情).
 		ComplaintTime:   c.CreateTime.In(pay.Beijing).Format("2006-01-02T15:04:05.000Z07:00"),
 		ComplaintDetail: c.Detail, ComplaintedMchid: c.Mchid, ComplaintState: string(c.State),
 		PayerOpenid:           c.PayerOpenid,
@@ -111,7 +113,7 @@ func (a *api) listComplaints(c *call) (any, error) {
 		return nil, err
 	}
 	q := c.URL.Query()
-	cs, total, err := a.svc.Complaints(c.Context(), pay.ComplaintQuery{
+	cs, total, err := a.svc.Complaints.List(c.Context(), pay.ComplaintQuery{
 		Caller: c.merchant.Mchid, ComplaintedMchid: q.Get("complainted_mchid"),
 		BeginDate: q.Get("begin_date"), EndDate: q.Get("end_date"), Limit: limit, Offset: offset,
 	})
@@ -119,7 +121,8 @@ func (a *api) listComplaints(c *call) (any, error) {
 		return nil, err
 	}
 	out := complaintListJSON{Data: []complaintJSON{}, Limit: limit, Offset: offset}
-	// total_count "当offset=0时返回" (protocol.md §9.1).
+	// total_count "当offset=0时返回"
+	// (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_11.shtml).
 	if offset == 0 {
 		out.TotalCount = &total
 	}
@@ -134,7 +137,7 @@ func (a *api) listComplaints(c *call) (any, error) {
 }
 
 func (a *api) complaintDetail(c *call) (any, error) {
-	cp, err := a.svc.Complaint(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"))
+	cp, err := a.svc.Complaints.Query(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +166,7 @@ func (a *api) complaintHistory(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs, total, err := a.svc.ComplaintHistory(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), limit, offset)
+	logs, total, err := a.svc.Complaints.History(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), limit, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +187,7 @@ func (a *api) complaintHistory(c *call) (any, error) {
 	return out, nil
 }
 
-// replyBody is POST …/response (protocol.md §9.4).
+// replyBody is POST …/response (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 回复用户).
 type replyBody struct {
 	ComplaintedMchid    *string         `json:"complainted_mchid"`
 	ResponseContent     *string         `json:"response_content"`
@@ -208,7 +211,7 @@ func (a *api) replyComplaint(c *call) (any, error) {
 	if b.ComplaintedMchid == nil || *b.ComplaintedMchid == "" {
 		return nil, pay.ParamError("complainted_mchid", "字段必填", nil)
 	}
-	err := a.svc.ReplyComplaint(c.Context(), pay.ComplaintReply{
+	err := a.svc.Complaints.Reply(c.Context(), pay.ComplaintReply{
 		Caller: c.merchant.Mchid, ComplaintID: c.PathValue("complaint_id"), ComplaintedMchid: *b.ComplaintedMchid,
 		Content: str(b.ResponseContent), Images: b.ResponseImages, JumpURL: str(b.JumpURL), JumpURLText: str(b.JumpURLText),
 	})
@@ -228,13 +231,13 @@ func (a *api) completeComplaint(c *call) (any, error) {
 	if b.ComplaintedMchid == nil || *b.ComplaintedMchid == "" {
 		return nil, pay.ParamError("complainted_mchid", "字段必填", nil)
 	}
-	if err := a.svc.CompleteComplaint(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), *b.ComplaintedMchid); err != nil {
+	if err := a.svc.Complaints.Complete(c.Context(), c.merchant.Mchid, c.PathValue("complaint_id"), *b.ComplaintedMchid); err != nil {
 		return nil, err
 	}
 	return noContent{}, nil
 }
 
-// refundProgressBody is POST …/update-refund-progress (seed 000).
+// refundProgressBody is POST …/update-refund-progress (https://pay.weixin.qq.com/doc/v3/merchant/4012467256).
 type refundProgressBody struct {
 	Action          *string  `json:"action"`
 	LaunchRefundDay *int64   `json:"launch_refund_day"`
@@ -251,7 +254,7 @@ func (a *api) updateRefundProgress(c *call) (any, error) {
 	if b.Action == nil {
 		return nil, pay.ParamError("action", "字段必填", nil)
 	}
-	err := a.svc.UpdateRefundProgress(c.Context(), pay.RefundProgress{
+	err := a.svc.Complaints.UpdateRefundProgress(c.Context(), pay.RefundProgress{
 		Caller: c.merchant.Mchid, ComplaintID: c.PathValue("complaint_id"), Action: *b.Action,
 		LaunchRefundDay: b.LaunchRefundDay, RejectReason: str(b.RejectReason), RejectMedia: b.RejectMediaList,
 		Remark: str(b.Remark),
@@ -276,7 +279,7 @@ func (a *api) setComplaintNotifyURL(create bool) func(c *call) (any, error) {
 		if err := a.decode(c, &b); err != nil {
 			return nil, err
 		}
-		if err := a.svc.SetComplaintNotifyURL(c.Context(), c.merchant.Mchid, str(b.URL), create); err != nil {
+		if err := a.svc.Complaints.SetNotifyURL(c.Context(), c.merchant.Mchid, str(b.URL), create); err != nil {
 			return nil, err
 		}
 		return notifyURLJSON{c.merchant.Mchid, str(b.URL)}, nil
@@ -284,7 +287,7 @@ func (a *api) setComplaintNotifyURL(create bool) func(c *call) (any, error) {
 }
 
 func (a *api) getComplaintNotifyURL(c *call) (any, error) {
-	url, err := a.svc.ComplaintNotifyURL(c.Context(), c.merchant.Mchid)
+	url, err := a.svc.Complaints.NotifyURL(c.Context(), c.merchant.Mchid)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +295,7 @@ func (a *api) getComplaintNotifyURL(c *call) (any, error) {
 }
 
 func (a *api) deleteComplaintNotifyURL(c *call) (any, error) {
-	if err := a.svc.DeleteComplaintNotifyURL(c.Context(), c.merchant.Mchid); err != nil {
+	if err := a.svc.Complaints.DeleteNotifyURL(c.Context(), c.merchant.Mchid); err != nil {
 		return nil, err
 	}
 	return noContent{}, nil

@@ -123,7 +123,7 @@ func (a *api) createStock(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err = a.svc.CreateStock(c.Context(), c.merchant.Mchid, st)
+	st, err = a.svc.Coupons.CreateStock(c.Context(), c.merchant.Mchid, st)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ func stockView(st *pay.Stock) stockJSON {
 }
 
 func (a *api) queryStock(c *call) (any, error) {
-	st, err := a.svc.QueryStock(c.Context(), c.merchant.Mchid, c.PathValue("stock_id"))
+	st, err := a.svc.Coupons.QueryStock(c.Context(), c.merchant.Mchid, c.PathValue("stock_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func (a *api) sendCoupon(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.SendCoupon(c.Context(), pay.SendRequest{
+	cp, err := a.svc.Coupons.Send(c.Context(), pay.SendRequest{
 		Caller: c.merchant.Mchid, StockID: str(b.StockID), Openid: str(b.Openid), Appid: str(b.Appid),
 		OutRequestNo: str(b.OutRequestNo), CouponCode: str(b.CouponCode),
 	})
@@ -349,7 +349,7 @@ func (a *api) useCoupon(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.UseCoupon(c.Context(), pay.UseRequest{
+	cp, err := a.svc.Coupons.Use(c.Context(), pay.UseRequest{
 		Caller: c.merchant.Mchid, CouponCode: str(b.CouponCode), StockID: str(b.StockID), Appid: str(b.Appid),
 		Openid: str(b.Openid), UseTime: useTime, UseRequestNo: str(b.UseRequestNo),
 	})
@@ -360,7 +360,8 @@ func (a *api) useCoupon(c *call) (any, error) {
 }
 
 // couponJSON is GO CouponEntity. associate_out_trade_no is never sent: wechatpay-go
-// declares it *time.Time, and an order number there breaks QueryCoupon (protocol.md §10.3).
+// declares it *time.Time, and an order number there breaks QueryCoupon
+// (docs/wire.md#sdk-models).
 type couponJSON struct {
 	BelongMerchant      string          `json:"belong_merchant"`
 	StockName           string          `json:"stock_name"`
@@ -404,7 +405,7 @@ func couponView(v *pay.CouponView) couponJSON {
 }
 
 func (a *api) queryCoupon(c *call) (any, error) {
-	v, err := a.svc.QueryCoupon(c.Context(), c.merchant.Mchid, c.PathValue("openid"), c.PathValue("coupon_code"), c.PathValue("appid"))
+	v, err := a.svc.Coupons.Query(c.Context(), c.merchant.Mchid, c.PathValue("openid"), c.PathValue("coupon_code"), c.PathValue("appid"))
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +431,7 @@ func (a *api) listCoupons(c *call) (any, error) {
 	if req.Limit, err = queryInt(q.Get("limit"), "limit"); err != nil {
 		return nil, err
 	}
-	vs, total, err := a.svc.ListCoupons(c.Context(), req)
+	vs, total, err := a.svc.Coupons.List(c.Context(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +473,7 @@ func (a *api) deactivateCoupon(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.DeactivateCoupon(c.Context(), pay.DeactivateRequest{
+	cp, err := a.svc.Coupons.Deactivate(c.Context(), pay.DeactivateRequest{
 		Caller: c.merchant.Mchid, CouponCode: str(b.CouponCode), StockID: str(b.StockID),
 		DeactivateRequestNo: str(b.DeactivateRequestNo), Reason: str(b.DeactivateReason),
 	})
@@ -482,7 +483,8 @@ func (a *api) deactivateCoupon(c *call) (any, error) {
 	return map[string]string{"wechatpay_deactivate_time": timeString(cp.DeactivateTime)}, nil
 }
 
-// returnBody is POST /v3/marketing/busifavor/coupons/return (seed 003).
+// returnBody is POST /v3/marketing/busifavor/coupons/return
+// (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html).
 type returnBody struct {
 	CouponCode      *string `json:"coupon_code"`
 	StockID         *string `json:"stock_id"`
@@ -494,7 +496,7 @@ func (a *api) returnCoupon(c *call) (any, error) {
 	if err := a.decode(c, &b); err != nil {
 		return nil, err
 	}
-	cp, err := a.svc.ReturnCoupon(c.Context(), pay.ReturnRequest{
+	cp, err := a.svc.Coupons.Return(c.Context(), pay.ReturnRequest{
 		Caller: c.merchant.Mchid, CouponCode: str(b.CouponCode), StockID: str(b.StockID), ReturnRequestNo: str(b.ReturnRequestNo),
 	})
 	if err != nil {

@@ -4,8 +4,8 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// ecommerceRefundBody is POST /v3/ecommerce/refunds/apply (seed 002; Java's
-// CreateRefundRequest adds refund_account, funds_account and amount.from).
+// ecommerceRefundBody is POST /v3/ecommerce/refunds/apply (https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_1.shtml;
+// Java's CreateRefundRequest adds refund_account, funds_account and amount.from).
 type ecommerceRefundBody struct {
 	SubMchid      *string     `json:"sub_mchid"`
 	SpAppid       *string     `json:"sp_appid"`
@@ -35,7 +35,7 @@ func (a *api) createEcommerceRefund(c *call) (any, error) {
 	if err := b.Amount.into(&q, false); err != nil {
 		return nil, err
 	}
-	r, err := a.svc.Apply(c.Context(), q)
+	r, err := a.svc.Refunds.Apply(c.Context(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (a *api) createEcommerceRefund(c *call) (any, error) {
 	}, nil
 }
 
-// ecommerceCreated is seed 002's answer.
+// ecommerceCreated is the e-commerce apply's answer (https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_1.shtml).
 type ecommerceCreated struct {
 	RefundID        string              `json:"refund_id"`
 	OutRefundNo     string              `json:"out_refund_no"`
@@ -59,7 +59,7 @@ type ecommerceCreated struct {
 	PromotionDetail []promotionJSON     `json:"promotion_detail,omitempty"`
 }
 
-// ecommerceRefundJSON is the e-commerce query answer (protocol.md §6.2).
+// ecommerceRefundJSON is the e-commerce query answer (https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_2.shtml).
 type ecommerceRefundJSON struct {
 	RefundID            string              `json:"refund_id"`
 	OutRefundNo         string              `json:"out_refund_no"`
@@ -117,8 +117,8 @@ func ecommerceAmount(r *pay.Refund) ecommerceAmountJSON {
 	return out
 }
 
-// refundAccount defaults to the sub-merchant's own funds (seed 002's refund_account
-// default, protocol.md §6.1).
+// refundAccount defaults to the sub-merchant's own funds (the refund_account
+// default, https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_1.shtml).
 func refundAccount(r *pay.Refund) string {
 	if r.RefundAccount == "" {
 		return "REFUND_SOURCE_SUB_MERCHANT"

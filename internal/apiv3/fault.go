@@ -13,7 +13,7 @@ import (
 func (a *api) run(api string, c *call, f func(*call) (any, error)) (any, error) {
 	d := a.faults.Decide(faultRequest(api, c))
 	return fault.Apply(c.Context(), a.log, d, api, c.merchant.Mchid, func() (any, error) {
-		return ratelimit.Run(a.limits, a.svc.Profile(c.merchant), c.merchant.Mchid, api, func() (any, error) { return f(c) })
+		return ratelimit.Run(a.limits, a.svc.Merchants.Profile(c.merchant), c.merchant.Mchid, api, func() (any, error) { return f(c) })
 	})
 }
 

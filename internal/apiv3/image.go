@@ -36,7 +36,7 @@ type upload struct {
 }
 
 // parseUpload reads the meta and file parts, in either order: wechatpay-go writes meta
-// first, gopay in map order (protocol.md §9.5).
+// first, gopay in map order (docs/wire.md#request-signatures).
 func parseUpload(r *http.Request, body []byte) (*upload, error) {
 	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || params["boundary"] == "" {
@@ -70,7 +70,8 @@ func parseUpload(r *http.Request, body []byte) (*upload, error) {
 }
 
 // signedBody is what a request's signature covers: the body, or for a multipart upload
-// the meta part's JSON ("签名串中的请求报文主体为meta的json串", protocol.md §1.1, §9.5).
+// the meta part's JSON ("签名串中的请求报文主体为meta的json串",
+// docs/wire.md#request-signatures).
 func signedBody(r *http.Request, body []byte) ([]byte, error) {
 	if !isMultipart(r) {
 		return body, nil
@@ -102,7 +103,7 @@ func (a *api) uploadImage(c *call) (any, error) {
 	if meta.Sha256 == nil {
 		return nil, pay.ParamError("meta.sha256", "字段必填", nil)
 	}
-	im, err := a.svc.UploadImage(c.Context(), c.merchant.Mchid, str(meta.Filename), *meta.Sha256, u.file)
+	im, err := a.svc.Complaints.UploadImage(c.Context(), c.merchant.Mchid, str(meta.Filename), *meta.Sha256, u.file)
 	if err != nil {
 		return nil, err
 	}
@@ -117,10 +118,10 @@ type rawBody struct {
 	data        []byte
 }
 
-// downloadImage answers with the image's bytes, as the real API does (protocol.md §9
-// table: UNSURE); gopay v1.5.115's V3ComplaintImage takes an image/* answer as ImageData.
+// downloadImage answers with the image's bytes, as the real API does
+// (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 图片请求); gopay v1.5.115's V3ComplaintImage takes an image/* answer as ImageData.
 func (a *api) downloadImage(c *call) (any, error) {
-	im, err := a.svc.Image(c.Context(), c.merchant.Mchid, strings.TrimSpace(c.PathValue("media_id")))
+	im, err := a.svc.Complaints.Image(c.Context(), c.merchant.Mchid, strings.TrimSpace(c.PathValue("media_id")))
 	if err != nil {
 		return nil, err
 	}

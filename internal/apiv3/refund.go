@@ -29,7 +29,7 @@ type goodsBody struct {
 	RefundQuantity   *int64  `json:"refund_quantity"`
 }
 
-// createRefundBody is POST /v3/refund/domestic/refunds (protocol.md §5.1).
+// createRefundBody is POST /v3/refund/domestic/refunds (https://pay.weixin.qq.com/doc/v3/merchant/4012556457).
 type createRefundBody struct {
 	SubMchid      *string     `json:"sub_mchid"`
 	TransactionID *string     `json:"transaction_id"`
@@ -63,7 +63,7 @@ func (a *api) createRefund(c *call) (any, error) {
 		}
 		q.GoodsDetail = append(q.GoodsDetail, d)
 	}
-	r, err := a.svc.Apply(c.Context(), q)
+	r, err := a.svc.Refunds.Apply(c.Context(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +140,8 @@ func str(p *string) string {
 	return *p
 }
 
-// refundJSON is the Refund object of the domestic refund answers and queries (§5.2,
-// seed 001's sample).
+// refundJSON is the Refund object of the domestic refund answers and queries
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 应答参数).
 type refundJSON struct {
 	RefundID            string          `json:"refund_id"`
 	OutRefundNo         string          `json:"out_refund_no"`
@@ -174,7 +174,7 @@ type amountJSON struct {
 }
 
 // fromJSON is an element of amount.from, an array for wechatpay-go, Java and gopay ≥
-// v1.5.115 alike; it is omitted unless the request sent it (protocol.md §0.7).
+// v1.5.115 alike; it is omitted unless the request sent it (docs/wire.md#amount-from).
 type fromJSON struct {
 	Account string `json:"account"`
 	Amount  int64  `json:"amount"`
@@ -266,7 +266,8 @@ func fromList(fs []pay.FundsFrom) []fromJSON {
 }
 
 // promotions lists the promotions this refund returned money to: promotion_detail is
-// "订单使用了代金券且代金券发生退款时返回" (seed 001).
+// "订单使用了代金券且代金券发生退款时返回"
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, promotion_detail).
 func promotions(ps []pay.PromotionRefund) []promotionJSON {
 	var out []promotionJSON
 	for _, p := range ps {

@@ -1,8 +1,9 @@
 // Package notify delivers the refund result notifications the outbox owes to merchants'
 // notify_url, encrypted afresh for every attempt and retried on the schedule of their
 // protocol until the merchant takes one or the schedule runs out: an APIv3 notification
-// is a signed JSON POST that any 2xx takes (protocol.md §4), a v2 one an unsigned XML POST
-// that only a return_code SUCCESS answer takes (protocol.md §8.7).
+// is a signed JSON POST that any 2xx takes (docs/wire.md#notifications), a v2 one an unsigned XML POST
+// that only a return_code SUCCESS answer takes
+// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml).
 // Delivery is at least once: a notification is leased while in hand, and a lease that
 // runs out (a crash, a stop mid-delivery) makes it due again.
 package notify
@@ -37,7 +38,7 @@ type Config struct {
 	Scale float64
 	// Workers bounds the deliveries in flight; default 16.
 	Workers int
-	// Timeout is how long a merchant has to answer; default 5 s (protocol.md §4.4).
+	// Timeout is how long a merchant has to answer; default 5 s (docs/wire.md#notifications).
 	Timeout time.Duration
 	// PerURL bounds the deliveries in flight to one notify_url, so that a slow or dead
 	// endpoint holds at most that many workers; default 2.
@@ -51,7 +52,7 @@ type Config struct {
 }
 
 // pollInterval is how often due notifications are looked for. It bounds the delay of a
-// first attempt after the status change ("within about a second", issue 4) and of a
+// first attempt after the status change ("within about a second") and of a
 // retry made due by advancing the sandbox clock.
 const pollInterval = 200 * time.Millisecond
 
@@ -160,7 +161,7 @@ func (d *Deliverer) poke() {
 // wakeAt pokes Run when a retry falls due before the next poll, so that a compressed
 // schedule keeps its pace.
 func (d *Deliverer) wakeAt(due time.Time) {
-	if wait := due.Sub(d.svc.Clock().Now()); wait < pollInterval {
+	if wait := due.Sub(d.svc.Time.Clock().Now()); wait < pollInterval {
 		time.AfterFunc(max(wait, 0), d.poke)
 	}
 }
@@ -178,18 +179,18 @@ func (d *Deliverer) dispatch(ctx context.Context) error {
 	}
 	// Held notifications whose lease ran out (a long queue, an advanced clock) are due
 	// again and come back in the claim; make room for them so they never crowd out new ones.
-	now := d.svc.Clock().Now()
+	now := d.svc.Time.Clock().Now()
 	expired := 0
 	for _, until := range d.held {
 		if !until.After(now) {
 			expired++
 		}
 	}
-	ns, err := d.svc.ClaimNotifications(ctx, free+expired, d.lease())
+	ns, err := d.svc.Notifications.Claim(ctx, free+expired, d.lease())
 	if err != nil {
 		return err
 	}
-	until := d.svc.Clock().Now().Add(d.lease())
+	until := d.svc.Time.Clock().Now().Add(d.lease())
 	for _, n := range ns {
 		_, again := d.held[n.ID]
 		d.held[n.ID] = until
@@ -242,7 +243,7 @@ func (d *Deliverer) work(ctx context.Context, n *pay.Notification, waited bool) 
 	defer d.poke() // a worker and maybe a URL slot are free
 	if waited {
 		// A re-send may have delivered it while it waited.
-		fresh, err := d.svc.Notification(ctx, n.ID)
+		fresh, err := d.svc.Notifications.Query(ctx, n.ID)
 		if err != nil || fresh.Status != pay.NotifyPending {
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("reread notification", "id", n.ID, "err", err)
@@ -261,7 +262,7 @@ func (d *Deliverer) work(ctx context.Context, n *pay.Notification, waited bool) 
 	if ctx.Err() != nil {
 		return // stopping: abandoned, its lease brings it back
 	}
-	next, err := d.svc.RecordAttempt(ctx, n.ID, a, ok, d.scale)
+	next, err := d.svc.Notifications.RecordAttempt(ctx, n.ID, a, ok, d.scale)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("record notification attempt", "id", n.ID, "err", err)
@@ -281,13 +282,13 @@ func (d *Deliverer) work(ctx context.Context, n *pay.Notification, waited bool) 
 // success delivers even a FAILED notification; a failure moves a PENDING one along the
 // schedule.
 func (d *Deliverer) Resend(ctx context.Context, id string) (*pay.Attempt, *pay.Notification, error) {
-	n, err := d.svc.Notification(ctx, id)
+	n, err := d.svc.Notifications.Query(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	a, ok := d.attempt(ctx, n)
 	// The delivery happened: record it even if the caller has gone.
-	n, err = d.svc.RecordAttempt(context.WithoutCancel(ctx), id, a, ok, d.scale)
+	n, err = d.svc.Notifications.RecordAttempt(context.WithoutCancel(ctx), id, a, ok, d.scale)
 	if err != nil {
 		return nil, nil, err
 	}

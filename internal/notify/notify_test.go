@@ -62,18 +62,18 @@ var seq atomic.Int64
 func (f *fixture) owe(t *testing.T, url string) string {
 	t.Helper()
 	ctx := t.Context()
-	tr, err := f.svc.CreateOrder(ctx, pay.OrderRequest{Mchid: mchid, Total: 100})
+	tr, err := f.svc.Orders.Create(ctx, pay.OrderRequest{Mchid: mchid, Total: 100})
 	if err != nil {
 		t.Fatalf("CreateOrder: %v", err)
 	}
-	r, err := f.svc.Apply(ctx, pay.ApplyRequest{
+	r, err := f.svc.Refunds.Apply(ctx, pay.ApplyRequest{
 		API: pay.APIDomestic, Caller: mchid, TransactionID: tr.ID,
 		OutRefundNo: "R" + strconv.FormatInt(seq.Add(1), 10), NotifyURL: url, Refund: 100, Total: 100,
 	})
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	if _, err := f.svc.Settle(ctx, r.ID, pay.StatusSuccess); err != nil {
+	if _, err := f.svc.Refunds.Settle(ctx, r.ID, pay.StatusSuccess); err != nil {
 		t.Fatalf("Settle: %v", err)
 	}
 	return r.ID
@@ -82,7 +82,7 @@ func (f *fixture) owe(t *testing.T, url string) string {
 // notification returns refundID's only notification and its attempts.
 func (f *fixture) notification(t *testing.T, refundID string) (*pay.Notification, []*pay.Attempt) {
 	t.Helper()
-	ns, as, err := f.svc.Notifications(t.Context(), refundID)
+	ns, as, err := f.svc.Notifications.OfRefund(t.Context(), refundID)
 	if err != nil || len(ns) != 1 {
 		t.Fatalf("Notifications(%s) = %d, %v; want one", refundID, len(ns), err)
 	}
@@ -305,12 +305,12 @@ func TestDeliverer_StopAbandons(t *testing.T) {
 	<-arrived
 	stop()
 	n, as := f.notification(t, id)
-	if n.Status != pay.NotifyPending || len(as) != 0 || !n.NextAttemptAt.After(f.svc.Clock().Now()) {
+	if n.Status != pay.NotifyPending || len(as) != 0 || !n.NextAttemptAt.After(f.svc.Time.Clock().Now()) {
 		t.Fatalf("after a stop mid-delivery: %s, %d attempts, next %v; want PENDING, none, leased", n.Status, len(as), n.NextAttemptAt)
 	}
 
 	hang.Store(false)
-	if _, err := f.svc.AdvanceClock(t.Context(), 10*time.Second); err != nil {
+	if _, err := f.svc.Time.Advance(t.Context(), 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform}))
@@ -345,10 +345,10 @@ func TestDeliverer_LeaseScales(t *testing.T) {
 				}
 			})
 			id := f.owe(t, srv.URL)
-			before := f.svc.Clock().Now().Truncate(time.Millisecond) // as stored
+			before := f.svc.Time.Clock().Now().Truncate(time.Millisecond) // as stored
 			stop := run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform, Scale: tt.scale}))
 			<-arrived
-			after := f.svc.Clock().Now()
+			after := f.svc.Time.Clock().Now()
 			stop()
 			n, _ := f.notification(t, id)
 			if n.NextAttemptAt.Before(before.Add(tt.lease)) || n.NextAttemptAt.After(after.Add(tt.lease)) {

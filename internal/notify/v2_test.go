@@ -79,7 +79,7 @@ func (f *fixture) oweV2(t *testing.T, orderMchid string, q pay.ApplyRequest, to 
 	t.Helper()
 	ctx := t.Context()
 	n := fmt.Sprintf("%06d", seq.Add(1))
-	tr, err := f.svc.CreateOrder(ctx, pay.OrderRequest{
+	tr, err := f.svc.Orders.Create(ctx, pay.OrderRequest{
 		Mchid: orderMchid, OutTradeNo: "V2T" + n, Total: 1000, BankType: "CMB_DEBIT",
 		Promotions: []pay.Promotion{{PromotionID: "900001", Scope: "GLOBAL", Type: "DISCOUNT", Amount: 100}},
 	})
@@ -87,11 +87,11 @@ func (f *fixture) oweV2(t *testing.T, orderMchid string, q pay.ApplyRequest, to 
 		t.Fatalf("CreateOrder: %v", err)
 	}
 	q.API, q.TransactionID, q.OutRefundNo, q.Refund, q.Total = pay.APIV2, tr.ID, "V2R"+n, 500, 1000
-	r, err := f.svc.Apply(ctx, q)
+	r, err := f.svc.Refunds.Apply(ctx, q)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	if r, err = f.svc.Settle(ctx, r.ID, to); err != nil {
+	if r, err = f.svc.Refunds.Settle(ctx, r.ID, to); err != nil {
 		t.Fatalf("Settle(%s): %v", to, err)
 	}
 	return tr, r

@@ -14,13 +14,14 @@ type Sealer interface {
 	Open(sealed string) (string, error)
 }
 
-// Abnormal refund types (seed 001).
+// Abnormal refund types (https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html, type).
 const (
 	AbnormalUserBankCard     = "USER_BANK_CARD"
 	AbnormalMerchantBankCard = "MERCHANT_BANK_CARD"
 )
 
-// AbnormalRequest rescues an ABNORMAL refund (seed 001). BankAccount and RealName arrive
+// AbnormalRequest rescues an ABNORMAL refund
+// (https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html). BankAccount and RealName arrive
 // here decrypted; they must never reach a log or an error message.
 type AbnormalRequest struct {
 	// API is the endpoint family called: the e-commerce one is only for a platform acting
@@ -36,8 +37,9 @@ type AbnormalRequest struct {
 	RealName    string
 }
 
-// DebitBankTypes are the fifteen banks seed 001 accepts for USER_BANK_CARD, as bank_type
-// codes (protocol.md §7).
+// DebitBankTypes are the fifteen banks the abnormal refund accepts for USER_BANK_CARD, as
+// bank_type codes (https://pay.weixin.qq.com/docs/merchant/apis/refund/refunds/create-abnormal-refund.html,
+// bank_type).
 var DebitBankTypes = []string{
 	"CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT", "CCB_DEBIT", "ICBC_DEBIT", "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT",
 	"CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT", "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",
@@ -89,7 +91,7 @@ func isDebitBank(bankType string) bool {
 // ApplyAbnormal sends an ABNORMAL refund on to the user's bank card or the merchant's
 // bank account: it goes back to PROCESSING on channel OTHER_BANKCARD and then settles.
 // A repeat of an accepted rescue answers the refund as it now is.
-func (s *Service) ApplyAbnormal(ctx context.Context, q AbnormalRequest) (*Refund, error) {
+func (s *Refunds) ApplyAbnormal(ctx context.Context, q AbnormalRequest) (*Refund, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -124,7 +126,7 @@ func (s *Service) ApplyAbnormal(ctx context.Context, q AbnormalRequest) (*Refund
 	return out, err
 }
 
-func (s *Service) rescue(ctx context.Context, tx Tx, r *Refund, q AbnormalRequest) error {
+func (s *Refunds) rescue(ctx context.Context, tx Tx, r *Refund, q AbnormalRequest) error {
 	t, err := tx.OrderByID(ctx, r.TransactionID)
 	if err != nil {
 		return fmt.Errorf("find transaction %s: %w", r.TransactionID, err)
@@ -170,7 +172,7 @@ func MaskName(name string) string {
 
 // MaskedBankCard opens a rescued refund's sealed account and name and returns them
 // masked, the only form in which they are ever shown.
-func (s *Service) MaskedBankCard(r *Refund) (account, name string, err error) {
+func (s *Refunds) MaskedBankCard(r *Refund) (account, name string, err error) {
 	if r.SealedBankAccount == "" || s.Sealer == nil {
 		return "", "", nil
 	}

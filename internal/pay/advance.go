@@ -70,7 +70,7 @@ type AdvanceRequest struct {
 // The return succeeds at once: the real service answers PROCESSING only while the
 // sub-merchant's balance falls short, and the sandbox keeps no balances, so a return
 // that waits could never be told apart from one that succeeds later.
-func (s *Service) ReturnAdvance(ctx context.Context, q AdvanceRequest) (*AdvanceReturn, error) {
+func (s *Refunds) ReturnAdvance(ctx context.Context, q AdvanceRequest) (*AdvanceReturn, error) {
 	var out *AdvanceReturn
 	err := s.store.Update(ctx, func(tx Tx) error {
 		r, ar, err := s.advanceReturn(ctx, tx, q)
@@ -97,7 +97,7 @@ func (s *Service) ReturnAdvance(ctx context.Context, q AdvanceRequest) (*Advance
 
 // QueryAdvanceReturn finds the return of an advance refund; RESOURCE_NOT_EXISTS until
 // ReturnAdvance made one.
-func (s *Service) QueryAdvanceReturn(ctx context.Context, q AdvanceRequest) (*AdvanceReturn, error) {
+func (s *Refunds) QueryAdvanceReturn(ctx context.Context, q AdvanceRequest) (*AdvanceReturn, error) {
 	var out *AdvanceReturn
 	err := s.store.View(ctx, func(tx Tx) error {
 		_, ar, err := s.advanceReturn(ctx, tx, q)
@@ -111,7 +111,7 @@ func (s *Service) QueryAdvanceReturn(ctx context.Context, q AdvanceRequest) (*Ad
 }
 
 // advanceReturn finds the advance refund q names and its return, nil while there is none.
-func (s *Service) advanceReturn(ctx context.Context, tx Tx, q AdvanceRequest) (*Refund, *AdvanceReturn, error) {
+func (s *Refunds) advanceReturn(ctx context.Context, tx Tx, q AdvanceRequest) (*Refund, *AdvanceReturn, error) {
 	r, err := s.advanceRefund(ctx, tx, q)
 	if err != nil {
 		return nil, nil, err
@@ -127,7 +127,7 @@ func (s *Service) advanceReturn(ctx context.Context, tx Tx, q AdvanceRequest) (*
 }
 
 // advanceRefund finds the caller's sub-merchant's refund, which must be an advance one.
-func (s *Service) advanceRefund(ctx context.Context, tx Tx, q AdvanceRequest) (*Refund, error) {
+func (s *Refunds) advanceRefund(ctx context.Context, tx Tx, q AdvanceRequest) (*Refund, error) {
 	owner, err := s.owner(ctx, tx, APIEcommerce, q.Caller, q.SubMchid)
 	if err != nil {
 		return nil, err

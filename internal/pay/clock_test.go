@@ -65,7 +65,7 @@ func TestService_AdvanceClock(t *testing.T) {
 			if tt.before > 0 {
 				mustAdvance(t, svc, tt.before)
 			}
-			_, err := svc.AdvanceClock(t.Context(), tt.advance)
+			_, err := svc.Time.Advance(t.Context(), tt.advance)
 			want := tt.before
 			if tt.wantCode == "" {
 				if err != nil {
@@ -75,7 +75,7 @@ func TestService_AdvanceClock(t *testing.T) {
 			} else {
 				wantError(t, "AdvanceClock", err, tt.wantCode, "")
 			}
-			if got := svc.Clock().Offset(); got != want {
+			if got := svc.Time.Clock().Offset(); got != want {
 				t.Errorf("Offset() = %v, want %v", got, want)
 			}
 			if got, wantMs := setting(t, store, clockSetting), strconv.FormatInt(want.Milliseconds(), 10); want > 0 && got != wantMs {
@@ -83,10 +83,10 @@ func TestService_AdvanceClock(t *testing.T) {
 			}
 			// A restart reads back what was stored.
 			again := clockService(t, store)
-			if err := again.LoadClock(t.Context()); err != nil {
+			if err := again.Time.Load(t.Context()); err != nil {
 				t.Fatalf("LoadClock: %v", err)
 			}
-			if got := again.Clock().Offset(); got != want {
+			if got := again.Time.Clock().Offset(); got != want {
 				t.Errorf("after restart, Offset() = %v, want %v", got, want)
 			}
 		})
@@ -111,10 +111,10 @@ func (s rollbackStore) Update(ctx context.Context, fn func(pay.Tx) error) error 
 func TestService_AdvanceClockCommitFails(t *testing.T) {
 	store := mustOpenStore(t)
 	svc := clockService(t, rollbackStore{store})
-	if _, err := svc.AdvanceClock(t.Context(), time.Hour); !errors.Is(err, errCommit) {
+	if _, err := svc.Time.Advance(t.Context(), time.Hour); !errors.Is(err, errCommit) {
 		t.Errorf("AdvanceClock = %v, want %v", err, errCommit)
 	}
-	if got := svc.Clock().Offset(); got != 0 {
+	if got := svc.Time.Clock().Offset(); got != 0 {
 		t.Errorf("Offset() = %v after a failed commit, want 0", got)
 	}
 	if got := setting(t, store, clockSetting); got != "" {
@@ -131,16 +131,16 @@ func TestService_BadStoredClock(t *testing.T) {
 			store := mustOpenStore(t)
 			putSetting(t, store, clockSetting, v)
 			svc := clockService(t, store)
-			if err := svc.LoadClock(t.Context()); err == nil {
+			if err := svc.Time.Load(t.Context()); err == nil {
 				t.Errorf("LoadClock with stored offset %q = nil, want an error", v)
 			}
-			if _, err := svc.AdvanceClock(t.Context(), time.Hour); err == nil || pay.ErrorCode(err) != pay.CodeSystemError {
+			if _, err := svc.Time.Advance(t.Context(), time.Hour); err == nil || pay.ErrorCode(err) != pay.CodeSystemError {
 				t.Errorf("AdvanceClock with stored offset %q = %v, want a system error", v, err)
 			}
 			if got := setting(t, store, clockSetting); got != v {
 				t.Errorf("stored offset = %q, want %q kept", got, v)
 			}
-			if got := svc.Clock().Offset(); got != 0 {
+			if got := svc.Time.Clock().Offset(); got != 0 {
 				t.Errorf("Offset() = %v, want 0", got)
 			}
 		})

@@ -19,7 +19,7 @@ var imageTypes = map[string]string{
 }
 
 // UploadImage keeps caller's image after checking it is what its meta says.
-func (s *Service) UploadImage(ctx context.Context, caller, filename, sum string, data []byte) (*Image, error) {
+func (s *Complaints) UploadImage(ctx context.Context, caller, filename, sum string, data []byte) (*Image, error) {
 	want, ok := imageTypes[strings.ToLower(path.Ext(filename))]
 	got := sha256.Sum256(data)
 	switch {
@@ -49,7 +49,7 @@ func (s *Service) UploadImage(ctx context.Context, caller, filename, sum string,
 }
 
 // Image returns caller's image; another merchant's is as absent as a missing one.
-func (s *Service) Image(ctx context.Context, caller, mediaID string) (*Image, error) {
+func (s *Complaints) Image(ctx context.Context, caller, mediaID string) (*Image, error) {
 	var out *Image
 	err := s.store.View(ctx, func(tx Tx) error {
 		im, err := tx.Image(ctx, mediaID)
@@ -62,9 +62,9 @@ func (s *Service) Image(ctx context.Context, caller, mediaID string) (*Image, er
 	return out, err
 }
 
-// SetComplaintNotifyURL creates (create) or changes caller's complaint notification URL:
+// SetNotifyURL creates (create) or changes caller's complaint notification URL:
 // creating one that exists, or changing one that does not, is refused.
-func (s *Service) SetComplaintNotifyURL(ctx context.Context, caller, url string, create bool) error {
+func (s *Complaints) SetNotifyURL(ctx context.Context, caller, url string, create bool) error {
 	if url == "" {
 		return ParamError("url", "字段必填", nil)
 	}
@@ -86,8 +86,8 @@ func (s *Service) SetComplaintNotifyURL(ctx context.Context, caller, url string,
 	})
 }
 
-// ComplaintNotifyURL returns caller's complaint notification URL.
-func (s *Service) ComplaintNotifyURL(ctx context.Context, caller string) (string, error) {
+// NotifyURL returns caller's complaint notification URL.
+func (s *Complaints) NotifyURL(ctx context.Context, caller string) (string, error) {
 	var url string
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -100,8 +100,8 @@ func (s *Service) ComplaintNotifyURL(ctx context.Context, caller string) (string
 	return url, err
 }
 
-// DeleteComplaintNotifyURL removes caller's complaint notification URL.
-func (s *Service) DeleteComplaintNotifyURL(ctx context.Context, caller string) error {
+// DeleteNotifyURL removes caller's complaint notification URL.
+func (s *Complaints) DeleteNotifyURL(ctx context.Context, caller string) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		err := tx.DeleteComplaintNotifyURL(ctx, caller)
 		if errors.Is(err, ErrNotFound) {

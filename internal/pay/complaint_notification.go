@@ -5,9 +5,9 @@ import (
 	"errors"
 )
 
-// ComplaintNotifications lists a complaint's notifications, oldest first, with each one's
+// OfComplaint lists a complaint's notifications, oldest first, with each one's
 // attempts by notification id: what the sandbox API shows of COMPLAINT.* deliveries.
-func (s *Service) ComplaintNotifications(ctx context.Context, complaintID string) ([]*Notification, map[string][]*Attempt, error) {
+func (s *Notifications) OfComplaint(ctx context.Context, complaintID string) ([]*Notification, map[string][]*Attempt, error) {
 	return s.notificationsOf(ctx, func(tx Tx) ([]*Notification, error) {
 		if _, err := tx.Complaint(ctx, complaintID); errors.Is(err, ErrNotFound) {
 			return nil, Errorf(CodeResourceNotExists, msgComplaintNotExist)

@@ -11,11 +11,12 @@ import (
 )
 
 // beginSlack is how far before business now a new stock may begin: the merchant's clock
-// and WeChat Pay's differ, and a stock "starting now" arrives a little late (issue 6).
+// and WeChat Pay's differ, and a stock "starting now" arrives a little late.
 const beginSlack = 5 * time.Minute
 
-// Messages of the coupon APIs. The return ones are seed 003's table; the others follow
-// its wording where protocol.md §10.4 found no documented text.
+// Messages of the coupon APIs. The return ones are the return API's error table
+// (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html);
+// the others follow its wording where no documented text was found.
 const (
 	msgCouponNotExist     = "券不存在"
 	msgCouponDeleted      = "券已被删除"
@@ -27,9 +28,12 @@ const (
 	msgCouponNotAvailable = "券当前状态不可核销"
 )
 
+// Coupons is the merchant-coupon service: stocks and the coupons sent from them.
+type Coupons struct{ core }
+
 // CreateStock creates caller's stock, or returns the one caller already created with
 // the same out_request_no. s carries the request; its ID, Creator and CreateTime are set.
-func (s *Service) CreateStock(ctx context.Context, caller string, st *Stock) (*Stock, error) {
+func (s *Coupons) CreateStock(ctx context.Context, caller string, st *Stock) (*Stock, error) {
 	now := s.clock.Now()
 	if err := validateStock(st, now); err != nil {
 		return nil, err
@@ -59,7 +63,7 @@ func (s *Service) CreateStock(ctx context.Context, caller string, st *Stock) (*S
 
 // mayCreateFor lets a merchant create stocks for itself and a partner for its
 // sub-merchants.
-func (s *Service) mayCreateFor(ctx context.Context, tx Tx, caller, belong string) error {
+func (s *Coupons) mayCreateFor(ctx context.Context, tx Tx, caller, belong string) error {
 	if belong == caller {
 		return nil
 	}
@@ -144,7 +148,7 @@ func validateCouponKind(st *Stock) error {
 }
 
 // QueryStock returns a stock its creator or owner may see.
-func (s *Service) QueryStock(ctx context.Context, caller, stockID string) (*Stock, error) {
+func (s *Coupons) QueryStock(ctx context.Context, caller, stockID string) (*Stock, error) {
 	var out *Stock
 	err := s.store.View(ctx, func(tx Tx) error {
 		st, err := tx.Stock(ctx, stockID)
@@ -171,9 +175,9 @@ type SendRequest struct {
 	CouponCode   string // MERCHANT_API stocks only
 }
 
-// SendCoupon sends a coupon, or returns the one already sent to the same user under the
+// Send sends a coupon, or returns the one already sent to the same user under the
 // same out_request_no.
-func (s *Service) SendCoupon(ctx context.Context, q SendRequest) (*Coupon, error) {
+func (s *Coupons) Send(ctx context.Context, q SendRequest) (*Coupon, error) {
 	if err := firstError(
 		required("openid", q.Openid, 128),
 		required("appid", q.Appid, 32),
@@ -209,7 +213,7 @@ func (s *Service) SendCoupon(ctx context.Context, q SendRequest) (*Coupon, error
 	return out, err
 }
 
-func (s *Service) send(ctx context.Context, tx Tx, st *Stock, q SendRequest) (*Coupon, error) {
+func (s *Coupons) send(ctx context.Context, tx Tx, st *Stock, q SendRequest) (*Coupon, error) {
 	now := s.clock.Now()
 	code := q.CouponCode
 	switch {
@@ -274,16 +278,16 @@ func (st *Stock) validity(received time.Time) (start, end time.Time) {
 type UseRequest struct {
 	Caller       string
 	CouponCode   string
-	StockID      string // required for MERCHANT_API stocks (protocol.md §10.1)
+	StockID      string // required for MERCHANT_API stocks (https://pay.weixin.qq.com/doc/v3/merchant/4015715938)
 	Appid        string
 	Openid       string
 	UseTime      time.Time
 	UseRequestNo string
 }
 
-// UseCoupon marks a usable coupon USED. A use_request_no seen before answers as it did
+// Use marks a usable coupon USED. A use_request_no seen before answers as it did
 // for the same coupon and RESOURCE_ALREADY_EXISTS for another.
-func (s *Service) UseCoupon(ctx context.Context, q UseRequest) (*Coupon, error) {
+func (s *Coupons) Use(ctx context.Context, q UseRequest) (*Coupon, error) {
 	if err := firstError(
 		required("coupon_code", q.CouponCode, 32),
 		required("appid", q.Appid, 32),
@@ -327,8 +331,8 @@ func (s *Service) UseCoupon(ctx context.Context, q UseRequest) (*Coupon, error) 
 }
 
 // ownCoupon finds a coupon the caller may act on: 404 for none or a deleted one,
-// NO_AUTH for another merchant's (seed 003's order of errors).
-func (s *Service) ownCoupon(ctx context.Context, tx Tx, caller, stockID, code string) (*Coupon, *Stock, error) {
+// NO_AUTH for another merchant's (the return API's order of errors).
+func (s *Coupons) ownCoupon(ctx context.Context, tx Tx, caller, stockID, code string) (*Coupon, *Stock, error) {
 	c, err := tx.Coupon(ctx, stockID, code)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, Errorf(CodeResourceNotExists, msgCouponNotExist)
@@ -351,7 +355,7 @@ func (s *Service) ownCoupon(ctx context.Context, tx Tx, caller, stockID, code st
 
 // seen reports whether caller used requestNo for kind before: a replay when it was for
 // the same coupon, RESOURCE_ALREADY_EXISTS otherwise.
-func (s *Service) seen(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon) (bool, error) {
+func (s *Coupons) seen(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon) (bool, error) {
 	r, err := tx.CouponRequest(ctx, caller, kind, requestNo)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
@@ -366,7 +370,7 @@ func (s *Service) seen(ctx context.Context, tx Tx, caller, kind, requestNo strin
 }
 
 // recordRequest saves c and the request number that changed it.
-func (s *Service) recordRequest(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon, now time.Time) error {
+func (s *Coupons) recordRequest(ctx context.Context, tx Tx, caller, kind, requestNo string, c *Coupon, now time.Time) error {
 	err := tx.InsertCouponRequest(ctx, &CouponRequest{
 		Mchid: caller, Kind: kind, RequestNo: requestNo, StockID: c.StockID, CouponCode: c.Code, Time: now,
 	})
@@ -379,7 +383,8 @@ func (s *Service) recordRequest(ctx context.Context, tx Tx, caller, kind, reques
 	return nil
 }
 
-// ReturnRequest gives a used coupon back to the user (seed 003).
+// ReturnRequest gives a used coupon back to the user
+// (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html).
 type ReturnRequest struct {
 	Caller          string
 	CouponCode      string
@@ -387,9 +392,9 @@ type ReturnRequest struct {
 	ReturnRequestNo string
 }
 
-// ReturnCoupon makes a USED coupon inside its validity usable again, after the merchant
-// refunded the order it paid for (seed 003: "商户可以在退款之后调用退券API").
-func (s *Service) ReturnCoupon(ctx context.Context, q ReturnRequest) (*Coupon, error) {
+// Return makes a USED coupon inside its validity usable again, after the merchant
+// refunded the order it paid for ("商户可以在退款之后调用退券API", the return API).
+func (s *Coupons) Return(ctx context.Context, q ReturnRequest) (*Coupon, error) {
 	if err := firstError(
 		required("coupon_code", q.CouponCode, 32),
 		required("stock_id", q.StockID, 20),
@@ -403,7 +408,7 @@ func (s *Service) ReturnCoupon(ctx context.Context, q ReturnRequest) (*Coupon, e
 		if err != nil {
 			return err
 		}
-		// Seed 003 has no replay: a return_request_no is good for one return, even a
+		// The return API has no replay: a return_request_no is good for one return, even a
 		// retry of the same one.
 		if _, err := tx.CouponRequest(ctx, q.Caller, RequestReturn, q.ReturnRequestNo); err == nil {
 			return Errorf(CodeResourceAlreadyExists, msgReturnNoUsed)
@@ -417,7 +422,7 @@ func (s *Service) ReturnCoupon(ctx context.Context, q ReturnRequest) (*Coupon, e
 		case c.State == CouponDeactivated:
 			return Errorf(CodeRuleLimit, "券已失效，不可退")
 		case !c.validAt(now):
-			// Seed 003: "若券过期状态下退款,可不用调用该退券API".
+			// "若券过期状态下退款,可不用调用该退券API" (the return API).
 			return Errorf(CodeRuleLimit, msgCouponOutOfValid)
 		}
 		c.State, c.ReturnRequestNo, c.ReturnTime = CouponSended, q.ReturnRequestNo, now
@@ -436,9 +441,9 @@ type DeactivateRequest struct {
 	Reason              string
 }
 
-// DeactivateCoupon moves a SENDED coupon to DEACTIVATED. A deactivate_request_no seen
+// Deactivate moves a SENDED coupon to DEACTIVATED. A deactivate_request_no seen
 // before answers as it did for the same coupon and RESOURCE_ALREADY_EXISTS for another.
-func (s *Service) DeactivateCoupon(ctx context.Context, q DeactivateRequest) (*Coupon, error) {
+func (s *Coupons) Deactivate(ctx context.Context, q DeactivateRequest) (*Coupon, error) {
 	if err := firstError(
 		required("coupon_code", q.CouponCode, 32),
 		required("stock_id", q.StockID, 20),
@@ -477,8 +482,8 @@ type CouponView struct {
 	State CouponState
 }
 
-// QueryCoupon returns a user's coupon for the single-coupon query.
-func (s *Service) QueryCoupon(ctx context.Context, caller, openid, code, appid string) (*CouponView, error) {
+// Query returns a user's coupon for the single-coupon query.
+func (s *Coupons) Query(ctx context.Context, caller, openid, code, appid string) (*CouponView, error) {
 	var out *CouponView
 	err := s.store.View(ctx, func(tx Tx) error {
 		c, st, err := s.ownCoupon(ctx, tx, caller, "", code)
@@ -503,8 +508,8 @@ type ListRequest struct {
 	Limit  int64 // 0 for the default, 20
 }
 
-// ListCoupons lists the caller's coupons of a user, oldest first, and their total.
-func (s *Service) ListCoupons(ctx context.Context, q ListRequest) ([]*CouponView, int64, error) {
+// List lists the caller's coupons of a user, oldest first, and their total.
+func (s *Coupons) List(ctx context.Context, q ListRequest) ([]*CouponView, int64, error) {
 	if err := firstError(
 		required("openid", q.Filter.Openid, 128),
 		required("appid", q.Filter.Appid, 32),
@@ -559,8 +564,8 @@ func queryParamError(field, issue string, value any) *Error {
 	return e
 }
 
-// DeleteCoupon is the user deleting a coupon from their card package, for the sandbox.
-func (s *Service) DeleteCoupon(ctx context.Context, stockID, code string) (*Coupon, error) {
+// Delete is the user deleting a coupon from their card package, for the sandbox.
+func (s *Coupons) Delete(ctx context.Context, stockID, code string) (*Coupon, error) {
 	var out *Coupon
 	err := s.store.Update(ctx, func(tx Tx) error {
 		c, err := tx.Coupon(ctx, stockID, code)
@@ -577,10 +582,10 @@ func (s *Service) DeleteCoupon(ctx context.Context, stockID, code string) (*Coup
 	return out, err
 }
 
-// payWithCoupons uses the coupons a sandbox order's promotions name, in the order's
+// consume uses the coupons a sandbox order's promotions name, in the order's
 // transaction: the user paid with them. A coupon the merchant already verified through
 // the use API is taken as it is.
-func (s *Service) payWithCoupons(ctx context.Context, tx Tx, t *Order) error {
+func (s *Coupons) consume(ctx context.Context, tx Tx, t *Order) error {
 	for i, p := range t.Promotions {
 		if p.CouponCode == "" {
 			continue
@@ -609,5 +614,5 @@ func (s *Service) payWithCoupons(ctx context.Context, tx Tx, t *Order) error {
 	return nil
 }
 
-// newStockID makes a 10-digit stock_id like seed 003's "1234567891".
+// newStockID makes a 10-digit stock_id like the return API's example "1234567891".
 func newStockID() string { return "1" + wxcrypto.Digits(9) }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Rate-limit profiles (issue 4): what the API refuses with 429 FREQUENCY_LIMITED.
+// Rate-limit profiles: what the API refuses with 429 FREQUENCY_LIMITED.
 const (
 	RateSandbox = "sandbox" // generous per-second limits, the default
 	RateWechat  = "wechat"  // everything the docs state, including one minute between refunds of an order
@@ -26,8 +26,11 @@ type MerchantSettings struct {
 	RateProfile *string
 }
 
-// UpdateMerchantSettings applies s to mchid's settings and returns the merchant.
-func (s *Service) UpdateMerchantSettings(ctx context.Context, mchid string, ms MerchantSettings) (*Merchant, error) {
+// Merchants is the service of the merchants' own records and settings.
+type Merchants struct{ core }
+
+// UpdateSettings applies s to mchid's settings and returns the merchant.
+func (s *Merchants) UpdateSettings(ctx context.Context, mchid string, ms MerchantSettings) (*Merchant, error) {
 	if ms.NotifyURL != nil {
 		if err := notifyURL(*ms.NotifyURL); err != nil {
 			return nil, err
@@ -77,12 +80,15 @@ func (s *Service) UpdateMerchantSettings(ctx context.Context, mchid string, ms M
 }
 
 // Profile is the rate-limit profile in force for m.
-func (s *Service) Profile(m *Merchant) string {
-	if m.RateProfile != "" {
-		return m.RateProfile
-	}
-	if s.RateProfile != "" {
-		return s.RateProfile
-	}
-	return RateSandbox
+func (s *Merchants) Profile(m *Merchant) string { return s.profile(m) }
+
+// Query returns a merchant by mchid, ErrNotFound if there is none.
+func (s *Merchants) Query(ctx context.Context, mchid string) (*Merchant, error) {
+	var m *Merchant
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		m, err = tx.Merchant(ctx, mchid)
+		return err
+	})
+	return m, err
 }

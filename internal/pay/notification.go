@@ -14,14 +14,14 @@ import (
 // NotificationStatus is where a notification is in its delivery.
 type NotificationStatus string
 
-// Notification statuses.
+// Query statuses.
 const (
 	NotifyPending   NotificationStatus = "PENDING"
 	NotifyDelivered NotificationStatus = "DELIVERED"
 	NotifyFailed    NotificationStatus = "FAILED" // the schedule ran out
 )
 
-// Notification is a refund result owed to a merchant's notify_url. It is written in the
+// Query is a refund result owed to a merchant's notify_url. It is written in the
 // same transaction as the status change that owes it (an outbox), so a crash can never
 // lose it; delivery is at least once.
 type Notification struct {
@@ -80,7 +80,7 @@ var RetryScheduleV2 = []time.Duration{
 	3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
 }
 
-// Notification protocols.
+// Query protocols.
 const (
 	ProtocolV3 = ""
 	ProtocolV2 = "v2"
@@ -94,7 +94,7 @@ func (n *Notification) Schedule() []time.Duration {
 	return RetrySchedule
 }
 
-// V2Resource is what a v2 refund notification carries (protocol.md §8.7): the envelope's
+// V2Resource is what a v2 refund notification carries (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml): the envelope's
 // ids in clear, and ReqInfo, the fields encrypted into req_info, by their XML names.
 type V2Resource struct {
 	Appid    string            `json:"appid"`
@@ -104,7 +104,7 @@ type V2Resource struct {
 	ReqInfo  map[string]string `json:"req_info"`
 }
 
-// V2Status is a refund status as the v2 API words it (protocol.md §8.6).
+// V2Status is a refund status as the v2 API words it (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, refund_status_$n).
 func V2Status(s Status) string {
 	switch s {
 	case StatusClosed:
@@ -115,12 +115,13 @@ func V2Status(s Status) string {
 	return string(s)
 }
 
-// V2Time writes a time the v2 way, "2016-07-25 15:26:26" in Beijing time (seed 004).
+// V2Time writes a time the v2 way, "2016-07-25 15:26:26" in Beijing time
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, refund_success_time_$n).
 func V2Time(t time.Time) string {
 	return t.In(Beijing).Format(time.DateTime)
 }
 
-// events names the notification owed for each status (protocol.md §4.1, §4.3);
+// events names the notification owed for each status (docs/wire.md#notifications);
 // PROCESSING is never notified.
 var events = map[Status][2]string{
 	StatusSuccess:  {"REFUND.SUCCESS", "退款成功"},
@@ -128,7 +129,7 @@ var events = map[Status][2]string{
 	StatusClosed:   {"REFUND.CLOSED", "退款关闭"},
 }
 
-// refundResource is the decrypted refund notification (protocol.md §4.3): mchid for a
+// refundResource is the decrypted refund notification (docs/wire.md#notifications): mchid for a
 // direct merchant, sp_mchid + sub_mchid for a partner.
 type refundResource struct {
 	Mchid               string         `json:"mchid,omitempty"`
@@ -151,8 +152,8 @@ type resourceAmount struct {
 	PayerRefund int64 `json:"payer_refund"`
 }
 
-// owe records the notification a refund's new status owes, if its merchant has a URL.
-func (s *Service) owe(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
+// oweRefund records the notification a refund's new status owes, if its merchant has a URL.
+func oweRefund(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
 	ev, ok := events[r.Status]
 	if !ok {
 		return nil
@@ -212,7 +213,7 @@ func v3Resource(r *Refund) ([]byte, error) {
 	return json.Marshal(res)
 }
 
-// v2Resource snapshots the v2 notification's fields (protocol.md §8.7).
+// v2Resource snapshots the v2 notification's fields (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml).
 func v2Resource(ctx context.Context, tx Tx, r *Refund, to string) ([]byte, error) {
 	m, err := tx.Merchant(ctx, to)
 	if err != nil {
@@ -241,7 +242,7 @@ func v2Resource(ctx context.Context, tx Tx, r *Refund, to string) ([]byte, error
 	return json.Marshal(res)
 }
 
-// V2RefundAccount words a refund's funds source the v2 way (protocol.md §8.4).
+// V2RefundAccount words a refund's funds source the v2 way (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml, refund_account).
 func V2RefundAccount(fundsAccount string) string {
 	if fundsAccount == "AVAILABLE" {
 		return "REFUND_SOURCE_RECHARGE_FUNDS"
@@ -255,9 +256,13 @@ func newNotificationID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// ClaimNotifications takes up to limit due notifications for delivery, leasing each for
+// Notifications is the service that delivers the notifications owed: the deliverer
+// claims them and records its attempts; the sandbox lists them.
+type Notifications struct{ core }
+
+// Claim takes up to limit due notifications for delivery, leasing each for
 // lease of business time: if the deliverer dies, another picks them up after that.
-func (s *Service) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error) {
+func (s *Notifications) Claim(ctx context.Context, limit int, lease time.Duration) ([]*Notification, error) {
 	// Peek first: the deliverer polls several times a second, and an idle poll should
 	// not take SQLite's single writer.
 	var due bool
@@ -293,7 +298,7 @@ func (s *Service) ClaimNotifications(ctx context.Context, limit int, lease time.
 // RecordAttempt stores one delivery and moves the notification on: DELIVERED on success,
 // else the next retry on the schedule (compressed by scale), FAILED when it runs out.
 // A successful attempt on a FAILED notification (a manual re-send) delivers it.
-func (s *Service) RecordAttempt(ctx context.Context, id string, a Attempt, ok bool, scale float64) (*Notification, error) {
+func (s *Notifications) RecordAttempt(ctx context.Context, id string, a Attempt, ok bool, scale float64) (*Notification, error) {
 	var out *Notification
 	err := s.store.Update(ctx, func(tx Tx) error {
 		n, err := tx.Notification(ctx, id)
@@ -324,8 +329,8 @@ func (s *Service) RecordAttempt(ctx context.Context, id string, a Attempt, ok bo
 	return out, nil
 }
 
-// Notifications lists a refund's notifications with their attempts.
-func (s *Service) Notifications(ctx context.Context, refundID string) ([]*Notification, map[string][]*Attempt, error) {
+// OfRefund lists a refund's notifications with their attempts.
+func (s *Notifications) OfRefund(ctx context.Context, refundID string) ([]*Notification, map[string][]*Attempt, error) {
 	return s.notificationsOf(ctx, func(tx Tx) ([]*Notification, error) {
 		if _, err := tx.RefundByID(ctx, refundID); errors.Is(err, ErrNotFound) {
 			return nil, Errorf(CodeResourceNotExists, msgRefundNotExist)
@@ -338,7 +343,7 @@ func (s *Service) Notifications(ctx context.Context, refundID string) ([]*Notifi
 
 // notificationsOf lists the notifications list finds, with each one's attempts by
 // notification id, in one read transaction.
-func (s *Service) notificationsOf(ctx context.Context, list func(Tx) ([]*Notification, error)) ([]*Notification, map[string][]*Attempt, error) {
+func (s *Notifications) notificationsOf(ctx context.Context, list func(Tx) ([]*Notification, error)) ([]*Notification, map[string][]*Attempt, error) {
 	var ns []*Notification
 	attempts := map[string][]*Attempt{}
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -356,8 +361,8 @@ func (s *Service) notificationsOf(ctx context.Context, list func(Tx) ([]*Notific
 	return ns, attempts, err
 }
 
-// Notification returns one notification.
-func (s *Service) Notification(ctx context.Context, id string) (*Notification, error) {
+// Query returns one notification.
+func (s *Notifications) Query(ctx context.Context, id string) (*Notification, error) {
 	var n *Notification
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error

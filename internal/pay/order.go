@@ -22,9 +22,17 @@ type OrderRequest struct {
 	RefundOutcome Status
 }
 
-// CreateOrder records a paid order. For a sub-merchant the order is made through
+// Orders is the service of the sandbox's paid orders.
+type Orders struct {
+	core
+
+	// coupons is where an order's coupons are used, in the order's transaction.
+	coupons *Coupons
+}
+
+// Create records a paid order. For a sub-merchant the order is made through
 // its partner, with the partner's appid and the sub-merchant's as sub_appid.
-func (s *Service) CreateOrder(ctx context.Context, q OrderRequest) (*Order, error) {
+func (s *Orders) Create(ctx context.Context, q OrderRequest) (*Order, error) {
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
@@ -50,7 +58,7 @@ func (s *Service) CreateOrder(ctx context.Context, q OrderRequest) (*Order, erro
 		if err := bindMerchant(ctx, tx, t, q); err != nil {
 			return err
 		}
-		if err := s.payWithCoupons(ctx, tx, t); err != nil {
+		if err := s.coupons.consume(ctx, tx, t); err != nil {
 			return err
 		}
 		err := tx.InsertOrder(ctx, t)
@@ -142,7 +150,7 @@ func (q *OrderRequest) validate() error {
 	return nil
 }
 
-// tradeNo: out_trade_no is 6 to 32 of "数字、大小写字母_-|*" (protocol.md §13).
+// tradeNo: out_trade_no is 6 to 32 of "数字、大小写字母_-|*" (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, out_trade_no).
 func tradeNo(v string) error {
 	if v == "" {
 		return nil
@@ -171,8 +179,8 @@ func newTransactionID(now time.Time) string {
 	return "4200" + now.In(Beijing).Format("20060102") + wxcrypto.Digits(16)
 }
 
-// Order returns a transaction by id with its refunds, for the sandbox API.
-func (s *Service) Order(ctx context.Context, id string) (*Order, []*Refund, error) {
+// Query returns a transaction by id with its refunds, for the sandbox API.
+func (s *Orders) Query(ctx context.Context, id string) (*Order, []*Refund, error) {
 	var t *Order
 	var rs []*Refund
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -186,15 +194,4 @@ func (s *Service) Order(ctx context.Context, id string) (*Order, []*Refund, erro
 		return err
 	})
 	return t, rs, err
-}
-
-// Merchant returns a merchant by mchid, ErrNotFound if there is none.
-func (s *Service) Merchant(ctx context.Context, mchid string) (*Merchant, error) {
-	var m *Merchant
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		m, err = tx.Merchant(ctx, mchid)
-		return err
-	})
-	return m, err
 }

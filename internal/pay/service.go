@@ -1,34 +1,17 @@
 package pay
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"strconv"
-	"time"
-
-	"github.com/tuikuan/tuikuan/internal/wxcrypto"
-)
-
-// Limits from the refund docs (protocol.md §5.5).
-const (
-	maxRefundsPerOrder = 50
-	refundWindow       = 365 * 24 * time.Hour
-	refundSpacing      = time.Minute
-)
-
-// Service applies the rules of money. All its methods are safe for concurrent use.
-type Service struct {
-	store   Store
-	channel Channel
-	clock   *Clock
-
-	// Sealer keeps abnormal-refund bank accounts and names encrypted at rest; abnormal
-	// refunds are refused while it is nil.
+// Settings are the operator's choices that more than one service reads. Every service
+// shares one Settings by pointer, so setting a field on the Service before it serves
+// reaches them all.
+type Settings struct {
+	// Sealer keeps abnormal-refund bank accounts, names and complainants' phone numbers
+	// encrypted at rest; abnormal refunds and complaints with a phone number are refused
+	// while it is nil.
 	Sealer Sealer
 
 	// Spacing, when on, refuses a refund of an order that had another less than a minute
-	// before ("同一笔订单多次退款的请求需相隔1分钟", protocol.md §5.5). Off by default:
+	// before ("同一笔订单多次退款的请求需相隔1分钟",
+	// https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 注意事项). Off by default:
 	// test suites refund in quick succession. The wechat rate profile turns it on for
 	// its merchants.
 	Spacing bool
@@ -37,490 +20,51 @@ type Service struct {
 	RateProfile string
 }
 
-// NewService returns a Service over store, settling refunds through channel.
+// core is what every service is built on: the store, business time and the settings.
+type core struct {
+	store Store
+	clock *Clock
+	*Settings
+}
+
+// profile is the rate-limit profile in force for m.
+func (c core) profile(m *Merchant) string {
+	if m.RateProfile != "" {
+		return m.RateProfile
+	}
+	if c.RateProfile != "" {
+		return c.RateProfile
+	}
+	return RateSandbox
+}
+
+// Service is the domain, one service per subdomain over a shared core; see the package
+// doc for how they depend on each other. All its methods are safe for concurrent use.
+type Service struct {
+	*Settings
+
+	Refunds       *Refunds
+	Complaints    *Complaints
+	Coupons       *Coupons
+	Orders        *Orders
+	Merchants     *Merchants
+	Notifications *Notifications
+	Time          *Time
+}
+
+// NewService returns the services over store, settling refunds through channel on clock.
 func NewService(store Store, channel Channel, clock *Clock) *Service {
-	return &Service{store: store, channel: channel, clock: clock}
-}
-
-// Clock is the service's business clock.
-func (s *Service) Clock() *Clock { return s.clock }
-
-// Apply accepts a refund, or returns the refund already accepted under the same
-// out_refund_no when the request is a replay of it.
-func (s *Service) Apply(ctx context.Context, q ApplyRequest) (*Refund, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	var out *Refund
-	err := s.store.Update(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, q.API, q.Caller, q.SubMchid)
-		if err != nil {
-			return err
-		}
-		if q.API == APIEcommerce {
-			if err := checkAppids(ctx, tx, owner, q); err != nil {
-				return err
-			}
-		}
-		caller, err := tx.Merchant(ctx, q.Caller)
-		if err != nil {
-			return err
-		}
-		out, err = s.apply(ctx, tx, owner, q, s.Spacing || s.Profile(caller) == RateWechat)
-		return err
-	})
-	if errors.Is(err, ErrDuplicate) {
-		// Two first requests with one out_refund_no on two different orders raced past
-		// each other's order locks; the loser is told what a later replay would be.
-		return nil, Errorf(CodeInvalidRequest, msgReplayOtherOrder)
-	}
-	return out, err
-}
-
-func (s *Service) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequest, spacing bool) (*Refund, error) {
-	t, err := tx.Order(ctx, owner.Mchid, q.ref())
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	if t != nil && t.SpMchid != owner.SpMchid {
-		t = nil // an order of the sub-merchant's own, not made through this partner
-	}
-	prior, err := tx.Refund(ctx, owner.Mchid, q.OutRefundNo)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	if prior != nil {
-		return replay(prior, t, q)
-	}
-	if t == nil {
-		return nil, Errorf(CodeResourceNotExists, msgOrderNotExist)
-	}
-	now := s.clock.Now()
-	if err := check(t, q, now, spacing); err != nil {
-		return nil, err
-	}
-	active, err := activeRefunds(ctx, tx, t.ID)
-	if err != nil {
-		return nil, err
-	}
-	r := newRefund(t, owner, q, now)
-	r.Amount.PayerRefund, r.Promotions = split(t, active, q.Refund)
-	r.Amount.DiscountRefund = q.Refund - r.Amount.PayerRefund
-	r.Amount.SettlementRefund = q.Refund - noCashRefund(r.Promotions)
-	route := s.channel.Route(t, r, now)
-	r.Channel, r.UserReceivedAccount, r.SettleAt, r.Outcome = route.Channel, route.Account, route.SettleAt, route.Outcome
-	if err := tx.InsertRefund(ctx, r); err != nil {
-		return nil, fmt.Errorf("insert refund %s: %w", r.OutRefundNo, err)
-	}
-	t.Refunded += q.Refund
-	t.RefundCount++
-	t.LastRefundAt = now
-	if err := tx.UpdateOrder(ctx, t); err != nil {
-		return nil, fmt.Errorf("update transaction %s: %w", t.ID, err)
-	}
-	return r, nil
-}
-
-// replay answers a request whose out_refund_no was used before: the same refund when the
-// content matches ("同一退款单号多次请求只退一笔"), else the real service's
-// INVALID_REQUEST messages (protocol.md §5.5).
-func replay(prior *Refund, t *Order, q ApplyRequest) (*Refund, error) {
-	sameOrder := t != nil && t.ID == prior.TransactionID
-	if q.TransactionID != "" {
-		sameOrder = sameOrder || q.TransactionID == prior.TransactionID
-	} else {
-		sameOrder = sameOrder || q.OutTradeNo == prior.OutTradeNo
-	}
-	if !sameOrder {
-		return nil, Errorf(CodeInvalidRequest, msgReplayOtherOrder)
-	}
-	if q.Refund != prior.Amount.Refund || q.Total != prior.Amount.Total {
-		return nil, Errorf(CodeInvalidRequest, msgReplayMismatch)
-	}
-	return prior, nil
-}
-
-// check applies the rules that need the order, in the order a merchant would fix them.
-func check(t *Order, q ApplyRequest, now time.Time, spacing bool) error {
-	switch {
-	case q.Total != t.Total:
-		return Errorf(CodeInvalidRequest, msgTotalMismatch)
-	case now.Sub(t.SuccessTime) > refundWindow:
-		return &Error{Code: CodeInvalidRequest, Message: msgTooOld, Reason: ReasonTradeOverdue}
-	case t.RefundCount >= maxRefundsPerOrder:
-		return Errorf(CodeInvalidRequest, msgTooMany)
-	case spacing && !t.LastRefundAt.IsZero() && now.Sub(t.LastRefundAt) < refundSpacing:
-		return Errorf(CodeFrequencyLimited, msgSpacing)
-	case t.Refundable() <= 0:
-		return &Error{Code: CodeInvalidRequest, Message: msgFullyRefunded, Reason: ReasonFullyRefunded}
-	case q.Refund > t.Refundable():
-		return Errorf(CodeInvalidRequest, msgOverRefund)
-	}
-	return nil
-}
-
-func newRefund(t *Order, owner *Merchant, q ApplyRequest, now time.Time) *Refund {
-	currency := q.Currency
-	if currency == "" {
-		currency = "CNY"
-	}
-	return &Refund{
-		ID:            newRefundID(now),
-		OutRefundNo:   q.OutRefundNo,
-		Mchid:         owner.Mchid,
-		SpMchid:       owner.SpMchid,
-		TransactionID: t.ID,
-		OutTradeNo:    t.OutTradeNo,
-		API:           q.API,
-		Reason:        q.Reason,
-		NotifyURL:     q.NotifyURL,
-		FundsAccount:  q.FundsAccount,
-		RefundAccount: q.RefundAccount,
-		SpAppid:       q.SpAppid,
-		SubAppid:      q.SubAppid,
-		Amount: Amount{
-			Refund:          q.Refund,
-			Total:           t.Total,
-			PayerTotal:      t.PayerTotal,
-			SettlementTotal: t.Total - noCashTotal(t.Promotions),
-			Currency:        currency,
-			From:            q.From,
-		},
-		GoodsDetail: q.GoodsDetail,
-		Status:      StatusProcessing,
-		CreateTime:  now,
-		UpdateTime:  now,
+	c := core{store: store, clock: clock, Settings: &Settings{}}
+	complaints := &Complaints{core: c}
+	coupons := &Coupons{core: c}
+	return &Service{
+		Settings:      c.Settings,
+		Refunds:       &Refunds{core: c, channel: channel, complaints: complaints},
+		Complaints:    complaints,
+		Coupons:       coupons,
+		Orders:        &Orders{core: c, coupons: coupons},
+		Merchants:     &Merchants{core: c},
+		Notifications: &Notifications{core: c},
+		Time:          &Time{core: c},
 	}
 }
-
-// noCashTotal is the part of an order paid by no-pre-funding (DISCOUNT, 免充值) promotions,
-// which settlement_total leaves out ("应结订单金额=订单金额-免充值代金券金额").
-func noCashTotal(ps []Promotion) int64 {
-	var n int64
-	for _, p := range ps {
-		if p.Type == "DISCOUNT" {
-			n += p.Amount
-		}
-	}
-	return n
-}
-
-func noCashRefund(ps []PromotionRefund) int64 {
-	var n int64
-	for _, p := range ps {
-		if p.Type == "DISCOUNT" {
-			n += p.RefundAmount
-		}
-	}
-	return n
-}
-
-func activeRefunds(ctx context.Context, tx Tx, transactionID string) ([]*Refund, error) {
-	all, err := tx.RefundsOfOrder(ctx, transactionID)
-	if err != nil {
-		return nil, fmt.Errorf("list refunds of %s: %w", transactionID, err)
-	}
-	active := all[:0]
-	for _, r := range all {
-		if r.Status != StatusClosed {
-			active = append(active, r)
-		}
-	}
-	return active, nil
-}
-
-// owner resolves whose orders a caller may refund: its own, or, for a partner, those of the
-// sub-merchant it names. The e-commerce API is for partners only.
-func (s *Service) owner(ctx context.Context, tx Tx, api API, caller, subMchid string) (*Merchant, error) {
-	c, err := tx.Merchant(ctx, caller)
-	if errors.Is(err, ErrNotFound) {
-		return nil, Errorf(CodeMchNotExists, "商户号不存在")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if c.Kind != KindPartner {
-		if api == APIEcommerce {
-			return nil, Errorf(CodeNoAuth, "仅电商平台（服务商）可调用电商收付通退款接口")
-		}
-		if subMchid != "" && subMchid != c.Mchid {
-			return nil, ParamError("sub_mchid", "普通商户不能传入子商户号", subMchid)
-		}
-		if c.Kind == KindSub {
-			// A sub-merchant calling as itself sees only orders it made on its own;
-			// those made through its partner are the partner's to refund.
-			direct := *c
-			direct.SpMchid = ""
-			return &direct, nil
-		}
-		return c, nil
-	}
-	if subMchid == "" {
-		return nil, ParamError("sub_mchid", "服务商模式下子商户号必填", nil)
-	}
-	sub, err := tx.Merchant(ctx, subMchid)
-	if errors.Is(err, ErrNotFound) {
-		return nil, Errorf(CodeMchNotExists, "子商户号不存在")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if sub.SpMchid != c.Mchid {
-		return nil, Errorf(CodeNoAuth, "服务商与子商户号%s不存在受理关系", subMchid)
-	}
-	return sub, nil
-}
-
-// checkAppids requires sp_appid to be the platform's own appid and sub_appid, when sent,
-// the sub-merchant's (seed 002: "微信支付会配置绑定关系").
-func checkAppids(ctx context.Context, tx Tx, sub *Merchant, q ApplyRequest) error {
-	sp, err := tx.Merchant(ctx, sub.SpMchid)
-	if err != nil {
-		return fmt.Errorf("find partner %s: %w", sub.SpMchid, err)
-	}
-	if q.SpAppid != sp.Appid {
-		return Errorf(CodeInvalidRequest, "sp_appid与sp_mchid不匹配")
-	}
-	if q.SubAppid != "" && q.SubAppid != sub.Appid {
-		return Errorf(CodeInvalidRequest, "sub_appid与sub_mchid不匹配")
-	}
-	return nil
-}
-
-// Query finds a refund by out_refund_no for caller (and, for a partner, subMchid).
-// Another merchant's refund is as invisible as one that does not exist.
-func (s *Service) Query(ctx context.Context, api API, caller, subMchid, outRefundNo string) (*Refund, error) {
-	return s.find(ctx, api, caller, subMchid, func(tx Tx, owner *Merchant) (*Refund, error) {
-		return tx.Refund(ctx, owner.Mchid, outRefundNo)
-	})
-}
-
-// QueryByID finds a refund by refund_id, with the same visibility as Query.
-func (s *Service) QueryByID(ctx context.Context, api API, caller, subMchid, refundID string) (*Refund, error) {
-	return s.find(ctx, api, caller, subMchid, func(tx Tx, owner *Merchant) (*Refund, error) {
-		r, err := tx.RefundByID(ctx, refundID)
-		if err == nil && r.Mchid != owner.Mchid {
-			return nil, ErrNotFound
-		}
-		return r, err
-	})
-}
-
-func (s *Service) find(ctx context.Context, api API, caller, subMchid string, get func(Tx, *Merchant) (*Refund, error)) (*Refund, error) {
-	var out *Refund
-	err := s.store.View(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, api, caller, subMchid)
-		if err != nil {
-			return err
-		}
-		r, err := get(tx, owner)
-		if errors.Is(err, ErrNotFound) || (err == nil && r.SpMchid != owner.SpMchid) {
-			return Errorf(CodeResourceNotExists, msgRefundNotExist)
-		}
-		out = r
-		return err
-	})
-	return out, err
-}
-
-// RefundsOfOrder finds caller's order (a partner names its sub-merchant) and lists its
-// refunds, oldest first: the v2 refund query by order number (seed 004).
-func (s *Service) RefundsOfOrder(ctx context.Context, caller, subMchid string, ref TradeRef) (*Order, []*Refund, error) {
-	var t *Order
-	var rs []*Refund
-	err := s.store.View(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, APIDomestic, caller, subMchid)
-		if err != nil {
-			return err
-		}
-		t, err = tx.Order(ctx, owner.Mchid, ref)
-		if errors.Is(err, ErrNotFound) || (err == nil && t.SpMchid != owner.SpMchid) {
-			return Errorf(CodeResourceNotExists, msgOrderNotExist)
-		}
-		if err != nil {
-			return err
-		}
-		rs, err = tx.RefundsOfOrder(ctx, t.ID)
-		return err
-	})
-	return t, rs, err
-}
-
-// Settle moves a refund to status: the simulated channel's doing, or a tester's through
-// the sandbox API. Settling to the status it has is a no-op; SUCCESS and CLOSED are
-// final; a CLOSED refund gives its amount back to the order.
-func (s *Service) Settle(ctx context.Context, refundID string, to Status) (*Refund, error) {
-	if to != StatusSuccess && to != StatusAbnormal && to != StatusClosed {
-		return nil, ParamError("status", "取值必须是 SUCCESS、ABNORMAL、CLOSED 之一", string(to))
-	}
-	var out *Refund
-	err := s.store.Update(ctx, func(tx Tx) error {
-		r, err := tx.RefundByID(ctx, refundID)
-		if errors.Is(err, ErrNotFound) {
-			return Errorf(CodeResourceNotExists, msgRefundNotExist)
-		}
-		if err != nil {
-			return err
-		}
-		out = r
-		if r.Status == to {
-			return nil
-		}
-		if r.Status.Final() {
-			return Errorf(CodeInvalidState, "退款单已是终态%s，不能再变为%s", r.Status, to)
-		}
-		return s.transition(ctx, tx, r, to)
-	})
-	return out, err
-}
-
-// transition is the one place a refund changes status; everything a status change owes
-// (money back to the order, the success time) happens here, in the caller's transaction.
-func (s *Service) transition(ctx context.Context, tx Tx, r *Refund, to Status) error {
-	now := s.clock.Now()
-	if to == StatusClosed {
-		t, err := tx.OrderByID(ctx, r.TransactionID)
-		if err != nil {
-			return fmt.Errorf("find transaction %s: %w", r.TransactionID, err)
-		}
-		t.Refunded -= r.Amount.Refund
-		if err := tx.UpdateOrder(ctx, t); err != nil {
-			return fmt.Errorf("update transaction %s: %w", t.ID, err)
-		}
-	}
-	if to == StatusSuccess {
-		r.SuccessTime = now
-	}
-	r.Status = to
-	r.UpdateTime = now
-	if err := tx.UpdateRefund(ctx, r); err != nil {
-		return fmt.Errorf("update refund %s: %w", r.ID, err)
-	}
-	if to == StatusSuccess {
-		if err := s.onRefundSuccess(ctx, tx, r); err != nil {
-			return err
-		}
-	}
-	return s.owe(ctx, tx, r, now)
-}
-
-// SettleDue settles the refunds whose channel time has come and returns how many.
-func (s *Service) SettleDue(ctx context.Context) (int, error) {
-	var due []*Refund
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		due, err = tx.DueRefunds(ctx, s.clock.Now(), 100)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("list due refunds: %w", err)
-	}
-	n := 0
-	for _, r := range due {
-		_, err := s.Settle(ctx, r.ID, r.Outcome)
-		if ErrorCode(err) == CodeInvalidState {
-			continue // settled meanwhile by a tester or another node
-		}
-		if err != nil {
-			return n, fmt.Errorf("settle refund %s: %w", r.ID, err)
-		}
-		n++
-	}
-	return n, nil
-}
-
-// RunSettler settles due refunds every interval until ctx is done, reporting errors to
-// onError (the caller logs them).
-func (s *Service) RunSettler(ctx context.Context, interval time.Duration, onError func(error)) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if err := s.LoadClock(ctx); err != nil {
-			onError(err)
-		}
-		if _, err := s.SettleDue(ctx); err != nil && ctx.Err() == nil {
-			onError(err)
-		}
-	}
-}
-
-const clockSetting = "clock_offset_ms"
-
-// LoadClock reads the business-clock offset from the store, so that every node and every
-// restart agrees on business time.
-func (s *Service) LoadClock(ctx context.Context) error {
-	var offset time.Duration
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		offset, err = storedOffset(ctx, tx)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("load clock: %w", err)
-	}
-	s.clock.setOffset(offset)
-	return nil
-}
-
-// storedOffset is the offset in the store, 0 if none was ever set. A value that is not an
-// offset the clock could have reached is an error: reading it as 0 would move business
-// time back.
-func storedOffset(ctx context.Context, tx Tx) (time.Duration, error) {
-	v, err := tx.Setting(ctx, clockSetting)
-	if errors.Is(err, ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	ms, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("stored %s %q: %w", clockSetting, v, err)
-	}
-	if ms < 0 || ms > MaxClockOffset.Milliseconds() {
-		return 0, fmt.Errorf("stored %s %q is outside 0 to %d", clockSetting, v, MaxClockOffset.Milliseconds())
-	}
-	return time.Duration(ms) * time.Millisecond, nil
-}
-
-// AdvanceClock moves business time forward by d and returns the new business time. The
-// offset may reach MaxClockOffset and no further.
-func (s *Service) AdvanceClock(ctx context.Context, d time.Duration) (time.Time, error) {
-	if d <= 0 {
-		return time.Time{}, ParamError("advance_seconds", "必须大于0：时钟只能向前拨动", int64(d/time.Second))
-	}
-	var next time.Duration
-	err := s.store.Update(ctx, func(tx Tx) error {
-		cur, err := storedOffset(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if d > MaxClockOffset-cur {
-			return ParamError("advance_seconds", fmt.Sprintf("业务时间最多领先真实时间%d秒（100年），现已领先%d秒，最多还能拨动%d秒",
-				int64(MaxClockOffset/time.Second), int64(cur/time.Second), int64((MaxClockOffset-cur)/time.Second)), nil)
-		}
-		// The store keeps milliseconds; memory keeps the same.
-		next = (cur + d).Truncate(time.Millisecond)
-		return tx.PutSetting(ctx, clockSetting, strconv.FormatInt(next.Milliseconds(), 10))
-	})
-	if err != nil {
-		return time.Time{}, fmt.Errorf("advance clock: %w", err)
-	}
-	// Only once committed: a failed commit must leave this node on the store's time.
-	s.clock.setOffset(next)
-	return s.clock.Now(), nil
-}
-
-// newRefundID makes a 29-digit refund_id shaped like the real ones
-// ("50000000382019052709732678859", seed 001): 5030, the date, 17 random digits.
-func newRefundID(now time.Time) string {
-	return "5030" + now.In(Beijing).Format("20060102") + wxcrypto.Digits(17)
-}
-
-// Beijing is the time zone WeChat Pay writes times in (+08:00).
-var Beijing = time.FixedZone("CST", 8*3600)

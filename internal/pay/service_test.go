@@ -81,7 +81,7 @@ func newService(tb testing.TB, ch pay.Channel) *pay.Service {
 // mustPay creates a paid order of mchid.
 func mustPay(tb testing.TB, svc *pay.Service, mchid string, total int64, promos ...pay.Promotion) *pay.Order {
 	tb.Helper()
-	t, err := svc.CreateOrder(tb.Context(), pay.OrderRequest{Mchid: mchid, Total: total, Promotions: promos})
+	t, err := svc.Orders.Create(tb.Context(), pay.OrderRequest{Mchid: mchid, Total: total, Promotions: promos})
 	if err != nil {
 		tb.Fatalf("CreateOrder(%s, %d): %v", mchid, total, err)
 	}
@@ -103,7 +103,7 @@ func refundOf(t *pay.Order, outRefundNo string, amount int64) pay.ApplyRequest {
 
 func mustApply(tb testing.TB, svc *pay.Service, q pay.ApplyRequest) *pay.Refund {
 	tb.Helper()
-	r, err := svc.Apply(tb.Context(), q)
+	r, err := svc.Refunds.Apply(tb.Context(), q)
 	if err != nil {
 		tb.Fatalf("Apply(%s, %d) = %v, want nil", q.OutRefundNo, q.Refund, err)
 	}
@@ -128,7 +128,7 @@ func wantError(tb testing.TB, call string, err error, code, message string) *pay
 
 func mustOrder(tb testing.TB, svc *pay.Service, id string) (*pay.Order, []*pay.Refund) {
 	tb.Helper()
-	t, rs, err := svc.Order(tb.Context(), id)
+	t, rs, err := svc.Orders.Query(tb.Context(), id)
 	if err != nil {
 		tb.Fatalf("Order(%s): %v", id, err)
 	}
@@ -137,7 +137,7 @@ func mustOrder(tb testing.TB, svc *pay.Service, id string) (*pay.Order, []*pay.R
 
 func mustAdvance(tb testing.TB, svc *pay.Service, d time.Duration) {
 	tb.Helper()
-	if _, err := svc.AdvanceClock(tb.Context(), d); err != nil {
+	if _, err := svc.Time.Advance(tb.Context(), d); err != nil {
 		tb.Fatalf("AdvanceClock(%v): %v", d, err)
 	}
 }
@@ -170,7 +170,7 @@ func TestService_Apply(t *testing.T) {
 		if diff := cmp.Diff(want, r, cmpOpts); diff != "" {
 			t.Errorf("Apply mismatch (-want +got):\n%s", diff)
 		}
-		got, err := svc.Query(t.Context(), pay.APIDomestic, directMchid, "", "R1|*@_-x")
+		got, err := svc.Refunds.Query(t.Context(), pay.APIDomestic, directMchid, "", "R1|*@_-x")
 		if err != nil {
 			t.Fatalf("Query: %v", err)
 		}
@@ -191,15 +191,6 @@ func TestService_Apply(t *testing.T) {
 		if r := mustApply(t, svc, q); r.TransactionID != o.ID {
 			t.Errorf("Apply by out_trade_no transaction_id = %q, want %q", r.TransactionID, o.ID)
 		}
-	})
-
-	t.Run("OrderNotExists", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, directMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.TransactionID = "4200000000202506019999999999"
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(unknown order)", err, pay.CodeResourceNotExists, "")
 	})
 
 	t.Run("Replay", func(t *testing.T) {
@@ -226,12 +217,12 @@ func TestService_Apply(t *testing.T) {
 		svc := newService(t, pay.Simulated{})
 		o := mustPay(t, svc, directMchid, 1000)
 		mustApply(t, svc, refundOf(o, "R1", 500))
-		_, err := svc.Apply(t.Context(), refundOf(o, "R1", 300))
+		_, err := svc.Refunds.Apply(t.Context(), refundOf(o, "R1", 300))
 		wantError(t, "Apply(R1, 300 after 500)", err, pay.CodeInvalidRequest, "订单金额或退款金额与之前请求不一致，请核实后再试")
 
 		otherTotal := refundOf(o, "R1", 500)
 		otherTotal.Total = 2000
-		_, err = svc.Apply(t.Context(), otherTotal)
+		_, err = svc.Refunds.Apply(t.Context(), otherTotal)
 		wantError(t, "Apply(R1, total 2000)", err, pay.CodeInvalidRequest, "订单金额或退款金额与之前请求不一致，请核实后再试")
 	})
 
@@ -240,7 +231,7 @@ func TestService_Apply(t *testing.T) {
 		a := mustPay(t, svc, directMchid, 1000)
 		b := mustPay(t, svc, directMchid, 1000)
 		mustApply(t, svc, refundOf(a, "R1", 500))
-		_, err := svc.Apply(t.Context(), refundOf(b, "R1", 500))
+		_, err := svc.Refunds.Apply(t.Context(), refundOf(b, "R1", 500))
 		wantError(t, "Apply(R1 on another order)", err, pay.CodeInvalidRequest,
 			"请求内容和上次请求不一致，请核实后再试。原因主要是商户号不一致，或者商户订单号/商户退款单号已经被其他请求使用。")
 		if tr, _ := mustOrder(t, svc, b.ID); tr.Refunded != 0 {
@@ -252,7 +243,7 @@ func TestService_Apply(t *testing.T) {
 		svc := newService(t, pay.Simulated{})
 		o := mustPay(t, svc, directMchid, 1000)
 		mustApply(t, svc, refundOf(o, "R1", 600))
-		_, err := svc.Apply(t.Context(), refundOf(o, "R2", 401))
+		_, err := svc.Refunds.Apply(t.Context(), refundOf(o, "R2", 401))
 		wantError(t, "Apply(401 of 400 left)", err, pay.CodeInvalidRequest, "申请退款金额超过订单可退金额")
 		mustApply(t, svc, refundOf(o, "R3", 400))
 	})
@@ -261,17 +252,8 @@ func TestService_Apply(t *testing.T) {
 		svc := newService(t, pay.Simulated{})
 		o := mustPay(t, svc, directMchid, 1000)
 		mustApply(t, svc, refundOf(o, "R1", 1000))
-		_, err := svc.Apply(t.Context(), refundOf(o, "R2", 1))
+		_, err := svc.Refunds.Apply(t.Context(), refundOf(o, "R2", 1))
 		wantError(t, "Apply(after full refund)", err, pay.CodeInvalidRequest, "订单已全额退款")
-	})
-
-	t.Run("TotalMismatch", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, directMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.Total = 999
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(total 999 of 1000)", err, pay.CodeInvalidRequest, "")
 	})
 
 	t.Run("TooMany", func(t *testing.T) {
@@ -280,7 +262,7 @@ func TestService_Apply(t *testing.T) {
 		for i := range 50 {
 			mustApply(t, svc, refundOf(o, fmt.Sprintf("R%d", i), 1))
 		}
-		_, err := svc.Apply(t.Context(), refundOf(o, "R50", 1))
+		_, err := svc.Refunds.Apply(t.Context(), refundOf(o, "R50", 1))
 		wantError(t, "Apply(51st refund)", err, pay.CodeInvalidRequest, "")
 		if tr, _ := mustOrder(t, svc, o.ID); tr.Refunded != 50 || tr.RefundCount != 50 {
 			t.Errorf("after 51 refunds: refunded %d count %d, want 50 50", tr.Refunded, tr.RefundCount)
@@ -293,7 +275,7 @@ func TestService_Apply(t *testing.T) {
 		mustAdvance(t, svc, 365*24*time.Hour)
 		mustApply(t, svc, refundOf(o, "R1", 100)) // the last moment of the year
 		mustAdvance(t, svc, time.Second)
-		_, err := svc.Apply(t.Context(), refundOf(o, "R2", 100))
+		_, err := svc.Refunds.Apply(t.Context(), refundOf(o, "R2", 100))
 		wantError(t, "Apply(365 days and 1 s after payment)", err, pay.CodeInvalidRequest, "交易时间超过一年的订单无法提交退款")
 	})
 
@@ -303,12 +285,12 @@ func TestService_Apply(t *testing.T) {
 		o := mustPay(t, svc, directMchid, 1000)
 		other := mustPay(t, svc, directMchid, 1000)
 		mustApply(t, svc, refundOf(o, "R1", 100))
-		_, err := svc.Apply(t.Context(), refundOf(o, "R2", 100))
+		_, err := svc.Refunds.Apply(t.Context(), refundOf(o, "R2", 100))
 		wantError(t, "Apply(same order at once)", err, pay.CodeFrequencyLimited, "")
 		mustApply(t, svc, refundOf(other, "R3", 100)) // the spacing is per order
 
 		mustAdvance(t, svc, 59*time.Second)
-		_, err = svc.Apply(t.Context(), refundOf(o, "R2", 100))
+		_, err = svc.Refunds.Apply(t.Context(), refundOf(o, "R2", 100))
 		wantError(t, "Apply(same order after 59 s)", err, pay.CodeFrequencyLimited, "")
 		mustAdvance(t, svc, 2*time.Second)
 		// A refused request left nothing behind: R2 is a new refund now, not a replay.
@@ -337,62 +319,6 @@ func TestService_Apply(t *testing.T) {
 		}
 	})
 
-	t.Run("SubAsItself", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, subMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.Caller, q.SubMchid = subMchid, ""
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(sub as itself, partner's order)", err, pay.CodeResourceNotExists, "")
-	})
-
-	t.Run("PartnerWithoutSubMchid", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, subMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.SubMchid = ""
-		_, err := svc.Apply(t.Context(), q)
-		if e := wantError(t, "Apply(partner, no sub_mchid)", err, pay.CodeParamError, ""); e.Field != "sub_mchid" {
-			t.Errorf("Apply(partner, no sub_mchid) field = %q, want sub_mchid", e.Field)
-		}
-	})
-
-	t.Run("PartnerOtherSub", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, otherSubMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.Caller = partnerMchid
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(partner for another partner's sub)", err, pay.CodeNoAuth, "")
-	})
-
-	t.Run("UnknownSub", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, subMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.SubMchid = "1900009999"
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(unknown sub_mchid)", err, pay.CodeMchNotExists, "")
-	})
-
-	t.Run("UnknownCaller", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, directMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.Caller = "1900009999"
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(unknown caller)", err, pay.CodeMchNotExists, "")
-	})
-
-	t.Run("DirectNamingSubMchid", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, directMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.SubMchid = subMchid
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(direct merchant with sub_mchid)", err, pay.CodeParamError, "")
-	})
-
 	t.Run("Ecommerce", func(t *testing.T) {
 		svc := newService(t, pay.Simulated{})
 		o := mustPay(t, svc, subMchid, 1000)
@@ -405,34 +331,74 @@ func TestService_Apply(t *testing.T) {
 		}
 
 		q.OutRefundNo, q.SpAppid = "R2", "wx2222222222222222"
-		_, err := svc.Apply(t.Context(), q)
+		_, err := svc.Refunds.Apply(t.Context(), q)
 		wantError(t, "Apply(ecommerce, another platform's sp_appid)", err, pay.CodeInvalidRequest, "")
 	})
+}
 
-	t.Run("DirectOnEcommerce", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, directMchid, 1000)
-		q := refundOf(o, "R1", 100)
-		q.API, q.SubMchid, q.SpAppid = pay.APIEcommerce, directMchid, "wx1111111111111111"
-		_, err := svc.Apply(t.Context(), q)
-		wantError(t, "Apply(direct merchant on e-commerce API)", err, pay.CodeNoAuth, "")
-	})
-
-	t.Run("Invalid", func(t *testing.T) {
-		svc := newService(t, pay.Simulated{})
-		o := mustPay(t, svc, directMchid, 1000)
-		_, err := svc.Apply(t.Context(), refundOf(o, "R#1", 100))
-		if e := wantError(t, "Apply(R#1)", err, pay.CodeParamError, ""); e.Field != "out_refund_no" {
-			t.Errorf("Apply(R#1) field = %q, want out_refund_no", e.Field)
-		}
-	})
+// Ensure Apply refuses a request that one change to a valid one makes wrong, with the code, message and
+// field the real service answers.
+func TestService_ApplyErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		payer   string // mchid of the order refunded
+		mutate  func(q *pay.ApplyRequest)
+		code    string
+		message string // "" leaves the message unchecked
+		field   string // "" leaves the field unchecked
+	}{
+		{name: "OrderNotExists", payer: directMchid,
+			mutate: func(q *pay.ApplyRequest) { q.TransactionID = "4200000000202506019999999999" },
+			code:   pay.CodeResourceNotExists, message: "订单不存在"},
+		{name: "TotalMismatch", payer: directMchid,
+			mutate: func(q *pay.ApplyRequest) { q.Total = 999 },
+			code:   pay.CodeInvalidRequest, message: "订单金额total与原订单金额不一致，请核实后再试"},
+		{name: "SubAsItself", payer: subMchid, // the partner's order, asked for by the sub-merchant as itself
+			mutate: func(q *pay.ApplyRequest) { q.Caller, q.SubMchid = subMchid, "" },
+			code:   pay.CodeResourceNotExists, message: "订单不存在"},
+		{name: "PartnerWithoutSubMchid", payer: subMchid,
+			mutate: func(q *pay.ApplyRequest) { q.SubMchid = "" },
+			code:   pay.CodeParamError, field: "sub_mchid"},
+		{name: "PartnerOtherSub", payer: otherSubMchid,
+			mutate: func(q *pay.ApplyRequest) { q.Caller = partnerMchid },
+			code:   pay.CodeNoAuth, message: "服务商与子商户号1900000209不存在受理关系"},
+		{name: "UnknownSub", payer: subMchid,
+			mutate: func(q *pay.ApplyRequest) { q.SubMchid = "1900009999" },
+			code:   pay.CodeMchNotExists, message: "子商户号不存在"},
+		{name: "UnknownCaller", payer: directMchid,
+			mutate: func(q *pay.ApplyRequest) { q.Caller = "1900009999" },
+			code:   pay.CodeMchNotExists, message: "商户号不存在"},
+		{name: "DirectNamingSubMchid", payer: directMchid,
+			mutate: func(q *pay.ApplyRequest) { q.SubMchid = subMchid },
+			code:   pay.CodeParamError},
+		{name: "DirectOnEcommerce", payer: directMchid,
+			mutate: func(q *pay.ApplyRequest) {
+				q.API, q.SubMchid, q.SpAppid = pay.APIEcommerce, directMchid, "wx1111111111111111"
+			},
+			code: pay.CodeNoAuth, message: "仅电商平台（服务商）可调用电商收付通退款接口"},
+		{name: "Invalid", payer: directMchid,
+			mutate: func(q *pay.ApplyRequest) { q.OutRefundNo = "R#1" },
+			code:   pay.CodeParamError, field: "out_refund_no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := newService(t, pay.Simulated{})
+			q := refundOf(mustPay(t, svc, tt.payer, 1000), "R1", 100)
+			tt.mutate(&q)
+			_, err := svc.Refunds.Apply(t.Context(), q)
+			call := fmt.Sprintf("Apply(%s)", tt.name)
+			if e := wantError(t, call, err, tt.code, tt.message); tt.field != "" && e.Field != tt.field {
+				t.Errorf("%s field = %q, want %q", call, e.Field, tt.field)
+			}
+		})
+	}
 }
 
 func TestService_Settle(t *testing.T) {
 	// settle moves r to status and returns what Settle answers.
 	settle := func(t *testing.T, svc *pay.Service, r *pay.Refund, to pay.Status) (*pay.Refund, error) {
 		t.Helper()
-		return svc.Settle(t.Context(), r.ID, to)
+		return svc.Refunds.Settle(t.Context(), r.ID, to)
 	}
 	mustSettle := func(t *testing.T, svc *pay.Service, r *pay.Refund, to pay.Status) *pay.Refund {
 		t.Helper()
@@ -459,7 +425,7 @@ func TestService_Settle(t *testing.T) {
 		if !got.SuccessTime.Equal(want) || !got.UpdateTime.Equal(want) {
 			t.Errorf("Settle(SUCCESS) success_time %v update_time %v, want %v", got.SuccessTime, got.UpdateTime, want)
 		}
-		stored, err := svc.Query(t.Context(), pay.APIDomestic, directMchid, "", "R1")
+		stored, err := svc.Refunds.Query(t.Context(), pay.APIDomestic, directMchid, "", "R1")
 		if err != nil {
 			t.Fatalf("Query: %v", err)
 		}
@@ -529,7 +495,7 @@ func TestService_Settle(t *testing.T) {
 		r := mustApply(t, svc, refundOf(o, "R1", 100))
 		_, err := settle(t, svc, r, pay.StatusProcessing)
 		wantError(t, "Settle(PROCESSING)", err, pay.CodeParamError, "")
-		_, err = svc.Settle(t.Context(), "50300000000000000000000000000", pay.StatusSuccess)
+		_, err = svc.Refunds.Settle(t.Context(), "50300000000000000000000000000", pay.StatusSuccess)
 		wantError(t, "Settle(unknown refund)", err, pay.CodeResourceNotExists, "")
 	})
 }
@@ -538,20 +504,20 @@ func TestService_SettleDue(t *testing.T) {
 	svc := newService(t, pay.Simulated{Delay: time.Minute})
 	ctx := t.Context()
 	o := mustPay(t, svc, directMchid, 1000)
-	abnormal, err := svc.CreateOrder(ctx, pay.OrderRequest{Mchid: directMchid, Total: 1000, RefundOutcome: pay.StatusAbnormal})
+	abnormal, err := svc.Orders.Create(ctx, pay.OrderRequest{Mchid: directMchid, Total: 1000, RefundOutcome: pay.StatusAbnormal})
 	if err != nil {
 		t.Fatalf("CreateOrder: %v", err)
 	}
 	settleDue := func(want int) {
 		t.Helper()
-		n, err := svc.SettleDue(ctx)
+		n, err := svc.Refunds.SettleDue(ctx)
 		if err != nil || n != want {
 			t.Fatalf("SettleDue() = %d, %v, want %d, nil", n, err, want)
 		}
 	}
 	status := func(no string) pay.Status {
 		t.Helper()
-		r, err := svc.Query(ctx, pay.APIDomestic, directMchid, "", no)
+		r, err := svc.Refunds.Query(ctx, pay.APIDomestic, directMchid, "", no)
 		if err != nil {
 			t.Fatalf("Query(%s): %v", no, err)
 		}
@@ -606,7 +572,7 @@ func TestService_ApplyConcurrent(t *testing.T) {
 			<-start
 			amount := amounts[i]
 			for try := 0; ; try++ {
-				_, err := svc.Apply(t.Context(), refundOf(o, fmt.Sprintf("R%d-%d", i, try), amount))
+				_, err := svc.Refunds.Apply(t.Context(), refundOf(o, fmt.Sprintf("R%d-%d", i, try), amount))
 				if err == nil {
 					accepted[i] += amount
 					return
@@ -617,7 +583,7 @@ func TestService_ApplyConcurrent(t *testing.T) {
 					return
 				}
 				// Refused as too much: ask for what is left, if anything.
-				tr, _, err := svc.Order(t.Context(), o.ID)
+				tr, _, err := svc.Orders.Query(t.Context(), o.ID)
 				if err != nil {
 					errs[i] = append(errs[i], err)
 					return
@@ -669,7 +635,7 @@ func TestService_ApplyConcurrentSameOutRefundNo(t *testing.T) {
 	for i := range workers {
 		wg.Go(func() {
 			<-start
-			r, err := svc.Apply(t.Context(), refundOf(o, "R1", 300))
+			r, err := svc.Refunds.Apply(t.Context(), refundOf(o, "R1", 300))
 			errs[i] = err
 			if err == nil {
 				ids[i] = r.ID

@@ -7,7 +7,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// complaintBody is POST /sandbox/v1/complaints: the user's complaint (issue 6).
+// complaintBody is POST /sandbox/v1/complaints: the user's complaint.
 type complaintBody struct {
 	TransactionID     string   `json:"transaction_id"`
 	ProblemType       string   `json:"problem_type"`
@@ -48,7 +48,7 @@ func (h *handler) createComplaint(r *http.Request) (any, error) {
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
-	c, err := h.svc.CreateComplaint(r.Context(), pay.ComplaintRequest{
+	c, err := h.svc.Complaints.Create(r.Context(), pay.ComplaintRequest{
 		TransactionID: b.TransactionID, ProblemType: b.ProblemType, ApplyRefundAmount: b.ApplyRefundAmount,
 		Detail: b.ComplaintDetail, PayerPhone: b.PayerPhone, UserTags: b.UserTagList, Media: b.Media,
 	})
@@ -66,7 +66,7 @@ func (h *handler) complaintMessage(r *http.Request) (any, error) {
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
-	c, err := h.svc.UserMessage(r.Context(), r.PathValue("complaint_id"), b.Content, b.Media)
+	c, err := h.svc.Complaints.UserMessage(r.Context(), r.PathValue("complaint_id"), b.Content, b.Media)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (h *handler) continueComplaint(r *http.Request) (any, error) {
 			return nil, err
 		}
 	}
-	c, err := h.svc.ContinueComplaint(r.Context(), r.PathValue("complaint_id"), b.Content)
+	c, err := h.svc.Complaints.Continue(r.Context(), r.PathValue("complaint_id"), b.Content)
 	if err != nil {
 		return nil, err
 	}

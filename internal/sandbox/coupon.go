@@ -20,12 +20,12 @@ func (h *handler) deleteCoupon(r *http.Request) (any, error) {
 			return nil, err
 		}
 	}
-	c, err := h.svc.DeleteCoupon(r.Context(), b.StockID, r.PathValue("coupon_code"))
+	c, err := h.svc.Coupons.Delete(r.Context(), b.StockID, r.PathValue("coupon_code"))
 	if err != nil {
 		return nil, err
 	}
 	return map[string]string{
 		"coupon_code": c.Code, "stock_id": c.StockID, "coupon_state": string(c.State),
-		"delete_time": h.svc.Clock().Now().In(pay.Beijing).Format(time.RFC3339),
+		"delete_time": h.svc.Time.Clock().Now().In(pay.Beijing).Format(time.RFC3339),
 	}, nil
 }

@@ -30,13 +30,13 @@ func (h *handler) merchantView(m *pay.Merchant) merchantJSON {
 	}
 	return merchantJSON{
 		Mchid: m.Mchid, Kind: string(m.Kind), SpMchid: m.SpMchid, Appid: m.Appid,
-		NotifyURL: m.NotifyURL, PlatformKeyMode: mode, NotifyMode: mode, RateLimit: h.svc.Profile(m),
+		NotifyURL: m.NotifyURL, PlatformKeyMode: mode, NotifyMode: mode, RateLimit: h.svc.Merchants.Profile(m),
 	}
 }
 
 func (h *handler) getMerchant(r *http.Request) (any, error) {
 	mchid := r.PathValue("mchid")
-	m, err := h.svc.Merchant(r.Context(), mchid)
+	m, err := h.svc.Merchants.Query(r.Context(), mchid)
 	if errors.Is(err, pay.ErrNotFound) {
 		return nil, pay.Errorf(pay.CodeMchNotExists, "商户号%s不存在", mchid)
 	}
@@ -65,7 +65,7 @@ func (h *handler) patchMerchant(r *http.Request) (any, error) {
 		}
 		mode, field = b.NotifyMode, "notify_mode"
 	}
-	m, err := h.svc.UpdateMerchantSettings(r.Context(), r.PathValue("mchid"), pay.MerchantSettings{
+	m, err := h.svc.Merchants.UpdateSettings(r.Context(), r.PathValue("mchid"), pay.MerchantSettings{
 		NotifyURL: b.NotifyURL, PlatformKeyMode: mode, ModeField: field, RateProfile: b.RateLimit,
 	})
 	if err != nil {

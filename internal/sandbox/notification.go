@@ -80,11 +80,11 @@ func notificationsView(ns []*pay.Notification, attempts map[string][]*pay.Attemp
 }
 
 func (h *handler) listNotifications(r *http.Request) (any, error) {
-	return notificationsView(h.svc.Notifications(r.Context(), r.PathValue("refund_id")))
+	return notificationsView(h.svc.Notifications.OfRefund(r.Context(), r.PathValue("refund_id")))
 }
 
 func (h *handler) listComplaintNotifications(r *http.Request) (any, error) {
-	return notificationsView(h.svc.ComplaintNotifications(r.Context(), r.PathValue("complaint_id")))
+	return notificationsView(h.svc.Notifications.OfComplaint(r.Context(), r.PathValue("complaint_id")))
 }
 
 // resendJSON is a re-send's answer: the delivery it made and where that left the

@@ -49,7 +49,7 @@ func (h *handler) createOrder(r *http.Request) (any, error) {
 	for _, p := range b.Promotions {
 		q.Promotions = append(q.Promotions, pay.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID})
 	}
-	t, err := h.svc.CreateOrder(r.Context(), q)
+	t, err := h.svc.Orders.Create(r.Context(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (h *handler) createOrder(r *http.Request) (any, error) {
 }
 
 func (h *handler) getOrder(r *http.Request) (any, error) {
-	t, rs, err := h.svc.Order(r.Context(), r.PathValue("transaction_id"))
+	t, rs, err := h.svc.Orders.Query(r.Context(), r.PathValue("transaction_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (h *handler) refundDetail(r *pay.Refund) (any, error) {
 	if r.AbnormalType == "" {
 		return refundView(r), nil
 	}
-	account, name, err := h.svc.MaskedBankCard(r)
+	account, name, err := h.svc.Refunds.MaskedBankCard(r)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ type clockJSON struct {
 }
 
 func (h *handler) clock() clockJSON {
-	c := h.svc.Clock()
+	c := h.svc.Time.Clock()
 	return clockJSON{Now: c.Now().In(pay.Beijing).Format(time.RFC3339), OffsetSeconds: int64(c.Offset().Seconds())}
 }
 
@@ -116,11 +116,11 @@ func (h *handler) advanceClock(r *http.Request) (any, error) {
 	if b.AdvanceSeconds == nil {
 		return nil, pay.ParamError("advance_seconds", "字段必填", nil)
 	}
-	if _, err := h.svc.AdvanceClock(r.Context(), seconds(*b.AdvanceSeconds)); err != nil {
+	if _, err := h.svc.Time.Advance(r.Context(), seconds(*b.AdvanceSeconds)); err != nil {
 		return nil, err
 	}
 	// Refunds whose settlement time the clock jumped past settle now, not on the next tick.
-	if _, err := h.svc.SettleDue(r.Context()); err != nil {
+	if _, err := h.svc.Refunds.SettleDue(r.Context()); err != nil {
 		return nil, err
 	}
 	return h.clock(), nil
@@ -152,7 +152,7 @@ func (h *handler) settle(r *http.Request) (any, error) {
 	if b.Status == nil {
 		return nil, pay.ParamError("status", "字段必填", nil)
 	}
-	rf, err := h.svc.Settle(r.Context(), r.PathValue("refund_id"), pay.Status(*b.Status))
+	rf, err := h.svc.Refunds.Settle(r.Context(), r.PathValue("refund_id"), pay.Status(*b.Status))
 	if err != nil {
 		return nil, err
 	}
