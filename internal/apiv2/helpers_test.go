@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,7 +17,7 @@ import (
 	"github.com/go-pay/gopay/wechat"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 )
 
 // Merchants of the test store. The direct merchant's appid, mch_id and key are the v2
@@ -38,18 +37,8 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "tuikuan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	ctx := context.Background()
-	for _, m := range []*pay.Merchant{direct, partner, sub} {
-		m := *m
-		if err := store.Update(ctx, func(tx pay.Tx) error { return tx.InsertMerchant(ctx, &m) }); err != nil {
-			t.Fatalf("insert merchant %s: %v", m.Mchid, err)
-		}
-	}
+	store := storetest.NewSQLite(t)
+	storetest.Merchants(t, store, direct, partner, sub)
 	svc := pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))
 	a := newAPI(Config{Service: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return &fixture{svc: svc, api: a, h: a.routes()}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -53,11 +53,7 @@ func startServer(t *testing.T, lenient bool) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := storetest.NewSQLite(t)
 	// Whole seconds, so that a test can place the clock at either end of a second.
 	clock := &testClock{now: time.Now().Truncate(time.Second)}
 	platform, _, err := identity.EnsureInstallation(ctx, dir, store, clock.Now())

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -17,7 +16,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -37,21 +36,12 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
-	store, err := sqlite.Open(filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := storetest.NewSQLite(t)
 	p, _, err := identity.EnsureInstallation(ctx, dir, store, time.Now())
 	if err != nil {
 		t.Fatalf("EnsureInstallation: %v", err)
 	}
-	err = store.Update(ctx, func(tx pay.Tx) error {
-		return tx.InsertMerchant(ctx, &pay.Merchant{Mchid: mchid, Kind: pay.KindDirect, Appid: "wx1111111111111111", APIv3Key: apiv3Key})
-	})
-	if err != nil {
-		t.Fatalf("InsertMerchant: %v", err)
-	}
+	storetest.Merchants(t, store, &pay.Merchant{Mchid: mchid, Kind: pay.KindDirect, Appid: "wx1111111111111111", APIv3Key: apiv3Key})
 	return &fixture{svc: pay.NewService(store, pay.Simulated{}, pay.NewClock(nil)), platform: p}
 }
 

@@ -23,7 +23,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -48,27 +48,12 @@ const (
 // with its APIv2 key. v2 notifications need no platform identity.
 func newV2Fixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := t.Context()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	err = store.Update(ctx, func(tx pay.Tx) error {
-		for _, m := range []*pay.Merchant{
-			{Mchid: v2Mchid, Kind: pay.KindDirect, Appid: v2Appid, APIv3Key: apiv3Key, APIv2Key: v2Key},
-			{Mchid: spMchid, Kind: pay.KindPartner, Appid: spAppid, APIv3Key: apiv3Key, APIv2Key: spKey},
-			{Mchid: subMchid, Kind: pay.KindSub, SpMchid: spMchid, Appid: subAppid, APIv3Key: apiv3Key, APIv2Key: subKey},
-		} {
-			if err := tx.InsertMerchant(ctx, m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("InsertMerchant: %v", err)
-	}
+	store := storetest.NewSQLite(t)
+	storetest.Merchants(t, store,
+		&pay.Merchant{Mchid: v2Mchid, Kind: pay.KindDirect, Appid: v2Appid, APIv3Key: apiv3Key, APIv2Key: v2Key},
+		&pay.Merchant{Mchid: spMchid, Kind: pay.KindPartner, Appid: spAppid, APIv3Key: apiv3Key, APIv2Key: spKey},
+		&pay.Merchant{Mchid: subMchid, Kind: pay.KindSub, SpMchid: spMchid, Appid: subAppid, APIv3Key: apiv3Key, APIv2Key: subKey},
+	)
 	return &fixture{svc: pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))}
 }
 

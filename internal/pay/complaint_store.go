@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// ComplaintTx is the part of Tx that keeps complaints (issue 6). Its methods follow Tx's
+// ComplaintTx is the part of Tx that keeps complaints. Its methods follow Tx's
 // conventions: ErrNotFound, ErrDuplicate, ctx first.
 type ComplaintTx interface {
 	Complaint(ctx context.Context, id string) (*Complaint, error)

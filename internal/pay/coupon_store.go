@@ -2,7 +2,7 @@ package pay
 
 import "context"
 
-// CouponTx is the part of Tx that keeps merchant-coupon stocks and coupons (issue 6). Its
+// CouponTx is the part of Tx that keeps merchant-coupon stocks and coupons. Its
 // methods follow Tx's conventions: ErrNotFound, ErrDuplicate, ctx first.
 type CouponTx interface {
 	// InsertStock adds s; ErrDuplicate when its stock_id, or its out_request_no under

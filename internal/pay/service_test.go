@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 )
 
 // now0 is real time for every service under test; business time moves only through
@@ -36,12 +36,7 @@ var cmpOpts = cmp.Options{cmpopts.EquateApproxTime(time.Millisecond), cmpopts.Eq
 
 func mustOpenStore(tb testing.TB) *sqlite.Store {
 	tb.Helper()
-	s, err := sqlite.Open(filepath.Join(tb.TempDir(), "t.db"))
-	if err != nil {
-		tb.Fatalf("sqlite.Open: %v", err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return storetest.NewSQLite(tb)
 }
 
 // newService returns a Service over a fresh store holding a direct merchant, two
@@ -63,18 +58,7 @@ func newService(tb testing.TB, ch pay.Channel) *pay.Service {
 		merchant(otherPartner, pay.KindPartner, "", "wx2222222222222222"),
 		merchant(otherSubMchid, pay.KindSub, otherPartner, "wx3333333333333333"),
 	}
-	ctx := tb.Context()
-	err := s.Update(ctx, func(tx pay.Tx) error {
-		for _, m := range ms {
-			if err := tx.InsertMerchant(ctx, m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatalf("insert merchants: %v", err)
-	}
+	storetest.Merchants(tb, s, ms...)
 	return pay.NewService(s, ch, pay.NewClock(func() time.Time { return now0 }))
 }
 

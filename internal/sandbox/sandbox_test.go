@@ -7,14 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sandbox"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 )
 
 const (
@@ -30,22 +29,12 @@ type sandboxServer struct {
 
 func newSandboxServer(tb testing.TB, clock *pay.Clock) *sandboxServer {
 	tb.Helper()
-	st, err := sqlite.Open(filepath.Join(tb.TempDir(), "t.db"))
-	if err != nil {
-		tb.Fatalf("sqlite.Open: %v", err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	ctx := tb.Context()
-	err = st.Update(ctx, func(tx pay.Tx) error {
-		return tx.InsertMerchant(ctx, &pay.Merchant{
-			Mchid: directMchid, Kind: pay.KindDirect, Appid: "wx1111111111111111",
-			CertSerial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", CertPEM: "dummy",
-			APIv3Key: "0123456789abcdef0123456789abcdef", CreateTime: time.Now(),
-		})
+	st := storetest.NewSQLite(tb)
+	storetest.Merchants(tb, st, &pay.Merchant{
+		Mchid: directMchid, Kind: pay.KindDirect, Appid: "wx1111111111111111",
+		CertSerial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", CertPEM: "dummy",
+		APIv3Key: "0123456789abcdef0123456789abcdef", CreateTime: time.Now(),
 	})
-	if err != nil {
-		tb.Fatalf("insert merchant: %v", err)
-	}
 	if clock == nil {
 		clock = pay.NewClock(nil)
 	}

@@ -8,6 +8,6 @@ import (
 
 // NotificationsOfComplaint lists a complaint's notifications, oldest first.
 func (tx *tx) NotificationsOfComplaint(ctx context.Context, complaintID string) ([]*pay.Notification, error) {
-	return tx.notifications(ctx, "notifications of complaint "+complaintID, `SELECT `+notificationColumns+`
-		FROM notifications WHERE complaint_id = ? ORDER BY create_time, rowid`, complaintID)
+	return tx.notifications(ctx, "notifications of complaint "+complaintID, notifications.selectSQL("")+`
+		WHERE complaint_id = ? ORDER BY create_time, rowid`, complaintID)
 }

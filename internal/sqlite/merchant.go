@@ -7,17 +7,33 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// merchantColumns lists the columns in pay.Merchant's order. notify_mode holds
-// PlatformKeyMode: the setting outgrew its first name, and renaming a column would cost
-// every existing database a table rebuild for nothing a user sees.
-const merchantColumns = `mchid, kind, sp_mchid, appid, cert_serial, cert_pem, apiv3_key,
-	apiv2_key, private_key_file, cert_file, create_time, notify_url, notify_mode, rate_profile,
-	former_cert_serial`
+// merchants stores pay.Merchant. notify_mode holds PlatformKeyMode: the setting outgrew
+// its first name, and renaming a column would cost every existing database a table
+// rebuild for nothing a user sees. apiv3_key and apiv2_key hold sealed keys: values and
+// dest see them as stored, sealKeys and openKeys convert.
+var merchants = &table[pay.Merchant]{
+	name: "merchants",
+	columns: []string{"mchid", "kind", "sp_mchid", "appid", "cert_serial", "cert_pem", "apiv3_key",
+		"apiv2_key", "private_key_file", "cert_file", "create_time", "notify_url", "notify_mode", "rate_profile",
+		"former_cert_serial"},
+	key: []string{"mchid"},
+	update: []string{"kind", "sp_mchid", "appid", "cert_serial", "cert_pem", "apiv3_key", "apiv2_key",
+		"private_key_file", "cert_file", "notify_url", "notify_mode", "rate_profile", "former_cert_serial"},
+	values: func(m *pay.Merchant) []any {
+		return []any{m.Mchid, string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, m.APIv3Key,
+			m.APIv2Key, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.PlatformKeyMode, m.RateProfile,
+			m.FormerCertSerial}
+	},
+	dest: func(m *pay.Merchant) []any {
+		return []any{&m.Mchid, &m.Kind, &m.SpMchid, &m.Appid, &m.CertSerial, &m.CertPEM, &m.APIv3Key,
+			&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.PlatformKeyMode, &m.RateProfile,
+			&m.FormerCertSerial}
+	},
+}
 
 // Merchant finds a merchant by mchid.
 func (tx *tx) Merchant(ctx context.Context, mchid string) (*pay.Merchant, error) {
-	row := tx.tx.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE mchid = ?`, mchid)
-	m, err := scanMerchant(row)
+	m, err := merchants.scan(tx.tx.QueryRowContext(ctx, merchants.selectSQL("")+` WHERE mchid = ?`, mchid))
 	if err != nil {
 		return nil, dbError("merchant "+mchid, err)
 	}
@@ -29,69 +45,51 @@ func (tx *tx) Merchant(ctx context.Context, mchid string) (*pay.Merchant, error)
 
 // Merchants lists every merchant, oldest first.
 func (tx *tx) Merchants(ctx context.Context) ([]*pay.Merchant, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+merchantColumns+` FROM merchants ORDER BY create_time, mchid`)
+	out, err := collect(ctx, tx.tx, merchants.scan, merchants.selectSQL("")+` ORDER BY create_time, mchid`)
 	if err != nil {
 		return nil, dbError("list merchants", err)
 	}
-	defer rows.Close()
-	var out []*pay.Merchant
-	for rows.Next() {
-		m, err := scanMerchant(rows)
-		if err != nil {
-			return nil, dbError("list merchants", err)
-		}
+	for _, m := range out {
 		if err := tx.openKeys(m); err != nil {
 			return nil, err
 		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list merchants", err)
 	}
 	return out, nil
 }
 
 // InsertMerchant adds m; ErrDuplicate when its mchid is taken.
 func (tx *tx) InsertMerchant(ctx context.Context, m *pay.Merchant) error {
-	v3, v2, err := tx.sealKeys(m)
+	stored, err := tx.sealKeys(m)
 	if err != nil {
 		return fmt.Errorf("insert merchant %s: %w", m.Mchid, err)
 	}
-	_, err = tx.tx.ExecContext(ctx, `INSERT INTO merchants (`+merchantColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Mchid, string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3,
-		v2, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.PlatformKeyMode, m.RateProfile,
-		m.FormerCertSerial)
-	if err != nil {
+	if _, err := tx.tx.ExecContext(ctx, merchants.insertSQL(sqlitePlaceholder), merchants.values(stored)...); err != nil {
 		return dbError("insert merchant "+m.Mchid, err)
 	}
 	return nil
 }
 
-// UpdateMerchant writes every column of m but its mchid.
+// UpdateMerchant writes every column of m but its mchid and create_time.
 func (tx *tx) UpdateMerchant(ctx context.Context, m *pay.Merchant) error {
-	v3, v2, err := tx.sealKeys(m)
+	stored, err := tx.sealKeys(m)
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.Mchid, err)
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE merchants SET kind = ?, sp_mchid = ?, appid = ?,
-		cert_serial = ?, cert_pem = ?, apiv3_key = ?, apiv2_key = ?, private_key_file = ?,
-		cert_file = ?, notify_url = ?, notify_mode = ?, rate_profile = ?, former_cert_serial = ?
-		WHERE mchid = ?`,
-		string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, v3, v2,
-		m.PrivateKeyFile, m.CertFile, m.NotifyURL, m.PlatformKeyMode, m.RateProfile, m.FormerCertSerial, m.Mchid)
+	res, err := tx.tx.ExecContext(ctx, merchants.updateSQL(sqlitePlaceholder), merchants.updateArgs(stored)...)
 	return mustAffect("update merchant "+m.Mchid, res, err)
 }
 
-// sealKeys returns what is stored for m's APIv3 and APIv2 keys.
-func (tx *tx) sealKeys(m *pay.Merchant) (v3, v2 string, err error) {
-	if v3, err = tx.seal(m.APIv3Key); err != nil {
-		return "", "", err
+// sealKeys returns a copy of m as stored: its APIv3 and APIv2 keys sealed.
+func (tx *tx) sealKeys(m *pay.Merchant) (*pay.Merchant, error) {
+	stored := *m
+	var err error
+	if stored.APIv3Key, err = tx.seal(m.APIv3Key); err != nil {
+		return nil, err
 	}
-	if v2, err = tx.seal(m.APIv2Key); err != nil {
-		return "", "", err
+	if stored.APIv2Key, err = tx.seal(m.APIv2Key); err != nil {
+		return nil, err
 	}
-	return v3, v2, nil
+	return &stored, nil
 }
 
 // openKeys turns m's stored keys back into clear ones.
@@ -103,15 +101,4 @@ func (tx *tx) openKeys(m *pay.Merchant) (err error) {
 		return fmt.Errorf("merchant %s apiv2_key: %w", m.Mchid, err)
 	}
 	return nil
-}
-
-func scanMerchant(s scanner) (*pay.Merchant, error) {
-	var m pay.Merchant
-	err := s.Scan(&m.Mchid, &m.Kind, &m.SpMchid, &m.Appid, &m.CertSerial, &m.CertPEM, &m.APIv3Key,
-		&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.PlatformKeyMode, &m.RateProfile,
-		&m.FormerCertSerial)
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
 }

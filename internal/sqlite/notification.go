@@ -2,40 +2,62 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-const notificationColumns = `notification_id, refund_id, mchid, event_type, summary, url,
-	original_type, resource, status, attempts, next_attempt_at, create_time, update_time, protocol,
-	complaint_id`
+// notifications stores pay.Notification. A notification is a refund's or a complaint's;
+// the other reference is NULL, which its foreign key accepts where "" would fail. UPDATE
+// writes the delivery state only: what a notification says never changes.
+var notifications = &table[pay.Notification]{
+	name: "notifications",
+	columns: []string{"notification_id", "refund_id", "mchid", "event_type", "summary", "url",
+		"original_type", "resource", "status", "attempts", "next_attempt_at", "create_time", "update_time", "protocol",
+		"complaint_id"},
+	key:    []string{"notification_id"},
+	update: []string{"status", "attempts", "next_attempt_at", "update_time"},
+	values: func(n *pay.Notification) []any {
+		return []any{n.ID, nullIfEmpty(n.RefundID), n.Mchid, n.EventType, n.Summary, n.URL,
+			n.OriginalType, n.Resource, string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol,
+			nullIfEmpty(n.ComplaintID)}
+	},
+	dest: func(n *pay.Notification) []any {
+		return []any{&n.ID, nullStringDest(&n.RefundID), &n.Mchid, &n.EventType, &n.Summary, &n.URL,
+			&n.OriginalType, &n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol,
+			nullStringDest(&n.ComplaintID)}
+	},
+}
+
+// attempts stores pay.Attempt, its latency in microseconds.
+var attempts = &table[pay.Attempt]{
+	name:    "notification_attempts",
+	columns: []string{"notification_id", "number", "at", "status_code", "response", "latency_us", "error"},
+	values: func(a *pay.Attempt) []any {
+		return []any{a.NotificationID, a.Number, millis(a.At), a.StatusCode, a.Response, a.Latency.Microseconds(), a.Error}
+	},
+	dest: func(a *pay.Attempt) []any {
+		return []any{&a.NotificationID, &a.Number, timeDest(&a.At), &a.StatusCode, &a.Response, durationDest(&a.Latency), &a.Error}
+	},
+}
 
 // InsertNotification adds n; ErrDuplicate when its id is taken.
 func (tx *tx) InsertNotification(ctx context.Context, n *pay.Notification) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`)
-		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`,
-		n.ID, n.RefundID, n.Mchid, n.EventType, n.Summary, n.URL, n.OriginalType, n.Resource,
-		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol, n.ComplaintID)
-	if err != nil {
+	if _, err := tx.tx.ExecContext(ctx, notifications.insertSQL(sqlitePlaceholder), notifications.values(n)...); err != nil {
 		return dbError("insert notification "+n.ID, err)
 	}
 	return nil
 }
 
-// UpdateNotification writes n's delivery state; what it says never changes.
+// UpdateNotification writes n's delivery state.
 func (tx *tx) UpdateNotification(ctx context.Context, n *pay.Notification) error {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?,
-		next_attempt_at = ?, update_time = ? WHERE notification_id = ?`,
-		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.UpdateTime), n.ID)
+	res, err := tx.tx.ExecContext(ctx, notifications.updateSQL(sqlitePlaceholder), notifications.updateArgs(n)...)
 	return mustAffect("update notification "+n.ID, res, err)
 }
 
 // Notification finds a notification by id.
 func (tx *tx) Notification(ctx context.Context, id string) (*pay.Notification, error) {
-	row := tx.tx.QueryRowContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE notification_id = ?`, id)
-	n, err := scanNotification(row)
+	n, err := notifications.scan(tx.tx.QueryRowContext(ctx, notifications.selectSQL("")+` WHERE notification_id = ?`, id))
 	if err != nil {
 		return nil, dbError("notification "+id, err)
 	}
@@ -44,58 +66,29 @@ func (tx *tx) Notification(ctx context.Context, id string) (*pay.Notification, e
 
 // NotificationsOfRefund lists a refund's notifications, oldest first.
 func (tx *tx) NotificationsOfRefund(ctx context.Context, refundID string) ([]*pay.Notification, error) {
-	return tx.notifications(ctx, "notifications of refund "+refundID, `SELECT `+notificationColumns+`
-		FROM notifications WHERE refund_id = ? ORDER BY create_time, rowid`, refundID)
+	return tx.notifications(ctx, "notifications of refund "+refundID, notifications.selectSQL("")+`
+		WHERE refund_id = ? ORDER BY create_time, rowid`, refundID)
 }
 
 // DueNotifications lists PENDING notifications due by now, soonest first. The literal
 // repeats the predicate of the partial index notifications_due.
 func (tx *tx) DueNotifications(ctx context.Context, now time.Time, limit int) ([]*pay.Notification, error) {
-	return tx.notifications(ctx, "due notifications", `SELECT `+notificationColumns+`
-		FROM notifications WHERE status = 'PENDING' AND next_attempt_at <= ?
+	return tx.notifications(ctx, "due notifications", notifications.selectSQL("")+`
+		WHERE status = 'PENDING' AND next_attempt_at <= ?
 		ORDER BY next_attempt_at, rowid LIMIT ?`, now.UnixMilli(), limit)
 }
 
 func (tx *tx) notifications(ctx context.Context, what, query string, args ...any) ([]*pay.Notification, error) {
-	rows, err := tx.tx.QueryContext(ctx, query, args...)
+	out, err := collect(ctx, tx.tx, notifications.scan, query, args...)
 	if err != nil {
-		return nil, dbError(what, err)
-	}
-	defer rows.Close()
-	var out []*pay.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, dbError(what, err)
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, dbError(what, err)
 	}
 	return out, nil
 }
 
-func scanNotification(s scanner) (*pay.Notification, error) {
-	var n pay.Notification
-	// A notification is a refund's or a complaint's; the other column is NULL.
-	var refundID, complaintID sql.NullString
-	err := s.Scan(&n.ID, &refundID, &n.Mchid, &n.EventType, &n.Summary, &n.URL, &n.OriginalType,
-		&n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol, &complaintID)
-	if err != nil {
-		return nil, err
-	}
-	n.RefundID, n.ComplaintID = refundID.String, complaintID.String
-	return &n, nil
-}
-
 // InsertAttempt adds a; ErrDuplicate when its number is taken for its notification.
 func (tx *tx) InsertAttempt(ctx context.Context, a *pay.Attempt) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notification_attempts
-		(notification_id, number, at, status_code, response, latency_us, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.NotificationID, a.Number, millis(a.At), a.StatusCode, a.Response, a.Latency.Microseconds(), a.Error)
-	if err != nil {
+	if _, err := tx.tx.ExecContext(ctx, attempts.insertSQL(sqlitePlaceholder), attempts.values(a)...); err != nil {
 		return dbError("insert attempt of notification "+a.NotificationID, err)
 	}
 	return nil
@@ -103,25 +96,9 @@ func (tx *tx) InsertAttempt(ctx context.Context, a *pay.Attempt) error {
 
 // Attempts lists a notification's attempts in order.
 func (tx *tx) Attempts(ctx context.Context, notificationID string) ([]*pay.Attempt, error) {
-	what := "attempts of notification " + notificationID
-	rows, err := tx.tx.QueryContext(ctx, `SELECT notification_id, number, at, status_code, response,
-		latency_us, error FROM notification_attempts WHERE notification_id = ? ORDER BY number`, notificationID)
+	out, err := collect(ctx, tx.tx, attempts.scan, attempts.selectSQL("")+` WHERE notification_id = ? ORDER BY number`, notificationID)
 	if err != nil {
-		return nil, dbError(what, err)
-	}
-	defer rows.Close()
-	var out []*pay.Attempt
-	for rows.Next() {
-		var a pay.Attempt
-		var us int64
-		if err := rows.Scan(&a.NotificationID, &a.Number, timeDest(&a.At), &a.StatusCode, &a.Response, &us, &a.Error); err != nil {
-			return nil, dbError(what, err)
-		}
-		a.Latency = time.Duration(us) * time.Microsecond
-		out = append(out, &a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError(what, err)
+		return nil, dbError("attempts of notification "+notificationID, err)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,25 +56,14 @@ func (t *tx) open(v string) (string, error) {
 // sealClearRows seals the second column of the rows query selects, writing it back
 // with update(sealed, first column). It returns how many rows it sealed.
 func (t *tx) sealClearRows(ctx context.Context, query, update string) (int, error) {
-	rows, err := t.tx.QueryContext(ctx, query)
+	pairs, err := collect(ctx, t.tx, func(s scanner) ([2]string, error) {
+		var kv [2]string
+		return kv, s.Scan(&kv[0], &kv[1])
+	}, query)
 	if err != nil {
 		return 0, err
 	}
-	var pairs [][2]string
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		if v != "" {
-			pairs = append(pairs, [2]string{k, v})
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
+	pairs = slices.DeleteFunc(pairs, func(kv [2]string) bool { return kv[1] == "" })
 	for _, p := range pairs {
 		sealed, err := t.seal(p[1])
 		if err != nil {

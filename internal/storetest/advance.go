@@ -22,6 +22,11 @@ func newAdvanceReturn(id string, r *pay.Refund) *pay.AdvanceReturn {
 	}
 }
 
+// TestAdvanceReturns checks AdvanceTx on a fresh store from open.
+func TestAdvanceReturns(t *testing.T, open func(t *testing.T) pay.Store) {
+	t.Run("AdvanceReturns", func(t *testing.T) { testAdvanceReturns(t, open(t)) })
+}
+
 // testAdvanceReturns checks that a return round-trips, that a refund has at most one
 // however it is asked for, and that one must belong to a stored refund.
 func testAdvanceReturns(t *testing.T, s pay.Store) {

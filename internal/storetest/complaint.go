@@ -8,9 +8,9 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// testComplaints runs the ComplaintTx tests (complaints, their history, images and
-// notification URLs), each on a fresh store.
-func testComplaints(t *testing.T, open func(t *testing.T) pay.Store) {
+// TestComplaints checks ComplaintTx (complaints, their history, images and notification
+// URLs), each case on a fresh store from open.
+func TestComplaints(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("Complaint", func(t *testing.T) { testComplaint(t, open(t)) })
 	t.Run("ComplaintDuplicate", func(t *testing.T) { testComplaintDuplicate(t, open(t)) })
 	t.Run("UpdateComplaint", func(t *testing.T) { testUpdateComplaint(t, open(t)) })

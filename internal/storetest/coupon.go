@@ -9,9 +9,9 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// testCoupons runs the CouponTx tests (stocks, coupons and request numbers), each on a
-// fresh store.
-func testCoupons(t *testing.T, open func(t *testing.T) pay.Store) {
+// TestCoupons checks CouponTx (stocks, coupons and request numbers), each case on a
+// fresh store from open.
+func TestCoupons(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("Stock", func(t *testing.T) { testStock(t, open(t)) })
 	t.Run("StockDuplicate", func(t *testing.T) { testStockDuplicate(t, open(t)) })
 	t.Run("UpdateStock", func(t *testing.T) { testUpdateStock(t, open(t)) })

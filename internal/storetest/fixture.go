@@ -128,12 +128,8 @@ func seed(t *testing.T, s pay.Store, mchid, transactionID, outTradeNo string) (*
 	t.Helper()
 	m := newMerchant(mchid)
 	tr := newOrder(transactionID, mchid, outTradeNo)
-	mustWrite(t, s, func(tx pay.Tx) error {
-		if err := tx.InsertMerchant(t.Context(), m); err != nil {
-			return err
-		}
-		return tx.InsertOrder(t.Context(), tr)
-	})
+	Merchants(t, s, m)
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.InsertOrder(t.Context(), tr) })
 	return m, tr
 }
 

@@ -7,6 +7,13 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
+// TestMerchants checks MerchantTx, each case on a fresh store from open.
+func TestMerchants(t *testing.T, open func(t *testing.T) pay.Store) {
+	t.Run("Merchant", func(t *testing.T) { testMerchant(t, open(t)) })
+	t.Run("Merchants", func(t *testing.T) { testMerchants(t, open(t)) })
+	t.Run("UpdateMerchant", func(t *testing.T) { testUpdateMerchant(t, open(t)) })
+}
+
 func testMerchant(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	full := newMerchant("1900000109")
@@ -60,4 +67,34 @@ func testMerchants(t *testing.T, s pay.Store) {
 
 	got := mustRead(t, s, func(tx pay.Tx) ([]*pay.Merchant, error) { return tx.Merchants(ctx) })
 	checkEqual(t, "Merchants()", []*pay.Merchant{m0, m2, m3, m1}, got)
+}
+
+func testUpdateMerchant(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	m, _ := seed(t, s, "1900000109", "4200000001", "trade-1")
+	other := newMerchant("1900000110")
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.InsertMerchant(ctx, other) })
+
+	changed := *m
+	changed.NotifyURL = "https://merchant.example/refund-notify"
+	changed.PlatformKeyMode = pay.PlatformKeyCertificate
+	changed.RateProfile = pay.RateWechat
+	changed.APIv3Key = "abcdef0123456789abcdef0123456789"
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, &changed) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
+	checkEqual(t, "Merchant after UpdateMerchant", &changed, got)
+
+	// "" resets a setting.
+	reset := changed
+	reset.NotifyURL, reset.PlatformKeyMode, reset.RateProfile = "", pay.PlatformKeyPublicKey, ""
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, &reset) })
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
+	checkEqual(t, "Merchant after resetting its settings", &reset, got)
+
+	untouched := mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, other.Mchid) })
+	checkEqual(t, "other Merchant after UpdateMerchant", other, untouched)
+
+	unknown := newMerchant("1900000999")
+	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, unknown) })
+	checkErr(t, "UpdateMerchant(unknown)", err, pay.ErrNotFound)
 }

@@ -7,15 +7,14 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// testNotifications runs the outbox tests (notifications and their attempts) and the
-// merchant settings update, each on a fresh store.
-func testNotifications(t *testing.T, open func(t *testing.T) pay.Store) {
+// TestNotifications checks NotificationTx, the outbox: notifications and their delivery
+// attempts, each on a fresh store from open.
+func TestNotifications(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("Notification", func(t *testing.T) { testNotification(t, open(t)) })
 	t.Run("UpdateNotification", func(t *testing.T) { testUpdateNotification(t, open(t)) })
 	t.Run("NotificationsOfRefund", func(t *testing.T) { testNotificationsOfRefund(t, open(t)) })
 	t.Run("DueNotifications", func(t *testing.T) { testDueNotifications(t, open(t)) })
 	t.Run("Attempts", func(t *testing.T) { testAttempts(t, open(t)) })
-	t.Run("UpdateMerchant", func(t *testing.T) { testUpdateMerchant(t, open(t)) })
 }
 
 // newNotification returns a PENDING notification of refundID with every field set.
@@ -193,34 +192,4 @@ func testAttempts(t *testing.T, s pay.Store) {
 	if len(none) != 0 {
 		t.Errorf("Attempts(unknown) = %d attempts, want none", len(none))
 	}
-}
-
-func testUpdateMerchant(t *testing.T, s pay.Store) {
-	ctx := t.Context()
-	m, _ := seed(t, s, "1900000109", "4200000001", "trade-1")
-	other := newMerchant("1900000110")
-	mustWrite(t, s, func(tx pay.Tx) error { return tx.InsertMerchant(ctx, other) })
-
-	changed := *m
-	changed.NotifyURL = "https://merchant.example/refund-notify"
-	changed.PlatformKeyMode = pay.PlatformKeyCertificate
-	changed.RateProfile = pay.RateWechat
-	changed.APIv3Key = "abcdef0123456789abcdef0123456789"
-	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, &changed) })
-	got := mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
-	checkEqual(t, "Merchant after UpdateMerchant", &changed, got)
-
-	// "" resets a setting.
-	reset := changed
-	reset.NotifyURL, reset.PlatformKeyMode, reset.RateProfile = "", pay.PlatformKeyPublicKey, ""
-	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, &reset) })
-	got = mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, m.Mchid) })
-	checkEqual(t, "Merchant after resetting its settings", &reset, got)
-
-	untouched := mustRead(t, s, func(tx pay.Tx) (*pay.Merchant, error) { return tx.Merchant(ctx, other.Mchid) })
-	checkEqual(t, "other Merchant after UpdateMerchant", other, untouched)
-
-	unknown := newMerchant("1900000999")
-	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateMerchant(ctx, unknown) })
-	checkErr(t, "UpdateMerchant(unknown)", err, pay.ErrNotFound)
 }

@@ -7,6 +7,13 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
+// TestOrders checks OrderTx, each case on a fresh store from open.
+func TestOrders(t *testing.T, open func(t *testing.T) pay.Store) {
+	t.Run("Order", func(t *testing.T) { testOrder(t, open(t)) })
+	t.Run("OrderDuplicate", func(t *testing.T) { testOrderDuplicate(t, open(t)) })
+	t.Run("UpdateOrder", func(t *testing.T) { testUpdateOrder(t, open(t)) })
+}
+
 func testOrder(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	m, want := seed(t, s, "1900000109", "4200000001", "trade-1")
@@ -25,7 +32,8 @@ func testOrder(t *testing.T, s pay.Store) {
 		{"Order(out_trade_no)", func(tx pay.Tx) (*pay.Order, error) {
 			return tx.Order(ctx, m.Mchid, pay.TradeRef{OutTradeNo: want.OutTradeNo})
 		}, want},
-		// transaction_id wins over out_trade_no (protocol.md §5.1).
+		// transaction_id wins over out_trade_no
+		// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, request parameters).
 		{"Order(transaction_id, other out_trade_no)", func(tx pay.Tx) (*pay.Order, error) {
 			return tx.Order(ctx, m.Mchid, pay.TradeRef{TransactionID: want.ID, OutTradeNo: bare.OutTradeNo})
 		}, want},

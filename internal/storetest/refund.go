@@ -8,6 +8,15 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
+// TestRefunds checks RefundTx, each case on a fresh store from open.
+func TestRefunds(t *testing.T, open func(t *testing.T) pay.Store) {
+	t.Run("Refund", func(t *testing.T) { testRefund(t, open(t)) })
+	t.Run("RefundDuplicate", func(t *testing.T) { testRefundDuplicate(t, open(t)) })
+	t.Run("RefundsOfOrder", func(t *testing.T) { testRefundsOfOrder(t, open(t)) })
+	t.Run("UpdateRefund", func(t *testing.T) { testUpdateRefund(t, open(t)) })
+	t.Run("DueRefunds", func(t *testing.T) { testDueRefunds(t, open(t)) })
+}
+
 func testRefund(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")

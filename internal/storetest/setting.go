@@ -6,6 +6,11 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
+// TestSettings checks SettingTx on a fresh store from open.
+func TestSettings(t *testing.T, open func(t *testing.T) pay.Store) {
+	t.Run("Setting", func(t *testing.T) { testSetting(t, open(t)) })
+}
+
 func testSetting(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	get := func(tx pay.Tx) (string, error) { return tx.Setting(ctx, "sandbox.token") }

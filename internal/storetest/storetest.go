@@ -17,27 +17,26 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// Run runs the suite. open must return a new, empty, migrated store for each call and
-// close it through t.Cleanup.
+// Run runs the whole suite, one subtest per part of pay.Tx; a new backend can run the
+// parts one by one (TestMerchants, TestRefunds, …) while it is being written. open must
+// return a new, empty, migrated store for each call and close it through t.Cleanup.
 func Run(t *testing.T, open func(t *testing.T) pay.Store) {
-	t.Run("Merchant", func(t *testing.T) { testMerchant(t, open(t)) })
-	t.Run("Merchants", func(t *testing.T) { testMerchants(t, open(t)) })
-	t.Run("Order", func(t *testing.T) { testOrder(t, open(t)) })
-	t.Run("OrderDuplicate", func(t *testing.T) { testOrderDuplicate(t, open(t)) })
-	t.Run("UpdateOrder", func(t *testing.T) { testUpdateOrder(t, open(t)) })
-	t.Run("Refund", func(t *testing.T) { testRefund(t, open(t)) })
-	t.Run("RefundDuplicate", func(t *testing.T) { testRefundDuplicate(t, open(t)) })
-	t.Run("RefundsOfOrder", func(t *testing.T) { testRefundsOfOrder(t, open(t)) })
-	t.Run("UpdateRefund", func(t *testing.T) { testUpdateRefund(t, open(t)) })
-	t.Run("DueRefunds", func(t *testing.T) { testDueRefunds(t, open(t)) })
-	t.Run("Setting", func(t *testing.T) { testSetting(t, open(t)) })
-	t.Run("Notifications", func(t *testing.T) { testNotifications(t, open) })
-	t.Run("UpdateRollback", func(t *testing.T) { testUpdateRollback(t, open(t)) })
-	t.Run("ConcurrentRefunds", func(t *testing.T) { testConcurrentRefunds(t, open(t)) })
-	t.Run("ConcurrentOutRefundNo", func(t *testing.T) { testConcurrentOutRefundNo(t, open(t)) })
-	t.Run("Complaints", func(t *testing.T) { testComplaints(t, open) })
-	t.Run("Coupons", func(t *testing.T) { testCoupons(t, open) })
-	t.Run("AdvanceReturns", func(t *testing.T) { testAdvanceReturns(t, open(t)) })
+	for _, part := range []struct {
+		name string
+		test func(*testing.T, func(*testing.T) pay.Store)
+	}{
+		{"Merchants", TestMerchants},
+		{"Orders", TestOrders},
+		{"Refunds", TestRefunds},
+		{"Notifications", TestNotifications},
+		{"Settings", TestSettings},
+		{"Complaints", TestComplaints},
+		{"Coupons", TestCoupons},
+		{"AdvanceReturns", TestAdvanceReturns},
+		{"Transactions", TestTransactions},
+	} {
+		t.Run(part.name, func(t *testing.T) { part.test(t, open) })
+	}
 }
 
 // cmpOpts forgive what storage may legitimately change: sub-millisecond precision,

@@ -9,6 +9,15 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
+// TestTransactions checks what Store.Update promises across parts: a failed Update
+// writes nothing, and concurrent Updates never break the rules of money. Each case runs
+// on a fresh store from open.
+func TestTransactions(t *testing.T, open func(t *testing.T) pay.Store) {
+	t.Run("UpdateRollback", func(t *testing.T) { testUpdateRollback(t, open(t)) })
+	t.Run("ConcurrentRefunds", func(t *testing.T) { testConcurrentRefunds(t, open(t)) })
+	t.Run("ConcurrentOutRefundNo", func(t *testing.T) { testConcurrentOutRefundNo(t, open(t)) })
+}
+
 func testUpdateRollback(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	m := newMerchant("1900000109")
