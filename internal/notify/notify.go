@@ -1,8 +1,10 @@
 // Package notify delivers the refund result notifications the outbox owes to merchants'
 // notify_url, encrypted afresh for every attempt and retried on the schedule of their
 // protocol until the merchant takes one or the schedule runs out: an APIv3 notification
-// is a signed JSON POST that any 2xx takes (protocol.md §4), a v2 one an unsigned XML POST
-// that only a return_code SUCCESS answer takes (protocol.md §8.7).
+// is a signed JSON POST that any 2xx takes
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053), a v2 one an unsigned XML POST
+// that only a return_code SUCCESS answer takes
+// (https://pay.weixin.qq.com/doc/v2/partner/4011989265).
 // Delivery is at least once: a notification is leased while in hand, and a lease that
 // runs out (a crash, a stop mid-delivery) makes it due again.
 package notify
@@ -37,7 +39,8 @@ type Config struct {
 	Scale float64
 	// Workers bounds the deliveries in flight; default 16.
 	Workers int
-	// Timeout is how long a merchant has to answer; default 5 s (protocol.md §4.4).
+	// Timeout is how long a merchant has to answer; default 5 s
+	// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053, 通知规则).
 	Timeout time.Duration
 	// PerURL bounds the deliveries in flight to one notify_url, so that a slow or dead
 	// endpoint holds at most that many workers; default 2.
@@ -51,7 +54,7 @@ type Config struct {
 }
 
 // pollInterval is how often due notifications are looked for. It bounds the delay of a
-// first attempt after the status change ("within about a second", issue 4) and of a
+// first attempt after the status change (within about a second) and of a
 // retry made due by advancing the sandbox clock.
 const pollInterval = 200 * time.Millisecond
 

@@ -2,7 +2,6 @@ package pay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,7 +12,8 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// ComplaintState is where a complaint is (protocol.md §9.2).
+// ComplaintState is where a complaint is
+// (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_13.shtml).
 type ComplaintState string
 
 // Complaint states.
@@ -36,7 +36,8 @@ const (
 	TagTrusted = "TRUSTED"
 )
 
-// Negotiation history operate types (protocol.md §9.3).
+// Negotiation history operate types
+// (https://pay.weixin.qq.com/docs/partner/changelog/consumer-complaint.html).
 const (
 	OpUserCreate       = "USER_CREATE_COMPLAINT"
 	OpUserContinue     = "USER_CONTINUE_COMPLAINT"
@@ -44,7 +45,8 @@ const (
 	OpMerchantResponse = "MERCHANT_RESPONSE"
 	OpMerchantComplete = "MERCHANT_CONFIRM_COMPLETE"
 	OpApproveRefund    = "MERCHANT_APPROVE_REFUND"
-	// OpRefuseRefund keeps the docs' misspelling: clients match on it (protocol.md §9.3).
+	// OpRefuseRefund keeps the docs' misspelling: clients match on it
+	// (https://pay.weixin.qq.com/docs/partner/changelog/consumer-complaint.html).
 	OpRefuseRefund   = "MERCHANT_REFUSE_RERUND"
 	OpRefundReceived = "COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE"
 )
@@ -109,7 +111,8 @@ type Image struct {
 // MaxImageSize is the upload limit ("文件大小不能超过2M", wechatpay-go fileuploader doc).
 const MaxImageSize = 2 << 20
 
-// ImageURL is how complaint objects name an image (protocol.md §9.2).
+// ImageURL is how complaint objects name an image
+// (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_13.shtml).
 func ImageURL(mediaID string) string {
 	return "https://api.mch.weixin.qq.com/v3/merchant-service/images/" + mediaID
 }
@@ -280,7 +283,8 @@ type ComplaintQuery struct {
 	Limit, Offset            int
 }
 
-// maxComplaintSpan is the list API's widest date range (protocol.md §9.1).
+// maxComplaintSpan is the list API's widest date range
+// (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter10_2_11.shtml).
 const maxComplaintSpan = 30 * 24 * time.Hour
 
 // Complaints lists caller's complaints (a partner's: its sub-merchants') in a date range.
@@ -374,7 +378,8 @@ func (s *Service) ComplaintHistory(ctx context.Context, caller, id string, limit
 	return logs, total, nil
 }
 
-// ComplaintReply is POST …/complaints-v2/{id}/response (protocol.md §9.4).
+// ComplaintReply is POST …/complaints-v2/{id}/response
+// (https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/response-complaint-v2.html).
 type ComplaintReply struct {
 	Caller, ComplaintID, ComplaintedMchid string
 	Content                               string
@@ -388,7 +393,8 @@ func (s *Service) ReplyComplaint(ctx context.Context, q ComplaintReply) error {
 	return s.merchantAct(ctx, q.Caller, q.ComplaintID, q.ComplaintedMchid, func(tx Tx, c *Complaint, partner bool) error {
 		limit := 200
 		if partner {
-			limit = 500 // "服务商≤500" (protocol.md §9.4)
+			// "服务商≤500" (https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/response-complaint-v2.html)
+			limit = 500
 		}
 		switch n := utf8.RuneCountInString(q.Content); {
 		case n == 0:
@@ -644,7 +650,8 @@ func (c *Complaint) refundedSince(rs []*Refund) int64 {
 // oweComplaint records the complaint notification an action owes, if the merchant set a
 // complaint notification URL: the partner's for a partner's sub-merchant, whose APIv3
 // key encrypts it. CREATE_COMPLAINT is COMPLAINT.CREATE, everything else
-// COMPLAINT.STATE_CHANGE (protocol.md §9.7).
+// COMPLAINT.STATE_CHANGE
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012289719).
 func (s *Service) oweComplaint(ctx context.Context, tx Tx, c *Complaint, action string, now time.Time) error {
 	to := c.Mchid
 	if c.SpMchid != "" {
@@ -664,20 +671,11 @@ func (s *Service) oweComplaint(ctx context.Context, tx Tx, c *Complaint, action 
 	n := &Notification{
 		ID: newNotificationID(), ComplaintID: c.ID, Mchid: to, EventType: ev, Summary: summary,
 		URL: url, OriginalType: "complaint",
-		Resource: complaintResource(c.ID, action),
-		Status:   NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
+		Complaint: &ComplaintSnapshot{ComplaintID: c.ID, Action: action},
+		Status:    NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
 	}
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return fmt.Errorf("insert notification for complaint %s: %w", c.ID, err)
 	}
 	return nil
-}
-
-// complaintResource is the plaintext of a complaint notification's resource.
-func complaintResource(complaintID, action string) string {
-	b, _ := json.Marshal(struct {
-		ComplaintID string `json:"complaint_id"`
-		ActionType  string `json:"action_type"`
-	}{complaintID, action}) // two strings always marshal
-	return string(b)
 }

@@ -25,10 +25,10 @@ func TestMigration4RebuildsNotifications(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	now := time.UnixMilli(time.Now().UnixMilli())
 	rn := &pay.Notification{ID: "n-refund", RefundID: "r1", Mchid: "1900000109", EventType: "REFUND.SUCCESS",
-		URL: "https://m.example/n", OriginalType: "refund", Resource: "{}", Status: pay.NotifyPending,
+		URL: "https://m.example/n", OriginalType: "refund", Legacy: "{}", Status: pay.NotifyPending,
 		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
 	cn := &pay.Notification{ID: "n-complaint", ComplaintID: "c1", Mchid: "1900000109", EventType: "COMPLAINT.CREATE",
-		URL: "https://m.example/c", OriginalType: "complaint", Resource: "{}", Status: pay.NotifyPending,
+		URL: "https://m.example/c", OriginalType: "complaint", Legacy: "{}", Status: pay.NotifyPending,
 		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
 	err = s.Update(ctx, func(tx pay.Tx) error {
 		for _, f := range []func() error{

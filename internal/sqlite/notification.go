@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
@@ -10,14 +12,18 @@ import (
 
 const notificationColumns = `notification_id, refund_id, mchid, event_type, summary, url,
 	original_type, resource, status, attempts, next_attempt_at, create_time, update_time, protocol,
-	complaint_id`
+	complaint_id, snapshot`
 
 // InsertNotification adds n; ErrDuplicate when its id is taken.
 func (tx *tx) InsertNotification(ctx context.Context, n *pay.Notification) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`)
-		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`,
-		n.ID, n.RefundID, n.Mchid, n.EventType, n.Summary, n.URL, n.OriginalType, n.Resource,
-		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol, n.ComplaintID)
+	snap, err := encodeSnapshot(n)
+	if err != nil {
+		return fmt.Errorf("insert notification %s: %w", n.ID, err)
+	}
+	_, err = tx.tx.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`)
+		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?)`,
+		n.ID, n.RefundID, n.Mchid, n.EventType, n.Summary, n.URL, n.OriginalType, n.Legacy,
+		string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol, n.ComplaintID, snap)
 	if err != nil {
 		return dbError("insert notification "+n.ID, err)
 	}
@@ -79,14 +85,46 @@ func (tx *tx) notifications(ctx context.Context, what, query string, args ...any
 func scanNotification(s scanner) (*pay.Notification, error) {
 	var n pay.Notification
 	// A notification is a refund's or a complaint's; the other column is NULL.
-	var refundID, complaintID sql.NullString
+	var refundID, complaintID, snap sql.NullString
 	err := s.Scan(&n.ID, &refundID, &n.Mchid, &n.EventType, &n.Summary, &n.URL, &n.OriginalType,
-		&n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol, &complaintID)
+		&n.Legacy, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol, &complaintID, &snap)
 	if err != nil {
 		return nil, err
 	}
 	n.RefundID, n.ComplaintID = refundID.String, complaintID.String
+	if snap.Valid {
+		if err := decodeSnapshot(&n, snap.String); err != nil {
+			return nil, err
+		}
+	}
 	return &n, nil
+}
+
+// snapshot is how the snapshot column holds what a notification says. A row without
+// one (NULL) predates snapshots and keeps its rendered plaintext in resource.
+type snapshot struct {
+	Refund    *pay.RefundSnapshot    `json:",omitempty"`
+	Complaint *pay.ComplaintSnapshot `json:",omitempty"`
+}
+
+func encodeSnapshot(n *pay.Notification) (sql.NullString, error) {
+	if n.Refund == nil && n.Complaint == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(snapshot{Refund: n.Refund, Complaint: n.Complaint})
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("encode snapshot: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+func decodeSnapshot(n *pay.Notification, s string) error {
+	var snap snapshot
+	if err := json.Unmarshal([]byte(s), &snap); err != nil {
+		return fmt.Errorf("decode snapshot of notification %s: %w", n.ID, err)
+	}
+	n.Refund, n.Complaint = snap.Refund, snap.Complaint
+	return nil
 }
 
 // InsertAttempt adds a; ErrDuplicate when its number is taken for its notification.
