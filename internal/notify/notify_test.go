@@ -35,6 +35,12 @@ type fixture struct {
 // the platform identity.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOver(t, func(s pay.Store) pay.Store { return s })
+}
+
+// newFixtureOver is newFixture with the service's store wrapped by wrap.
+func newFixtureOver(t *testing.T, wrap func(pay.Store) pay.Store) *fixture {
+	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
 	store, err := sqlite.Open(filepath.Join(dir, "t.db"))
@@ -52,7 +58,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("InsertMerchant: %v", err)
 	}
-	return &fixture{svc: pay.NewService(store, pay.Simulated{}, pay.NewClock(nil)), platform: p}
+	return &fixture{svc: pay.NewService(wrap(store), pay.Simulated{}, pay.NewClock(nil)), platform: p}
 }
 
 var seq atomic.Int64
