@@ -2,6 +2,9 @@ package notify_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // golden compares got with testdata/name.golden, rewriting it under -update.
@@ -71,15 +75,6 @@ func TestPlaintextV3_Golden(t *testing.T) {
 	}
 }
 
-// Ensure a notification stored before snapshots is sent as it was rendered then.
-func TestPlaintextV3_Legacy(t *testing.T) {
-	const legacy = `{"mchid":"1900000100","refund_status":"SUCCESS"}`
-	got, err := notify.PlaintextV3(&pay.Notification{Legacy: legacy})
-	if err != nil || string(got) != legacy {
-		t.Errorf("PlaintextV3(legacy) = %s, %v; want %s", got, err, legacy)
-	}
-}
-
 type complaintResourceJSON struct {
 	ComplaintID string `json:"complaint_id"`
 	ActionType  string `json:"action_type"`
@@ -127,4 +122,38 @@ func FuzzComplaintResource(f *testing.F) {
 	f.Add("200220250601000000000000001", "CREATE_COMPLAINT")
 	f.Add("2002\x7f", "\a")
 	f.Fuzz(checkComplaintResource)
+}
+
+// Ensure a notification stored before snapshots, as an upgraded data dir holds it, is
+// delivered with the plaintext rendered when it was owed.
+func TestDeliverer_Legacy(t *testing.T) {
+	var store pay.Store
+	f := newFixtureOver(t, func(s pay.Store) pay.Store { store = s; return s })
+	refundID := f.owe(t, "") // no URL: owes nothing of its own
+	const legacy = `{"mchid":"1900000101","transaction_id":"4200000001","refund_status":"SUCCESS"}`
+	now := f.svc.Clock().Now()
+	n := &pay.Notification{ID: "legacy-1", RefundID: refundID, Mchid: mchid, EventType: "REFUND.SUCCESS",
+		OriginalType: "refund", Legacy: legacy, Status: pay.NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now}
+	bodies := make(chan []byte, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies <- b
+	}))
+	t.Cleanup(srv.Close)
+	n.URL = srv.URL
+	if err := store.Update(t.Context(), func(tx pay.Tx) error { return tx.InsertNotification(t.Context(), n) }); err != nil {
+		t.Fatalf("InsertNotification: %v", err)
+	}
+	run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform}))
+
+	var env struct {
+		Resource wxcrypto.Resource `json:"resource"`
+	}
+	if err := json.Unmarshal(<-bodies, &env); err != nil {
+		t.Fatalf("envelope: %v", err)
+	}
+	got, err := wxcrypto.Decrypt(apiv3Key, env.Resource)
+	if err != nil || string(got) != legacy {
+		t.Errorf("resource = %s, %v; want %s", got, err, legacy)
+	}
 }
