@@ -249,9 +249,21 @@ func TestDecide_Timeout(t *testing.T) {
 
 // Ensure notify rules and SANDBOX_NOTIFY_FAIL_N_ numbers fail deliveries, matching the
 // merchant and numbers inside the resource.
+// Notifications stored before snapshots are read from their rendered plaintext.
 func TestNotifyFault(t *testing.T) {
-	direct := &pay.Notification{Mchid: "1900000100", Resource: `{"mchid":"1900000100","out_trade_no":"T1","out_refund_no":"SANDBOX_NOTIFY_FAIL_2_R1"}`}
-	partner := &pay.Notification{Mchid: "1900000200", Resource: `{"sp_mchid":"1900000200","sub_mchid":"1900000209","out_trade_no":"T2","out_refund_no":"R2"}`}
+	t.Run("Snapshot", func(t *testing.T) {
+		testNotifyFault(t,
+			&pay.Notification{Mchid: "1900000100", Refund: &pay.RefundSnapshot{Mchid: "1900000100", OutTradeNo: "T1", OutRefundNo: "SANDBOX_NOTIFY_FAIL_2_R1"}},
+			&pay.Notification{Mchid: "1900000200", Refund: &pay.RefundSnapshot{SpMchid: "1900000200", Mchid: "1900000209", OutTradeNo: "T2", OutRefundNo: "R2"}})
+	})
+	t.Run("Legacy", func(t *testing.T) {
+		testNotifyFault(t,
+			&pay.Notification{Mchid: "1900000100", Legacy: `{"mchid":"1900000100","out_trade_no":"T1","out_refund_no":"SANDBOX_NOTIFY_FAIL_2_R1"}`},
+			&pay.Notification{Mchid: "1900000200", Legacy: `{"sp_mchid":"1900000200","sub_mchid":"1900000209","out_trade_no":"T2","out_refund_no":"R2"}`})
+	})
+}
+
+func testNotifyFault(t *testing.T, direct, partner *pay.Notification) {
 	r := New()
 	for attempts, want := range []bool{true, true, false, false} {
 		direct.Attempts = attempts
@@ -282,9 +294,19 @@ func TestNotifyFault(t *testing.T) {
 }
 
 // Ensure v2 notifications, whose numbers sit under req_info, match like v3 ones.
+// A v2 notification stored before snapshots keeps them there.
 func TestNotifyFault_V2(t *testing.T) {
-	n := &pay.Notification{Mchid: "1900000200", Protocol: pay.ProtocolV2,
-		Resource: `{"appid":"wx1","mch_id":"1900000200","sub_mch_id":"1900000209","req_info":{"out_refund_no":"SANDBOX_NOTIFY_FAIL_1_R","out_trade_no":"T9"}}`}
+	t.Run("Snapshot", func(t *testing.T) {
+		testNotifyFaultV2(t, &pay.Notification{Mchid: "1900000200", Protocol: pay.ProtocolV2,
+			Refund: &pay.RefundSnapshot{SpMchid: "1900000200", Mchid: "1900000209", OutRefundNo: "SANDBOX_NOTIFY_FAIL_1_R", OutTradeNo: "T9"}})
+	})
+	t.Run("Legacy", func(t *testing.T) {
+		testNotifyFaultV2(t, &pay.Notification{Mchid: "1900000200", Protocol: pay.ProtocolV2,
+			Legacy: `{"appid":"wx1","mch_id":"1900000200","sub_mch_id":"1900000209","req_info":{"out_refund_no":"SANDBOX_NOTIFY_FAIL_1_R","out_trade_no":"T9"}}`})
+	})
+}
+
+func testNotifyFaultV2(t *testing.T, n *pay.Notification) {
 	r := New()
 	if _, failed := r.NotifyFault(n); !failed {
 		t.Error("NotifyFault(v2 SANDBOX_NOTIFY_FAIL_1_, first delivery) passed, want failed")
@@ -311,7 +333,7 @@ func TestRegistry_Concurrent(t *testing.T) {
 			defer wg.Done()
 			for range 50 {
 				fired <- g.Decide(Request{API: APIRefundApply}).Err != nil
-				g.NotifyFault(&pay.Notification{Resource: "{}"})
+				g.NotifyFault(&pay.Notification{Legacy: "{}"})
 				g.List()
 			}
 		}()

@@ -25,7 +25,8 @@ const (
 	MagicFrequencyLimited = "SANDBOX_FREQUENCY_LIMITED_"
 	// MagicTimeout accepts the refund and drops the connection, on the first request of
 	// each out_refund_no only: the retry with the same out_refund_no that the docs ask
-	// for ("请不要更换商户退款单号", seed 002) then gets the refund.
+	// for ("请不要更换商户退款单号",
+	// https://pay.weixin.qq.com/doc/v3/merchant/4012556457) then gets the refund.
 	MagicTimeout = "SANDBOX_TIMEOUT_"
 	// MagicNotifyFail, followed by a number N and "_" (SANDBOX_NOTIFY_FAIL_5_…), fails
 	// the first N deliveries of each of the refund's notifications.
@@ -95,17 +96,25 @@ func (g *Registry) NotifyFault(n *pay.Notification) (string, bool) {
 }
 
 // parseResource reads the numbers rules match out of a notification of either protocol.
-// A resource that does not parse matches on n.Mchid alone.
+// A notification stored before snapshots is read from its rendered plaintext; one that
+// does not parse matches on n.Mchid alone.
 func parseResource(n *pay.Notification) notifyResource {
 	var res notifyResource
-	if n.Protocol != pay.ProtocolV2 {
-		_ = json.Unmarshal([]byte(n.Resource), &res)
-		return res
+	switch {
+	case n.Refund != nil:
+		res.SubMchid, res.OutRefundNo, res.OutTradeNo = n.Refund.Mchid, n.Refund.OutRefundNo, n.Refund.OutTradeNo
+	case n.Protocol != pay.ProtocolV2:
+		_ = json.Unmarshal([]byte(n.Legacy), &res)
+	default:
+		var v2 struct {
+			MchID    string            `json:"mch_id"`
+			SubMchID string            `json:"sub_mch_id"`
+			ReqInfo  map[string]string `json:"req_info"`
+		}
+		_ = json.Unmarshal([]byte(n.Legacy), &v2)
+		res.Mchid, res.SubMchid = v2.MchID, v2.SubMchID
+		res.OutRefundNo, res.OutTradeNo = v2.ReqInfo["out_refund_no"], v2.ReqInfo["out_trade_no"]
 	}
-	var v2 pay.V2Resource
-	_ = json.Unmarshal([]byte(n.Resource), &v2)
-	res.Mchid, res.SubMchid = v2.MchID, v2.SubMchID
-	res.OutRefundNo, res.OutTradeNo = v2.ReqInfo["out_refund_no"], v2.ReqInfo["out_trade_no"]
 	return res
 }
 

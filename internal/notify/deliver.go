@@ -23,7 +23,9 @@ const (
 	userAgent = "tuikuan-notify/1 (WeChat Pay sandbox)"
 )
 
-// envelope is the notification body (docs/wire.md#notifications, wechatpay-go core/notify.Request).
+// envelope is the notification body
+// (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_3.shtml; wechatpay-go
+// core/notify.Request).
 type envelope struct {
 	ID           string            `json:"id"`
 	CreateTime   string            `json:"create_time"`
@@ -84,7 +86,9 @@ type wire struct {
 // request builds one delivery of n, afresh for every attempt.
 func (d *Deliverer) request(ctx context.Context, n *pay.Notification) (*http.Request, func([]byte) error, error) {
 	// n.Mchid is whose key encrypts the notification: the partner for a partner's
-	// refund of its sub-merchant (docs/wire.md#notifications).
+	// refund of its sub-merchant
+	// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053,
+	// https://pay.weixin.qq.com/doc/v2/partner/4011989265).
 	m, err := d.svc.Merchants.Query(ctx, n.Mchid)
 	if err != nil {
 		return nil, nil, fmt.Errorf("find merchant %s: %w", n.Mchid, err)
@@ -110,15 +114,20 @@ func (d *Deliverer) request(ctx context.Context, n *pay.Notification) (*http.Req
 	return req, w.check, nil
 }
 
-// encodeV3 is an APIv3 notification (docs/wire.md#notifications): the resource encrypted afresh under
-// the merchant's APIv3 key, and the headers signed with the real time of this attempt:
-// wechatpay-go refuses a notification whose timestamp is 5 minutes old
-// (docs/wire.md#notifications), which a retry's first signature would be. Any 2xx receives it.
+// encodeV3 is an APIv3 notification (https://pay.weixin.qq.com/doc/v3/merchant/4012082053):
+// the resource encrypted afresh under the merchant's APIv3 key, and the headers signed
+// with the real time of this attempt: wechatpay-go refuses a notification whose timestamp
+// is 5 minutes old (docs/wire.md#notifications), which a retry's first signature would
+// be. Any 2xx receives it.
 func (d *Deliverer) encodeV3(m *pay.Merchant, n *pay.Notification) (wire, error) {
 	// The AAD is the original type, "refund" or "complaint": the refund doc's example
 	// has "", sample code in the wild "refund"; both decrypt, and it must be present
 	// (docs/wire.md#notifications: Java calls getBytes on it).
-	res, err := wxcrypto.Encrypt(m.APIv3Key, n.OriginalType, []byte(n.Resource))
+	plain, err := plaintextV3(n)
+	if err != nil {
+		return wire{}, err
+	}
+	res, err := wxcrypto.Encrypt(m.APIv3Key, n.OriginalType, plain)
 	if err != nil {
 		return wire{}, fmt.Errorf("encrypt resource for %s: %w", n.Mchid, err)
 	}

@@ -1,9 +1,10 @@
 // Package notify delivers the refund result notifications the outbox owes to merchants'
 // notify_url, encrypted afresh for every attempt and retried on the schedule of their
 // protocol until the merchant takes one or the schedule runs out: an APIv3 notification
-// is a signed JSON POST that any 2xx takes (docs/wire.md#notifications), a v2 one an unsigned XML POST
+// is a signed JSON POST that any 2xx takes
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053), a v2 one an unsigned XML POST
 // that only a return_code SUCCESS answer takes
-// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml).
+// (https://pay.weixin.qq.com/doc/v2/partner/4011989265).
 // Delivery is at least once: a notification is leased while in hand, and a lease that
 // runs out (a crash, a stop mid-delivery) makes it due again.
 package notify
@@ -38,7 +39,8 @@ type Config struct {
 	Scale float64
 	// Workers bounds the deliveries in flight; default 16.
 	Workers int
-	// Timeout is how long a merchant has to answer; default 5 s (docs/wire.md#notifications).
+	// Timeout is how long a merchant has to answer; default 5 s
+	// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053, 通知规则).
 	Timeout time.Duration
 	// PerURL bounds the deliveries in flight to one notify_url, so that a slow or dead
 	// endpoint holds at most that many workers; default 2.
@@ -52,7 +54,7 @@ type Config struct {
 }
 
 // pollInterval is how often due notifications are looked for. It bounds the delay of a
-// first attempt after the status change ("within about a second") and of a
+// first attempt after the status change (within about a second) and of a
 // retry made due by advancing the sandbox clock.
 const pollInterval = 200 * time.Millisecond
 
@@ -70,14 +72,23 @@ type Deliverer struct {
 	wake     chan struct{}
 	wg       sync.WaitGroup
 
-	// mu guards the state below. A worker holds it from recording its attempt until the
-	// notification leaves held, so that a claim never mistakes a retry that has just
-	// become due for one still in hand.
+	// mu guards the state below. It is never held across a store call or a delivery:
+	// a slow database must not stall dispatch, nor a slow merchant the claims.
 	mu       sync.Mutex
-	held     map[string]time.Time // claimed, not yet recorded (in flight or queued) → lease end
+	held     map[string]*claim // claimed, not yet recorded (in flight or queued), by id
 	inFlight int
-	busy     map[string]int                 // deliveries in flight by URL
-	queued   map[string][]*pay.Notification // claimed, waiting for a worker or their URL, by URL
+	busy     map[string]int      // deliveries in flight by URL
+	queued   map[string][]*claim // claimed, waiting for a worker or their URL, by URL
+	// recorded is the attempt count of each notification whose worker recorded and
+	// left since the current claim began: a claim read before that record is stale.
+	recorded map[string]int
+}
+
+// claim is a notification in this deliverer's hands.
+type claim struct {
+	n       *pay.Notification // as claimed; n.Attempts tells this claim from a later one
+	until   time.Time         // lease end
+	started bool              // on a worker, no longer queued
 }
 
 // New returns a Deliverer; Run starts it.
@@ -86,7 +97,8 @@ func New(c Config) *Deliverer {
 		svc: c.Service, platform: c.Platform, log: c.Logger, scale: c.Scale,
 		workers: c.Workers, timeout: c.Timeout, perURL: c.PerURL, faults: c.Faults,
 		wake: make(chan struct{}, 1),
-		held: map[string]time.Time{}, busy: map[string]int{}, queued: map[string][]*pay.Notification{},
+		held: map[string]*claim{}, busy: map[string]int{}, queued: map[string][]*claim{},
+		recorded: map[string]int{},
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -170,43 +182,72 @@ func (d *Deliverer) wakeAt(due time.Time) {
 // free workers. A claimed notification whose URL is busy waits in memory rather than
 // holding a worker, so one slow endpoint never delays the others.
 func (d *Deliverer) dispatch(ctx context.Context) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.startQueued(ctx)
-	free := d.workers - d.inFlight
+	free, expired := d.room(ctx)
 	if free <= 0 {
 		return nil
 	}
-	// Held notifications whose lease ran out (a long queue, an advanced clock) are due
-	// again and come back in the claim; make room for them so they never crowd out new ones.
-	now := d.svc.Time.Clock().Now()
-	expired := 0
-	for _, until := range d.held {
-		if !until.After(now) {
-			expired++
-		}
-	}
+	// Workers only ever leave while the claim runs, and only dispatch starts them, so
+	// the room counted above is there at least when the claim comes back.
 	ns, err := d.svc.Notifications.Claim(ctx, free+expired, d.lease())
 	if err != nil {
 		return err
 	}
 	until := d.svc.Time.Clock().Now().Add(d.lease())
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	for _, n := range ns {
-		_, again := d.held[n.ID]
-		d.held[n.ID] = until
-		switch {
-		case again:
-			// Already in hand; the claim only renewed the lease.
-		case len(d.queued[n.URL]) == 0 && d.inFlight < d.workers && d.busy[n.URL] < d.perURL:
-			d.start(ctx, n, false)
-		default:
-			d.queued[n.URL] = append(d.queued[n.URL], n)
-		}
+		d.take(ctx, n, until)
 	}
 	return nil
 }
 
-// startQueued starts queued notifications whose URL has room, while workers are free.
+// room starts what is queued and has room, and counts the free workers and the held
+// notifications whose lease ran out.
+func (d *Deliverer) room(ctx context.Context) (free, expired int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.startQueued(ctx)
+	// A claim from here on reads every attempt recorded by a worker that has left.
+	clear(d.recorded)
+	free = d.workers - d.inFlight
+	// Held notifications whose lease ran out (a long queue, an advanced clock) are due
+	// again and come back in the claim; make room for them so they never crowd out new ones.
+	now := d.svc.Time.Clock().Now()
+	for _, c := range d.held {
+		if !c.until.After(now) {
+			expired++
+		}
+	}
+	return free, expired
+}
+
+// take puts a claimed notification in hand; d.mu is held.
+func (d *Deliverer) take(ctx context.Context, n *pay.Notification, until time.Time) {
+	// The same notification may still be in hand: its lease ran out, and the claim only
+	// renewed it. Unless the claim came after an attempt was recorded (it counts more
+	// attempts): then it is a retry that fell due while its worker was still finishing.
+	// A claim read before the attempt its worker then recorded, and left, is stale.
+	if r, ok := d.recorded[n.ID]; ok && n.Attempts < r {
+		return
+	}
+	if c, ok := d.held[n.ID]; ok && (!c.started || n.Attempts <= c.n.Attempts) {
+		c.until = until
+		if !c.started {
+			c.n = n
+		}
+		return
+	}
+	c := &claim{n: n, until: until}
+	d.held[n.ID] = c
+	if len(d.queued[n.URL]) == 0 && d.inFlight < d.workers && d.busy[n.URL] < d.perURL {
+		d.start(ctx, c, false)
+		return
+	}
+	d.queued[n.URL] = append(d.queued[n.URL], c)
+}
+
+// startQueued starts queued notifications whose URL has room, while workers are free;
+// d.mu is held.
 func (d *Deliverer) startQueued(ctx context.Context) {
 	for url, q := range d.queued {
 		for len(q) > 0 && d.inFlight < d.workers && d.busy[url] < d.perURL {
@@ -221,26 +262,39 @@ func (d *Deliverer) startQueued(ctx context.Context) {
 	}
 }
 
-// start delivers n on a new worker; d.mu is held.
-func (d *Deliverer) start(ctx context.Context, n *pay.Notification, waited bool) {
+// start delivers c on a new worker; d.mu is held.
+func (d *Deliverer) start(ctx context.Context, c *claim, waited bool) {
+	c.started = true
 	d.inFlight++
-	d.busy[n.URL]++
+	d.busy[c.n.URL]++
 	d.wg.Add(1)
-	go d.work(ctx, n, waited)
+	go d.work(ctx, c, waited)
 }
 
-// release gives back n's worker and URL slot; d.mu is held.
-func (d *Deliverer) release(n *pay.Notification) {
-	delete(d.held, n.ID)
+// release gives back c's worker and URL slot; recorded is the notification's attempt
+// count after the attempt its worker recorded, 0 when it recorded none.
+func (d *Deliverer) release(c *claim, recorded int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if recorded > 0 {
+		d.recorded[c.n.ID] = recorded
+	}
+	if d.held[c.n.ID] == c {
+		delete(d.held, c.n.ID)
+	}
 	d.inFlight--
-	if d.busy[n.URL]--; d.busy[n.URL] <= 0 {
-		delete(d.busy, n.URL)
+	if d.busy[c.n.URL]--; d.busy[c.n.URL] <= 0 {
+		delete(d.busy, c.n.URL)
 	}
 }
 
-func (d *Deliverer) work(ctx context.Context, n *pay.Notification, waited bool) {
+func (d *Deliverer) work(ctx context.Context, c *claim, waited bool) {
 	defer d.wg.Done()
 	defer d.poke() // a worker and maybe a URL slot are free
+	recorded := 0
+	// Only once the attempt is recorded: see take.
+	defer func() { d.release(c, recorded) }()
+	n := c.n
 	if waited {
 		// A re-send may have delivered it while it waited.
 		fresh, err := d.svc.Notifications.Query(ctx, n.ID)
@@ -248,17 +302,14 @@ func (d *Deliverer) work(ctx context.Context, n *pay.Notification, waited bool) 
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("reread notification", "id", n.ID, "err", err)
 			}
-			d.mu.Lock()
-			d.release(n)
-			d.mu.Unlock()
 			return
 		}
 		n = fresh
+		d.mu.Lock()
+		c.n = fresh // a re-send's failed attempt is not a later claim's
+		d.mu.Unlock()
 	}
 	a, ok := d.attempt(ctx, n)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.release(n)
 	if ctx.Err() != nil {
 		return // stopping: abandoned, its lease brings it back
 	}
@@ -269,6 +320,7 @@ func (d *Deliverer) work(ctx context.Context, n *pay.Notification, waited bool) 
 		}
 		return
 	}
+	recorded = next.Attempts
 	if !ok {
 		d.log.Info("notification not delivered", "id", n.ID, "url", n.URL, "attempt", next.Attempts,
 			"status_code", a.StatusCode, "err", a.Error, "status", next.Status)

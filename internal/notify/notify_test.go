@@ -34,6 +34,12 @@ type fixture struct {
 // the platform identity.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOver(t, func(s pay.Store) pay.Store { return s })
+}
+
+// newFixtureOver is newFixture with the service's store wrapped by wrap.
+func newFixtureOver(t *testing.T, wrap func(pay.Store) pay.Store) *fixture {
+	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
 	store := storetest.NewSQLite(t)
@@ -42,7 +48,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("EnsureInstallation: %v", err)
 	}
 	storetest.Merchants(t, store, &pay.Merchant{Mchid: mchid, Kind: pay.KindDirect, Appid: "wx1111111111111111", APIv3Key: apiv3Key})
-	return &fixture{svc: pay.NewService(store, pay.Simulated{}, pay.NewClock(nil)), platform: p}
+	return &fixture{svc: pay.NewService(wrap(store), pay.Simulated{}, pay.NewClock(nil)), platform: p}
 }
 
 var seq atomic.Int64

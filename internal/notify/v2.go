@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"maps"
@@ -15,14 +14,15 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// encodeV2 is a v2 refund notification (protocol.md §8.7): XML whose req_info is the
+// encodeV2 is a v2 refund notification
+// (https://pay.weixin.qq.com/doc/v2/partner/4011989265): XML whose req_info is the
 // refund, encrypted under the recipient's APIv2 key. It has no sign and no Wechatpay-*
 // headers: WeChat Pay's official answer is that this notification carries no sign, and
 // only the merchant's key opens req_info (community thread 000e6ebdbd4be85fc10dc49bb5b000).
 func encodeV2(m *pay.Merchant, n *pay.Notification) (wire, error) {
-	var res pay.V2Resource
-	if err := json.Unmarshal([]byte(n.Resource), &res); err != nil {
-		return wire{}, fmt.Errorf("decode v2 resource of notification %s: %w", n.ID, err)
+	res, err := v2ResourceOf(n)
+	if err != nil {
+		return wire{}, err
 	}
 	if m.APIv2Key == "" {
 		return wire{}, fmt.Errorf("merchant %s has no APIv2 key to encrypt req_info with", m.Mchid)
@@ -75,8 +75,9 @@ func writeCDATA(b *bytes.Buffer, k, v string) {
 // v2Received checks a merchant's answer to a v2 notification. In v2 a 2xx is not enough:
 // the answer must be the documented
 // <xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>
-// (protocol.md §8.7), which is what go-pay's NotifyResponse writes. CDATA or plain text,
-// any root element: the docs say nothing of either being refused.
+// (https://pay.weixin.qq.com/doc/v2/partner/4011989265), which is what go-pay's
+// NotifyResponse writes. CDATA or plain text, any root element: the docs say nothing of
+// either being refused.
 func v2Received(reply []byte) error {
 	var r struct {
 		ReturnCode string `xml:"return_code"`

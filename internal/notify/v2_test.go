@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -264,19 +262,7 @@ func TestDeliverer_V2Golden(t *testing.T) {
 				t.Fatalf("DecryptECB(req_info): %v", err)
 			}
 			out := masked.ReplaceAll(append(append(d.body, "\n\n"...), plain...), []byte("<$1><![CDATA[…]]>"))
-			golden := filepath.Join("testdata", "v2_"+tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, append(out, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), string(out)+"\n"); diff != "" {
-				t.Errorf("v2 notification mismatch (-want +got):\n%s", diff)
-			}
+			golden(t, "v2_"+tt.name, append(out, '\n'))
 		})
 	}
 }

@@ -2,7 +2,6 @@ package pay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -193,20 +192,11 @@ func oweComplaint(ctx context.Context, tx Tx, c *Complaint, action string, now t
 	n := &Notification{
 		ID: newNotificationID(), ComplaintID: c.ID, Mchid: to, EventType: ev, Summary: summary,
 		URL: url, OriginalType: "complaint",
-		Resource: complaintResource(c.ID, action),
-		Status:   NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
+		Complaint: &ComplaintSnapshot{ComplaintID: c.ID, Action: action},
+		Status:    NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
 	}
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return fmt.Errorf("insert notification for complaint %s: %w", c.ID, err)
 	}
 	return nil
-}
-
-// complaintResource is the plaintext of a complaint notification's resource.
-func complaintResource(complaintID, action string) string {
-	b, _ := json.Marshal(struct {
-		ComplaintID string `json:"complaint_id"`
-		ActionType  string `json:"action_type"`
-	}{complaintID, action}) // two strings always marshal
-	return string(b)
 }

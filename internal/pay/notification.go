@@ -2,10 +2,8 @@ package pay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -33,9 +31,15 @@ type Notification struct {
 	Summary      string
 	URL          string
 	OriginalType string // "refund" | "complaint": also the resource's associated_data
-	// Resource is the plaintext resource JSON; it is encrypted afresh on every delivery.
-	// For a v2 notification it is a V2Resource.
-	Resource string
+	// Refund is what a refund notification says, Complaint what a complaint notification
+	// says; the other is nil. The transport renders and encrypts it afresh on every
+	// delivery.
+	Refund    *RefundSnapshot
+	Complaint *ComplaintSnapshot
+	// Legacy is the plaintext of a notification stored before snapshots were (the v3
+	// resource JSON, or the v2 envelope fields with req_info), delivered as it was
+	// rendered then; "" for any other.
+	Legacy string
 	// Protocol is ProtocolV3 ("") or ProtocolV2: the refund's API decides the envelope,
 	// the encryption and the retry schedule.
 	Protocol string
@@ -94,17 +98,8 @@ func (n *Notification) Schedule() []time.Duration {
 	return RetrySchedule
 }
 
-// V2Resource is what a v2 refund notification carries (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml): the envelope's
-// ids in clear, and ReqInfo, the fields encrypted into req_info, by their XML names.
-type V2Resource struct {
-	Appid    string            `json:"appid"`
-	MchID    string            `json:"mch_id"`
-	SubAppid string            `json:"sub_appid,omitempty"`
-	SubMchID string            `json:"sub_mch_id,omitempty"`
-	ReqInfo  map[string]string `json:"req_info"`
-}
-
-// V2Status is a refund status as the v2 API words it (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, refund_status_$n).
+// V2Status is a refund status as the v2 API words it
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, refund_status_$n).
 func V2Status(s Status) string {
 	switch s {
 	case StatusClosed:
@@ -121,7 +116,8 @@ func V2Time(t time.Time) string {
 	return t.In(Beijing).Format(time.DateTime)
 }
 
-// events names the notification owed for each status (docs/wire.md#notifications);
+// events names the notification owed for each status
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053, 通知报文);
 // PROCESSING is never notified.
 var events = map[Status][2]string{
 	StatusSuccess:  {"REFUND.SUCCESS", "退款成功"},
@@ -129,27 +125,32 @@ var events = map[Status][2]string{
 	StatusClosed:   {"REFUND.CLOSED", "退款关闭"},
 }
 
-// refundResource is the decrypted refund notification (docs/wire.md#notifications): mchid for a
-// direct merchant, sp_mchid + sub_mchid for a partner.
-type refundResource struct {
-	Mchid               string         `json:"mchid,omitempty"`
-	SpMchid             string         `json:"sp_mchid,omitempty"`
-	SubMchid            string         `json:"sub_mchid,omitempty"`
-	TransactionID       string         `json:"transaction_id"`
-	OutTradeNo          string         `json:"out_trade_no"`
-	RefundID            string         `json:"refund_id"`
-	OutRefundNo         string         `json:"out_refund_no"`
-	RefundStatus        Status         `json:"refund_status"`
-	SuccessTime         string         `json:"success_time,omitempty"`
-	UserReceivedAccount string         `json:"user_received_account"`
-	Amount              resourceAmount `json:"amount"`
+// RefundSnapshot is a refund as it stood at the status change that owes a notification:
+// what the notification says, kept with it so that a later change of the refund (a
+// retried settle, a rescue) never alters a notification already owed. The transport
+// words it for its protocol.
+type RefundSnapshot struct {
+	ID            string
+	OutRefundNo   string
+	Mchid         string // the order's merchant: a direct merchant or a sub-merchant
+	SpMchid       string // the partner acting for Mchid, "" for a direct merchant
+	TransactionID string
+	OutTradeNo    string
+	// Appid is the recipient's appid, which the v2 envelope names; set for v2 only.
+	Appid               string
+	SubAppid            string
+	Status              Status
+	SuccessTime         time.Time // zero unless SUCCESS
+	UserReceivedAccount string
+	FundsAccount        string
+	Amount              Amount
 }
 
-type resourceAmount struct {
-	Total       int64 `json:"total"`
-	Refund      int64 `json:"refund"`
-	PayerTotal  int64 `json:"payer_total"`
-	PayerRefund int64 `json:"payer_refund"`
+// ComplaintSnapshot is what a complaint notification says: the complaint and the action
+// that owed it.
+type ComplaintSnapshot struct {
+	ComplaintID string
+	Action      string // CREATE_COMPLAINT, CONTINUE_COMPLAINT, …
 }
 
 // oweRefund records the notification a refund's new status owes, if its merchant has a URL.
@@ -178,71 +179,41 @@ func oweRefund(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
 		URL: url, OriginalType: "refund",
 		Status: NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
 	}
-	var body []byte
-	var err error
-	if r.API == APIV2 {
-		n.Protocol = ProtocolV2
-		body, err = v2Resource(ctx, tx, r, to)
-	} else {
-		body, err = v3Resource(r)
-	}
+	snap, err := snapshot(ctx, tx, r, to)
 	if err != nil {
 		return err
 	}
-	n.Resource = string(body)
+	n.Refund = snap
+	if r.API == APIV2 {
+		n.Protocol = ProtocolV2
+	}
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return fmt.Errorf("insert notification for refund %s: %w", r.ID, err)
 	}
 	return nil
 }
 
-func v3Resource(r *Refund) ([]byte, error) {
-	res := refundResource{
-		TransactionID: r.TransactionID, OutTradeNo: r.OutTradeNo, RefundID: r.ID, OutRefundNo: r.OutRefundNo,
-		RefundStatus: r.Status, UserReceivedAccount: r.UserReceivedAccount,
-		Amount: resourceAmount{Total: r.Amount.Total, Refund: r.Amount.Refund, PayerTotal: r.Amount.PayerTotal, PayerRefund: r.Amount.PayerRefund},
+// snapshot takes r's state for a notification to to.
+func snapshot(ctx context.Context, tx Tx, r *Refund, to string) (*RefundSnapshot, error) {
+	snap := &RefundSnapshot{
+		ID: r.ID, OutRefundNo: r.OutRefundNo, Mchid: r.Mchid, SpMchid: r.SpMchid,
+		TransactionID: r.TransactionID, OutTradeNo: r.OutTradeNo, SubAppid: r.SubAppid,
+		Status: r.Status, SuccessTime: r.SuccessTime, UserReceivedAccount: r.UserReceivedAccount,
+		FundsAccount: r.FundsAccount, Amount: r.Amount,
 	}
-	if r.SpMchid != "" {
-		res.SpMchid, res.SubMchid = r.SpMchid, r.Mchid
-	} else {
-		res.Mchid = r.Mchid
+	if r.API != APIV2 {
+		return snap, nil
 	}
-	if r.Status == StatusSuccess {
-		res.SuccessTime = r.SuccessTime.In(Beijing).Format(time.RFC3339)
-	}
-	return json.Marshal(res)
-}
-
-// v2Resource snapshots the v2 notification's fields (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/OfficialPayMent/chapter8_8.shtml).
-func v2Resource(ctx context.Context, tx Tx, r *Refund, to string) ([]byte, error) {
 	m, err := tx.Merchant(ctx, to)
 	if err != nil {
 		return nil, fmt.Errorf("find merchant %s: %w", to, err)
 	}
-	res := V2Resource{Appid: m.Appid, MchID: to, ReqInfo: map[string]string{
-		"transaction_id":        r.TransactionID,
-		"out_trade_no":          r.OutTradeNo,
-		"refund_id":             r.ID,
-		"out_refund_no":         r.OutRefundNo,
-		"total_fee":             strconv.FormatInt(r.Amount.Total, 10),
-		"settlement_total_fee":  strconv.FormatInt(r.Amount.SettlementTotal, 10),
-		"refund_fee":            strconv.FormatInt(r.Amount.Refund, 10),
-		"settlement_refund_fee": strconv.FormatInt(r.Amount.SettlementRefund, 10),
-		"refund_status":         V2Status(r.Status),
-		"refund_recv_accout":    r.UserReceivedAccount, // sic: the docs' spelling
-		"refund_account":        V2RefundAccount(r.FundsAccount),
-		"refund_request_source": "API",
-	}}
-	if r.Status == StatusSuccess {
-		res.ReqInfo["success_time"] = V2Time(r.SuccessTime)
-	}
-	if r.SpMchid != "" {
-		res.SubMchID, res.SubAppid = r.Mchid, r.SubAppid
-	}
-	return json.Marshal(res)
+	snap.Appid = m.Appid
+	return snap, nil
 }
 
-// V2RefundAccount words a refund's funds source the v2 way (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml, refund_account).
+// V2RefundAccount words a refund's funds source the v2 way
+// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml, refund_account).
 func V2RefundAccount(fundsAccount string) string {
 	if fundsAccount == "AVAILABLE" {
 		return "REFUND_SOURCE_RECHARGE_FUNDS"

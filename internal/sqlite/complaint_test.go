@@ -25,10 +25,10 @@ func TestMigration4RebuildsNotifications(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	now := time.UnixMilli(time.Now().UnixMilli())
 	rn := &pay.Notification{ID: "n-refund", RefundID: "r1", Mchid: "1900000109", EventType: "REFUND.SUCCESS",
-		URL: "https://m.example/n", OriginalType: "refund", Resource: "{}", Status: pay.NotifyPending,
+		URL: "https://m.example/n", OriginalType: "refund", Legacy: "{}", Status: pay.NotifyPending,
 		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
 	cn := &pay.Notification{ID: "n-complaint", ComplaintID: "c1", Mchid: "1900000109", EventType: "COMPLAINT.CREATE",
-		URL: "https://m.example/c", OriginalType: "complaint", Resource: "{}", Status: pay.NotifyPending,
+		URL: "https://m.example/c", OriginalType: "complaint", Legacy: "{}", Status: pay.NotifyPending,
 		NextAttemptAt: now, CreateTime: now, UpdateTime: now}
 	err = s.Update(ctx, func(tx pay.Tx) error {
 		for _, f := range []func() error{
@@ -85,6 +85,59 @@ func TestMigration4RebuildsNotifications(t *testing.T) {
 		as, err := tx.Attempts(ctx, "n-refund")
 		if err != nil || len(as) != 1 {
 			t.Errorf("attempts after down and up = %d, %v; want 1", len(as), err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Ensure a notification stored before migration 9, its rendered plaintext in resource,
+// reads after it as it was: Legacy, with no snapshot.
+func TestMigration9KeepsRenderedNotifications(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	fsys, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 8); err != nil {
+		t.Fatalf("down to 8: %v", err)
+	}
+	const rendered = `{"mchid":"1900000109","refund_status":"SUCCESS"}`
+	if err := s.Update(ctx, func(tx pay.Tx) error {
+		if err := tx.InsertMerchant(ctx, &pay.Merchant{Mchid: "1900000109", Kind: pay.KindDirect}); err != nil {
+			return err
+		}
+		if err := tx.InsertOrder(ctx, &pay.Order{ID: "t1", OutTradeNo: "o1", Mchid: "1900000109", Total: 100, Currency: "CNY"}); err != nil {
+			return err
+		}
+		return tx.InsertRefund(ctx, &pay.Refund{ID: "r1", OutRefundNo: "or1", Mchid: "1900000109", TransactionID: "t1", Status: pay.StatusSuccess})
+	}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO notifications (notification_id, refund_id, mchid,
+		event_type, url, original_type, resource, status) VALUES ('n1', 'r1', '1900000109', 'REFUND.SUCCESS',
+		'https://m.example/n', 'refund', ?, 'PENDING')`, rendered); err != nil {
+		t.Fatalf("insert notification at version 8: %v", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	err = s.View(ctx, func(tx pay.Tx) error {
+		n, err := tx.Notification(ctx, "n1")
+		if err != nil {
+			return err
+		}
+		if n.Legacy != rendered || n.Refund != nil || n.Complaint != nil {
+			t.Errorf("notification after migration 9 = Legacy %q, Refund %v, Complaint %v; want Legacy %q only",
+				n.Legacy, n.Refund, n.Complaint, rendered)
 		}
 		return nil
 	})

@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
@@ -14,18 +17,18 @@ var notifications = &table[pay.Notification]{
 	name: "notifications",
 	columns: []string{"notification_id", "refund_id", "mchid", "event_type", "summary", "url",
 		"original_type", "resource", "status", "attempts", "next_attempt_at", "create_time", "update_time", "protocol",
-		"complaint_id"},
+		"complaint_id", "snapshot"},
 	key:    []string{"notification_id"},
 	update: []string{"status", "attempts", "next_attempt_at", "update_time"},
 	values: func(n *pay.Notification) []any {
 		return []any{n.ID, nullIfEmpty(n.RefundID), n.Mchid, n.EventType, n.Summary, n.URL,
-			n.OriginalType, n.Resource, string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol,
-			nullIfEmpty(n.ComplaintID)}
+			n.OriginalType, n.Legacy, string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol,
+			nullIfEmpty(n.ComplaintID), snapshotColumn{n}}
 	},
 	dest: func(n *pay.Notification) []any {
 		return []any{&n.ID, nullStringDest(&n.RefundID), &n.Mchid, &n.EventType, &n.Summary, &n.URL,
-			&n.OriginalType, &n.Resource, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol,
-			nullStringDest(&n.ComplaintID)}
+			&n.OriginalType, &n.Legacy, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol,
+			nullStringDest(&n.ComplaintID), snapshotColumn{n}}
 	},
 }
 
@@ -101,4 +104,48 @@ func (tx *tx) Attempts(ctx context.Context, notificationID string) ([]*pay.Attem
 		return nil, dbError("attempts of notification "+notificationID, err)
 	}
 	return out, nil
+}
+
+// snapshotColumn is a notification's snapshot column: JSON of what the notification
+// says. A row without one (NULL) predates snapshots and keeps its rendered plaintext in
+// resource (Notification.Legacy).
+type snapshotColumn struct{ n *pay.Notification }
+
+// snapshot is the JSON the column holds.
+type snapshot struct {
+	Refund    *pay.RefundSnapshot    `json:",omitempty"`
+	Complaint *pay.ComplaintSnapshot `json:",omitempty"`
+}
+
+// Value implements driver.Valuer.
+func (c snapshotColumn) Value() (driver.Value, error) {
+	if c.n.Refund == nil && c.n.Complaint == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(snapshot{Refund: c.n.Refund, Complaint: c.n.Complaint})
+	if err != nil {
+		return nil, fmt.Errorf("encode snapshot of notification %s: %w", c.n.ID, err)
+	}
+	return string(b), nil
+}
+
+// Scan implements sql.Scanner.
+func (c snapshotColumn) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("snapshot of notification %s: unexpected %T", c.n.ID, src)
+	}
+	var snap snapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return fmt.Errorf("decode snapshot of notification %s: %w", c.n.ID, err)
+	}
+	c.n.Refund, c.n.Complaint = snap.Refund, snap.Complaint
+	return nil
 }

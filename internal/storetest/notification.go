@@ -20,14 +20,21 @@ func TestNotifications(t *testing.T, open func(t *testing.T) pay.Store) {
 // newNotification returns a PENDING notification of refundID with every field set.
 func newNotification(id, refundID string, created time.Time) *pay.Notification {
 	return &pay.Notification{
-		ID:            id,
-		RefundID:      refundID,
-		Mchid:         "1900000100",
-		EventType:     "REFUND.SUCCESS",
-		Summary:       "退款成功",
-		URL:           "https://merchant.example/notify",
-		OriginalType:  "refund",
-		Resource:      `{"sp_mchid":"1900000100","sub_mchid":"1900000109","refund_status":"SUCCESS"}`,
+		ID:           id,
+		RefundID:     refundID,
+		Mchid:        "1900000100",
+		EventType:    "REFUND.SUCCESS",
+		Summary:      "退款成功",
+		URL:          "https://merchant.example/notify",
+		OriginalType: "refund",
+		Refund: &pay.RefundSnapshot{
+			ID: refundID, OutRefundNo: "refund-" + refundID, Mchid: "1900000109", SpMchid: "1900000100",
+			TransactionID: "4200000001", OutTradeNo: "trade-1", Appid: "wx8888888888888888",
+			SubAppid: "wx9999999999999999", Status: pay.StatusSuccess, SuccessTime: created,
+			UserReceivedAccount: "招商银行信用卡0403", FundsAccount: "AVAILABLE",
+			Amount: pay.Amount{Refund: 60, Total: 100, PayerTotal: 90, PayerRefund: 50, SettlementTotal: 100,
+				SettlementRefund: 60, DiscountRefund: 10, Currency: "CNY", From: []pay.FundsFrom{{Account: "AVAILABLE", Amount: 60}}},
+		},
 		Status:        pay.NotifyPending,
 		NextAttemptAt: created,
 		CreateTime:    created,
@@ -72,6 +79,13 @@ func testNotification(t *testing.T, s pay.Store) {
 	err = write(t, s, func(tx pay.Tx) error { return tx.InsertNotification(ctx, dup) })
 	checkErr(t, "InsertNotification(same id)", err, pay.ErrDuplicate)
 
+	// A notification stored before snapshots says what it says in its rendered plaintext.
+	legacy := newNotification("legacy", r.ID, at(time.Minute))
+	legacy.Refund, legacy.Legacy = nil, `{"mchid":"1900000109","refund_status":"SUCCESS"}`
+	insertNotifications(t, s, legacy)
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Notification, error) { return tx.Notification(ctx, legacy.ID) })
+	checkEqual(t, "Notification(legacy)", legacy, got)
+
 	orphan := newNotification("orphan", "50000009999", at(0))
 	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertNotification(ctx, orphan) }); err == nil {
 		t.Errorf("InsertNotification(unknown refund) succeeded, want an error")
@@ -89,7 +103,8 @@ func testUpdateNotification(t *testing.T, s pay.Store) {
 	changed := *orig
 	changed.Status, changed.Attempts = pay.NotifyFailed, 16
 	changed.NextAttemptAt, changed.UpdateTime = at(24*time.Hour), at(25*time.Hour)
-	changed.EventType, changed.URL, changed.Resource, changed.Mchid = "REFUND.CLOSED", "https://other.example/", "{}", "1900000999"
+	changed.EventType, changed.URL, changed.Mchid = "REFUND.CLOSED", "https://other.example/", "1900000999"
+	changed.Refund = &pay.RefundSnapshot{ID: r.ID, Status: pay.StatusClosed}
 	changed.CreateTime = at(time.Hour)
 	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateNotification(ctx, &changed) })
 

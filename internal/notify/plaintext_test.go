@@ -1,0 +1,159 @@
+package notify_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tuikuan/tuikuan/internal/notify"
+	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+// golden compares got with testdata/name.golden, rewriting it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+// successSnapshot is the refund of the example on
+// https://pay.weixin.qq.com/doc/v3/merchant/4012082053 (通知报文).
+func successSnapshot() *pay.RefundSnapshot {
+	return &pay.RefundSnapshot{
+		ID: "50200207182018070300011301001", OutRefundNo: "7752501201407033233368018",
+		Mchid: "1900000100", TransactionID: "1008450740201411110005820873", OutTradeNo: "20150806125346",
+		Status: pay.StatusSuccess, SuccessTime: time.Date(2018, 6, 8, 2, 34, 56, 0, time.UTC),
+		UserReceivedAccount: "招商银行信用卡0403", FundsAccount: "AVAILABLE",
+		Amount: pay.Amount{Refund: 999, Total: 999, PayerTotal: 999, PayerRefund: 999, SettlementTotal: 999, SettlementRefund: 999, Currency: "CNY"},
+	}
+}
+
+// Ensure the v3 resources render byte for byte as recorded: the refund's for a direct
+// merchant and a partner, SUCCESS with its time and CLOSED without, and the complaint's.
+func TestPlaintextV3_Golden(t *testing.T) {
+	partner := successSnapshot()
+	partner.SpMchid, partner.Mchid = "1900000200", "1900000201"
+	closed := successSnapshot()
+	closed.Status, closed.SuccessTime = pay.StatusClosed, time.Time{}
+	tests := []struct {
+		name string
+		n    *pay.Notification
+	}{
+		{"v3_refund_direct", &pay.Notification{Refund: successSnapshot()}},
+		{"v3_refund_partner", &pay.Notification{Refund: partner}},
+		{"v3_refund_closed", &pay.Notification{Refund: closed}},
+		{"v3_complaint", &pay.Notification{Complaint: &pay.ComplaintSnapshot{ComplaintID: "200201820200101080076610000", Action: "CREATE_COMPLAINT"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := notify.PlaintextV3(tt.n)
+			if err != nil {
+				t.Fatalf("PlaintextV3: %v", err)
+			}
+			golden(t, tt.name, append(got, '\n'))
+		})
+	}
+}
+
+type complaintResourceJSON struct {
+	ComplaintID string `json:"complaint_id"`
+	ActionType  string `json:"action_type"`
+}
+
+// checkComplaintResource checks that the resource is a JSON object giving back id and
+// action (invalid UTF-8 comes back as U+FFFD, as encoding/json writes it).
+func checkComplaintResource(t *testing.T, id, action string) {
+	t.Helper()
+	got, err := notify.PlaintextV3(&pay.Notification{Complaint: &pay.ComplaintSnapshot{ComplaintID: id, Action: action}})
+	if err != nil {
+		t.Fatalf("complaint resource (%q, %q): %v", id, action, err)
+	}
+	var r complaintResourceJSON
+	if err := json.Unmarshal(got, &r); err != nil {
+		t.Fatalf("complaint resource (%q, %q) = %s, not JSON: %v", id, action, got, err)
+	}
+	if !utf8.ValidString(id) || !utf8.ValidString(action) {
+		return
+	}
+	if diff := cmp.Diff(complaintResourceJSON{id, action}, r); diff != "" {
+		t.Errorf("complaint resource (%q, %q) = %s, mismatch (-want +got):\n%s", id, action, got, diff)
+	}
+}
+
+func TestComplaintResource(t *testing.T) {
+	tests := []struct{ name, id, action string }{
+		{"Digits", "200220250601000000000000001", "CREATE_COMPLAINT"},
+		{"Quote", `2002"1`, "CONTINUE_COMPLAINT"},
+		{"Backslash", `2002\1`, "USER_RESPONSE"},
+		{"Delete", "2002\x7f", "CREATE_COMPLAINT"},
+		{"Bell", "2002\a", "CREATE_COMPLAINT"},
+		{"NUL", "2002\x00", "CREATE_COMPLAINT"},
+		{"Chinese", "投诉2002", "CREATE_COMPLAINT"},
+		{"LineSeparator", "2002\u2028", "CREATE_COMPLAINT"},
+		{"NonBMP", "2002\U0001F600", "CREATE_COMPLAINT"},
+		{"InvalidUTF8", "2002\xff", "CREATE_COMPLAINT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkComplaintResource(t, tt.id, tt.action) })
+	}
+}
+
+func FuzzComplaintResource(f *testing.F) {
+	f.Add("200220250601000000000000001", "CREATE_COMPLAINT")
+	f.Add("2002\x7f", "\a")
+	f.Fuzz(checkComplaintResource)
+}
+
+// Ensure a notification stored before snapshots, as an upgraded data dir holds it, is
+// delivered with the plaintext rendered when it was owed.
+func TestDeliverer_Legacy(t *testing.T) {
+	var store pay.Store
+	f := newFixtureOver(t, func(s pay.Store) pay.Store { store = s; return s })
+	refundID := f.owe(t, "") // no URL: owes nothing of its own
+	const legacy = `{"mchid":"1900000101","transaction_id":"4200000001","refund_status":"SUCCESS"}`
+	now := f.svc.Time.Clock().Now()
+	n := &pay.Notification{ID: "legacy-1", RefundID: refundID, Mchid: mchid, EventType: "REFUND.SUCCESS",
+		OriginalType: "refund", Legacy: legacy, Status: pay.NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now}
+	bodies := make(chan []byte, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies <- b
+	}))
+	t.Cleanup(srv.Close)
+	n.URL = srv.URL
+	if err := store.Update(t.Context(), func(tx pay.Tx) error { return tx.InsertNotification(t.Context(), n) }); err != nil {
+		t.Fatalf("InsertNotification: %v", err)
+	}
+	run(t, notify.New(notify.Config{Service: f.svc, Platform: f.platform}))
+
+	var env struct {
+		Resource wxcrypto.Resource `json:"resource"`
+	}
+	if err := json.Unmarshal(<-bodies, &env); err != nil {
+		t.Fatalf("envelope: %v", err)
+	}
+	got, err := wxcrypto.Decrypt(apiv3Key, env.Resource)
+	if err != nil || string(got) != legacy {
+		t.Errorf("resource = %s, %v; want %s", got, err, legacy)
+	}
+}
