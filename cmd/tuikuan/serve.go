@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// notification deliverer alike.
 	faults := fault.New()
 	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
-	limits := ratelimit.New(time.Now)
+	limits := ratelimit.New(rateClock(ctx))
 	mux := http.NewServeMux()
 	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits})
 	mux.Handle("/v3/", v3)
@@ -144,6 +144,18 @@ func httpServer(h http.Handler) *http.Server {
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+}
+
+// rateClockKey carries the real-time clock the rate limiter reads, for tests that run
+// several servers in one process and need to move one server's time without sleeping.
+type rateClockKey struct{}
+
+// rateClock returns the clock ctx carries for the rate limiter, or time.Now.
+func rateClock(ctx context.Context) func() time.Time {
+	if now, ok := ctx.Value(rateClockKey{}).(func() time.Time); ok {
+		return now
+	}
+	return time.Now
 }
 
 // testHookBeforeStoreClose, when set by a test, runs as serve returns, just before the
