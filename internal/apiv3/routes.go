@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/pay"
@@ -78,38 +79,38 @@ func NewHandler(c Config) http.Handler {
 		a.limits = ratelimit.New(a.now)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /v3/certificates", a.handle(fault.APICertificates, a.certificates))
-	mux.Handle("GET /v3/merchant-service/complaints-v2", a.handle(fault.APIComplaintList, a.listComplaints))
-	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}", a.handle(fault.APIComplaintDetail, a.complaintDetail))
-	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", a.handle(fault.APIComplaintHistory, a.complaintHistory))
-	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/response", a.handle(fault.APIComplaintResponse, a.replyComplaint))
-	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/complete", a.handle(fault.APIComplaintComplete, a.completeComplaint))
-	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress", a.handle(fault.APIComplaintRefund, a.updateRefundProgress))
-	mux.Handle("POST /v3/merchant-service/images/upload", a.handle(fault.APIImageUpload, a.uploadImage))
-	mux.Handle("GET /v3/merchant-service/images/{media_id}", a.handle(fault.APIImageDownload, a.downloadImage))
-	mux.Handle("POST /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.setComplaintNotifyURL(true)))
-	mux.Handle("GET /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.getComplaintNotifyURL))
-	mux.Handle("PUT /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.setComplaintNotifyURL(false)))
-	mux.Handle("DELETE /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.deleteComplaintNotifyURL))
-	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(fault.APIRefundApply, a.createRefund))
-	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(fault.APIRefundQuery, a.query(pay.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
-	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(pay.APIDomestic, DomesticRefund)))
-	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(fault.APIEcommerceApply, a.createEcommerceRefund))
-	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(fault.APIEcommerceQuery, a.query(pay.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
-	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(fault.APIEcommerceQuery, a.query(pay.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
-	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(pay.APIEcommerce, EcommerceRefund)))
-	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/return-advance", a.handle(fault.APIReturnAdvance, a.returnAdvance))
+	mux.Handle("GET /v3/certificates", a.handle(endpoint.Certificates, a.certificates))
+	mux.Handle("GET /v3/merchant-service/complaints-v2", a.handle(endpoint.ComplaintList, a.listComplaints))
+	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}", a.handle(endpoint.ComplaintDetail, a.complaintDetail))
+	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", a.handle(endpoint.ComplaintHistory, a.complaintHistory))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/response", a.handle(endpoint.ComplaintResponse, a.replyComplaint))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/complete", a.handle(endpoint.ComplaintComplete, a.completeComplaint))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress", a.handle(endpoint.ComplaintRefund, a.updateRefundProgress))
+	mux.Handle("POST /v3/merchant-service/images/upload", a.handle(endpoint.ImageUpload, a.uploadImage))
+	mux.Handle("GET /v3/merchant-service/images/{media_id}", a.handle(endpoint.ImageDownload, a.downloadImage))
+	mux.Handle("POST /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.setComplaintNotifyURL(true)))
+	mux.Handle("GET /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.getComplaintNotifyURL))
+	mux.Handle("PUT /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.setComplaintNotifyURL(false)))
+	mux.Handle("DELETE /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.deleteComplaintNotifyURL))
+	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(endpoint.RefundApply, a.createRefund))
+	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(endpoint.RefundQuery, a.query(pay.APIDomestic, a.svc.Query, "out_refund_no", DomesticRefund)))
+	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(endpoint.Abnormal, a.applyAbnormalRefund(pay.APIDomestic, DomesticRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(endpoint.EcommerceApply, a.createEcommerceRefund))
+	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(endpoint.EcommerceQuery, a.query(pay.APIEcommerce, a.svc.QueryByID, "refund_id", EcommerceRefund)))
+	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(endpoint.EcommerceQuery, a.query(pay.APIEcommerce, a.svc.Query, "out_refund_no", EcommerceRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", a.handle(endpoint.Abnormal, a.applyAbnormalRefund(pay.APIEcommerce, EcommerceRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/return-advance", a.handle(endpoint.ReturnAdvance, a.returnAdvance))
 	// One segment wider than it reads: a literal return-advance would clash with
 	// id/{refund_id} in ServeMux (neither is more specific), so the handler checks it.
-	mux.Handle("GET /v3/ecommerce/refunds/{refund_id}/{action}", a.handle(fault.APIReturnAdvanceQuery, a.queryAdvanceReturn))
-	mux.Handle("POST /v3/marketing/busifavor/stocks", a.handle(fault.APIStockCreate, a.createStock))
-	mux.Handle("GET /v3/marketing/busifavor/stocks/{stock_id}", a.handle(fault.APIStockQuery, a.queryStock))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/send", a.handle(fault.APICouponSend, a.sendCoupon))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/use", a.handle(fault.APICouponUse, a.useCoupon))
-	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", a.handle(fault.APICouponQuery, a.queryCoupon))
-	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(fault.APICouponList, a.listCoupons))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(fault.APICouponDeactivate, a.deactivateCoupon))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(fault.APICouponReturn, a.returnCoupon))
+	mux.Handle("GET /v3/ecommerce/refunds/{refund_id}/{action}", a.handle(endpoint.ReturnAdvanceQuery, a.queryAdvanceReturn))
+	mux.Handle("POST /v3/marketing/busifavor/stocks", a.handle(endpoint.StockCreate, a.createStock))
+	mux.Handle("GET /v3/marketing/busifavor/stocks/{stock_id}", a.handle(endpoint.StockQuery, a.queryStock))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/send", a.handle(endpoint.CouponSend, a.sendCoupon))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/use", a.handle(endpoint.CouponUse, a.useCoupon))
+	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", a.handle(endpoint.CouponQuery, a.queryCoupon))
+	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(endpoint.CouponList, a.listCoupons))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(endpoint.CouponDeactivate, a.deactivateCoupon))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(endpoint.CouponReturn, a.returnCoupon))
 	return JSONFallback(mux, a.writeError)
 }
 
@@ -127,7 +128,7 @@ type call struct {
 const maxBody = 1 << 20
 
 // handle adapts a handler that returns its answer or an error: it reads the body, checks
-// the signature, applies the fault rules and rate limits of api (a fault.API* name), and
+// the signature, applies the fault rules and rate limits of api (an endpoint name), and
 // writes a signed answer or the error envelope.
 func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -25,7 +26,8 @@ const (
 	MagicFrequencyLimited = "SANDBOX_FREQUENCY_LIMITED_"
 	// MagicTimeout accepts the refund and drops the connection, on the first request of
 	// each out_refund_no only: the retry with the same out_refund_no that the docs ask
-	// for ("请不要更换商户退款单号", seed 002) then gets the refund.
+	// for ("请不要更换商户退款单号",
+	// https://pay.weixin.qq.com/doc/v3/merchant/4012556457) then gets the refund.
 	MagicTimeout = "SANDBOX_TIMEOUT_"
 	// MagicNotifyFail, followed by a number N and "_" (SANDBOX_NOTIFY_FAIL_5_…), fails
 	// the first N deliveries of each of the refund's notifications.
@@ -70,7 +72,7 @@ type notifyResource struct {
 }
 
 // NotifyFault says whether a delivery of n must count as failed, and why: a live
-// APINotify rule matching it (first match wins, consuming one use), else a
+// endpoint.Notify rule matching it (first match wins, consuming one use), else a
 // SANDBOX_NOTIFY_FAIL_N_ number with fewer than N deliveries made. The notification
 // deliverer calls it before each attempt.
 func (g *Registry) NotifyFault(n *pay.Notification) (string, bool) {
@@ -79,7 +81,7 @@ func (g *Registry) NotifyFault(n *pay.Notification) (string, bool) {
 	if sub == "" {
 		sub = res.Mchid
 	}
-	q := Request{API: APINotify, Mchid: n.Mchid, SubMchid: sub, OutRefundNo: res.OutRefundNo, OutTradeNo: res.OutTradeNo}
+	q := Request{API: endpoint.Notify, Mchid: n.Mchid, SubMchid: sub, OutRefundNo: res.OutRefundNo, OutTradeNo: res.OutTradeNo}
 	g.mu.Lock()
 	_, by, ok := g.fire(q)
 	g.mu.Unlock()
