@@ -19,6 +19,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
@@ -90,7 +91,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
 	mux.Handle("/sandbox/", sb)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	srv := httpServer(apiv3.Common(apiv3.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log))
+	srv := httpServer(jsonapi.Common(jsonapi.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log))
 
 	// Deferred next after the store's Close, so it runs just before it, after the rest.
 	defer func() {

@@ -11,11 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// authScheme is the only scheme WeChat Pay accepts (protocol.md §1.2).
+// authScheme is the only scheme WeChat Pay accepts (docs/wire.md#request-signatures).
 const authScheme = "WECHATPAY2-SHA256-RSA2048"
 
 // signWindow is how far, in whole seconds, a request's timestamp may be from real time:
@@ -38,8 +39,8 @@ type authorization struct {
 }
 
 // parseAuthorization reads `WECHATPAY2-SHA256-RSA2048 k="v",k="v",…`. The five items come
-// in any order ("以上五项签名信息，无顺序要求", §1.2); spaces after commas and unquoted
-// values are tolerated.
+// in any order ("以上五项签名信息，无顺序要求", docs/wire.md#request-signatures); spaces
+// after commas and unquoted values are tolerated.
 func parseAuthorization(h string) (authorization, error) {
 	var a authorization
 	scheme, params, ok := strings.Cut(strings.TrimSpace(h), " ")
@@ -97,7 +98,15 @@ type signError struct {
 
 func (e *signError) Error() string { return "SIGN_ERROR: " + e.message + ": " + e.issue }
 
-// Observed real detail shape (protocol.md §1.4), with the FAQ's top-level issue as well.
+// Envelope is the 401 SIGN_ERROR answer, its detail naming the cause.
+func (e *signError) Envelope() (int, jsonapi.Envelope) {
+	return http.StatusUnauthorized, jsonapi.Envelope{Code: pay.CodeSignError, Message: e.message, Detail: e.detail()}
+}
+
+// Reason is the cause for the log, with nothing of the Authorization header in it.
+func (e *signError) Reason() string { return e.reason }
+
+// Observed real detail shape (docs/wire.md#request-signatures), with the FAQ's top-level issue as well.
 func (e *signError) detail() any {
 	type signInfo struct {
 		Method               string `json:"method"`
@@ -187,7 +196,7 @@ func (e *signError) with(message, field, reason, issue string) *signError {
 // canonicalTargets lists the URLs a client may have signed: the raw target as received
 // first (what wechatpay-go and Java sign), then the percent-decoded path (gopay signs the
 // path it formatted, which Go's client re-escapes on the wire), then the target without a
-// trailing bare "?" (gopay's list calls) (protocol.md §1.1).
+// trailing bare "?" (gopay's list calls) (docs/wire.md#request-signatures).
 func canonicalTargets(r *http.Request) []string {
 	targets := []string{r.RequestURI}
 	add := func(t string) {

@@ -10,13 +10,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path"
 	"sync"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -111,7 +111,7 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(endpoint.CouponList, a.listCoupons))
 	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(endpoint.CouponDeactivate, a.deactivateCoupon))
 	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(endpoint.CouponReturn, a.returnCoupon))
-	return JSONFallback(mux, a.writeError)
+	return jsonapi.Fallback(mux, a.writeError)
 }
 
 // call is one authenticated request.
@@ -123,9 +123,6 @@ type call struct {
 	// Wechatpay-Serial said.
 	certMode bool
 }
-
-// maxBody bounds a JSON request body; no refund request comes near it.
-const maxBody = 1 << 20
 
 // handle adapts a handler that returns its answer or an error: it reads the body, checks
 // the signature, applies the fault rules and rate limits of api (an endpoint name), and
@@ -174,7 +171,7 @@ func (a *api) bodyError(r *http.Request, err error) error {
 
 // decode reads the call's JSON body into v, strictly unless configured lenient.
 func (a *api) decode(c *call, v any) error {
-	return Decode(c.body, c.Header.Get("Content-Type"), a.strict, v)
+	return jsonapi.Decode(c.body, c.Header.Get("Content-Type"), a.strict, v)
 }
 
 // certificate parses a merchant's certificate once per distinct PEM.
@@ -192,49 +189,3 @@ func (a *api) certificate(m *pay.Merchant) (*rsa.PublicKey, *x509.Certificate, e
 	a.certs[m.CertPEM] = pc
 	return pc.pub, pc.cert, nil
 }
-
-// JSONFallback serves mux, but answers what the mux would answer by itself with the JSON
-// envelope through answer: an unknown path is 404 RESOURCE_NOT_EXISTS and a wrong method
-// 405 METHOD_NOT_ALLOWED (the status the official error table gives a wrong method,
-// https://pay.weixin.qq.com/wiki/doc/apiv3/Share/error_code.shtml). A path with "." or
-// ".." segments or "//" is not found either: the mux would redirect it to its cleaned
-// form in HTML, which no WeChat Pay client follows or parses.
-func JSONFallback(mux *http.ServeMux, answer func(http.ResponseWriter, *http.Request, error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isClean(r.URL.EscapedPath()) {
-			answer(w, r, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", r.URL.EscapedPath()))
-			return
-		}
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		rec := &statusRecorder{header: make(http.Header)}
-		mux.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.header.Get("Allow"))
-			answer(w, r, pay.Errorf(codeMethodNotAllowed, "请求方法%s不被该接口支持", r.Method))
-			return
-		}
-		answer(w, r, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", r.URL.Path))
-	})
-}
-
-// isClean reports whether the mux would route p as it is, without redirecting it.
-func isClean(p string) bool {
-	if p == "" || p[0] != '/' {
-		return false
-	}
-	c := path.Clean(p)
-	return c == p || (p[len(p)-1] == '/' && c+"/" == p)
-}
-
-// statusRecorder captures what the mux would answer, to re-answer it as JSON.
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (s *statusRecorder) Header() http.Header         { return s.header }
-func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (s *statusRecorder) WriteHeader(code int)        { s.status = code }
