@@ -6,7 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -366,8 +366,10 @@ func TestFault_Magic(t *testing.T) {
 // apply until the bucket refills, without touching the order; successes pass and do not
 // count.
 func TestRateLimit_WechatFailures(t *testing.T) {
-	clock := &manualClock{now: time.Now()}
-	s := startServerClocked(t, clock.Now, "--rate-limit", "wechat")
+	// The limiter's time stands still but for the moves the test makes.
+	start := time.Now()
+	var moved atomic.Int64
+	s := startServerClocked(t, func() time.Time { return start.Add(time.Duration(moved.Load())) }, "--rate-limit", "wechat")
 	r := s.refunder(t, "direct")
 	m := s.merchant(t, "direct")
 	for i := range 8 {
@@ -393,28 +395,10 @@ func TestRateLimit_WechatFailures(t *testing.T) {
 	_, err = r.query("RL-7")
 	wantAPIError(t, "query of the refused refund", err, 404, "RESOURCE_NOT_EXISTS")
 
-	clock.Advance(time.Second / 3)
+	moved.Add(int64(time.Second / 3))
 	if _, err := r.apply(fresh, "RL-7", 100); err != nil {
 		t.Errorf("apply after the failure bucket refilled: %v", err)
 	}
-}
-
-// manualClock is a real-time clock that stands still until the test moves it.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // Ensure the wechat profile's one minute between refunds of an order answers 429 through

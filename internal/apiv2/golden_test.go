@@ -1,7 +1,6 @@
 package apiv2
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,28 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tuikuan/tuikuan/internal/endpoint"
+	"github.com/tuikuan/tuikuan/internal/golden"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-// golden compares got with testdata/name.golden, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func mustDecodeFile(t *testing.T, name string) map[string]string {
 	t.Helper()
@@ -93,7 +73,7 @@ func TestSeed004_Request(t *testing.T) {
 func TestSeed004_Response(t *testing.T) {
 	body := seedAPI().result(seedCall(signMD5, map[string]string{"out_trade_no": "1217752501201407033233368018"}),
 		endpoint.V2Query, refundsReply([]*pay.Refund{seedRefund()}, 1), nil).encode()
-	golden(t, "refundquery_seed004", body)
+	golden.Check(t, "refundquery_seed004", body)
 
 	got, err := decodeXML(body)
 	if err != nil {
@@ -144,7 +124,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			golden(t, tt.name, tt.body)
+			golden.Check(t, tt.name, tt.body)
 		})
 	}
 }

@@ -3,45 +3,27 @@ package apiv3
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/tuikuan/tuikuan/internal/golden"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-// golden compares the JSON body got, indented, with testdata/name.golden, rewriting it
-// under -update. Indenting keeps the keys' order and escapes, so the golden still pins
-// the wire body while its diffs stay readable.
-func golden(t *testing.T, name string, got []byte) {
+// goldenJSON compares the JSON body got, indented, with testdata/name.golden. Indenting
+// keeps the keys' order and escapes, so the golden still pins the wire body while its
+// diffs stay readable.
+func goldenJSON(t *testing.T, name string, got []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, got, "", "  "); err != nil {
 		t.Fatalf("%s: body %q is not JSON: %v", name, got, err)
 	}
 	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, name, buf.Bytes())
 }
 
 func mustMarshal(t *testing.T, v any) []byte {
@@ -84,14 +66,14 @@ func fixtureRefund(api pay.API) *pay.Refund {
 // Ensure the refund answers keep their exact wire shape: the domestic apply and query
 // answer, and the e-commerce query answer of a partner-advanced refund.
 func TestGolden_Refunds(t *testing.T) {
-	golden(t, "refund_domestic", mustMarshal(t, DomesticRefund(fixtureRefund(pay.APIDomestic))))
+	goldenJSON(t, "refund_domestic", mustMarshal(t, DomesticRefund(fixtureRefund(pay.APIDomestic))))
 	processing := fixtureRefund(pay.APIDomestic)
 	processing.Status, processing.SuccessTime, processing.Channel = pay.StatusProcessing, time.Time{}, ""
-	golden(t, "refund_domestic_processing", mustMarshal(t, DomesticRefund(processing)))
+	goldenJSON(t, "refund_domestic_processing", mustMarshal(t, DomesticRefund(processing)))
 
 	ec := fixtureRefund(pay.APIEcommerce)
 	ec.Mchid, ec.SpMchid, ec.RefundAccount = "1900000109", "1900000100", "REFUND_SOURCE_PARTNER_ADVANCE"
-	golden(t, "refund_ecommerce", mustMarshal(t, EcommerceRefund(ec)))
+	goldenJSON(t, "refund_ecommerce", mustMarshal(t, EcommerceRefund(ec)))
 }
 
 // Ensure a complaint's detail keeps its exact wire shape, payer_phone encrypted to the
@@ -117,7 +99,7 @@ func TestGolden_ComplaintDetail(t *testing.T) {
 		t.Fatalf("payer_phone decrypts to %q, %v; want %q", phone, err, c.PayerPhone)
 	}
 	v.PayerPhone = "RSA-OAEP-CIPHERTEXT"
-	golden(t, "complaint_detail", mustMarshal(t, v))
+	goldenJSON(t, "complaint_detail", mustMarshal(t, v))
 }
 
 // fixtureStock is a NORMAL stock of 10 yuan off 100, with display fields kept as sent.
@@ -140,13 +122,13 @@ func fixtureStock() *pay.Stock {
 // sent from it.
 func TestGolden_Coupons(t *testing.T) {
 	st := fixtureStock()
-	golden(t, "coupon_stock", mustMarshal(t, stockView(st)))
+	goldenJSON(t, "coupon_stock", mustMarshal(t, stockView(st)))
 	c := &pay.Coupon{
 		Code: "123446565767", StockID: st.ID, Openid: "2323dfsdf342342", Appid: "wx233544546545989", Sender: "1900000100",
 		State: pay.CouponSended, SendRequestNo: "MCHSEND202003101234",
 		ReceiveTime: fixedTime.Add(time.Hour), AvailableStartTime: fixedTime.Add(time.Hour), ExpireTime: st.EndTime,
 	}
-	golden(t, "coupon", mustMarshal(t, couponView(&pay.CouponView{Coupon: c, Stock: st, State: pay.CouponSended})))
+	goldenJSON(t, "coupon", mustMarshal(t, couponView(&pay.CouponView{Coupon: c, Stock: st, State: pay.CouponSended})))
 }
 
 // Ensure a request whose signature does not match is answered 401 SIGN_ERROR with the
@@ -163,5 +145,5 @@ func TestGolden_SignError(t *testing.T) {
 	if r.status != http.StatusUnauthorized {
 		t.Fatalf("GET with a mismatched signature = %d %s, want 401", r.status, r.body)
 	}
-	golden(t, "sign_error", r.body)
+	goldenJSON(t, "sign_error", r.body)
 }
