@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 )
 
 const faultUsage = `usage: tuikuan fault add --api API [match flags] [action flags] [--times N | --probability P [--seed S] | --sequence STEPS]
@@ -55,7 +55,7 @@ func faultAdd(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		})
 	}
-	str("api", "what to break: "+strings.Join(fault.APIs, ", "))
+	str("api", "what to break: "+strings.Join(endpoint.All, ", "))
 	str("mchid", "only requests of this merchant (the caller or its sub-merchant)")
 	str("out-refund-no", "only requests for this out_refund_no")
 	str("out-trade-no", "only requests for this out_trade_no")

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 )
 
 // Ensure every command and subcommand answers --help (and -h) with its usage on stderr
@@ -58,7 +58,7 @@ func TestHelp_FaultAPIs(t *testing.T) {
 	if err := run(context.Background(), []string{"fault", "add", "--help"}, func(string) string { return "" }, io.Discard, &stderr); exitCode(err, io.Discard) != 0 {
 		t.Fatalf("fault add --help: %v", err)
 	}
-	for _, api := range fault.APIs {
+	for _, api := range endpoint.All {
 		if !strings.Contains(stderr.String(), api) {
 			t.Errorf("fault add --help does not name API %q:\n%s", api, stderr.String())
 		}

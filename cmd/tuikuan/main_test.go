@@ -84,9 +84,25 @@ func templateDir(t testing.TB) string {
 	return template.dir
 }
 
+// startServerClocked is startServer with the rate limiter reading now instead of real
+// time, so that a test moves the limits' time rather than sleeping or racing it.
+func startServerClocked(t testing.TB, now func() time.Time, args ...string) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
+		t.Fatalf("copy template data dir: %v", err)
+	}
+	return startServerCtx(t, context.WithValue(context.Background(), rateClockKey{}, now), dir, args...)
+}
+
 func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	return startServerCtx(t, context.Background(), dir, args...)
+}
+
+func startServerCtx(t testing.TB, parent context.Context, dir string, args ...string) *testServer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(parent)
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--settle-delay", "0", "--log-level", "error"}, args...)
 	done := make(chan error, 1)
 	logs := &lockedWriter{w: new(bytes.Buffer)}
@@ -162,7 +178,7 @@ func (s *testServer) merchant(t testing.TB, kind string) identity.MerchantCreden
 func (s *testServer) path(rel string) string { return filepath.Join(s.dir, rel) }
 
 // rewriteHost sends wechatpay-go's requests to the test server. The SDK signs before the
-// transport runs, so the signature stays valid (protocol.md §12.1).
+// transport runs, so the signature stays valid (docs/wire.md#hosts).
 type rewriteHost struct {
 	base *url.URL
 	next http.RoundTripper

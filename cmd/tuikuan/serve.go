@@ -19,6 +19,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
@@ -78,7 +79,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// notification deliverer alike.
 	faults := fault.New()
 	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
-	limits := ratelimit.New(time.Now)
+	limits := ratelimit.New(rateClock(ctx))
 	mux := http.NewServeMux()
 	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits})
 	mux.Handle("/v3/", v3)
@@ -90,7 +91,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
 	mux.Handle("/sandbox/", sb)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	srv := httpServer(apiv3.Common(apiv3.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log))
+	srv := httpServer(jsonapi.Common(jsonapi.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log))
 
 	// Deferred next after the store's Close, so it runs just before it, after the rest.
 	defer func() {
@@ -144,6 +145,18 @@ func httpServer(h http.Handler) *http.Server {
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+}
+
+// rateClockKey carries the real-time clock the rate limiter reads, for tests that run
+// several servers in one process and need to move one server's time without sleeping.
+type rateClockKey struct{}
+
+// rateClock returns the clock ctx carries for the rate limiter, or time.Now.
+func rateClock(ctx context.Context) func() time.Time {
+	if now, ok := ctx.Value(rateClockKey{}).(func() time.Time); ok {
+		return now
+	}
+	return time.Now
 }
 
 // testHookBeforeStoreClose, when set by a test, runs as serve returns, just before the

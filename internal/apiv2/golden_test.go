@@ -1,7 +1,6 @@
 package apiv2
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,29 +9,10 @@ import (
 	"github.com/go-pay/gopay"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/endpoint"
+	"github.com/tuikuan/tuikuan/internal/golden"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-// golden compares got with testdata/name.golden, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func mustDecodeFile(t *testing.T, name string) map[string]string {
 	t.Helper()
@@ -47,11 +27,12 @@ func mustDecodeFile(t *testing.T, name string) map[string]string {
 	return params
 }
 
-// seedMerchant is the merchant of seed 004's sample answer; its key is the signing
-// guide's, since the seed's own is not published.
+// seedMerchant is the merchant of the refund query page's sample answer
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577); its key is the signing guide's,
+// since the sample's own is not published.
 var seedMerchant = &pay.Merchant{Mchid: "1900000109", Appid: "wx8888888888888888", APIv2Key: docKey}
 
-// seedAPI answers with the seed's nonce_str, so that answers are byte-for-byte stable.
+// seedAPI answers with the sample's nonce_str, so that answers are byte-for-byte stable.
 func seedAPI() *api {
 	return &api{nonce: func() string { return "5K8264ILTKCH16CQ2502SI8ZNMTM67VS" }}
 }
@@ -60,7 +41,7 @@ func seedCall(signType string, params map[string]string) *call {
 	return &call{params: params, merchant: seedMerchant, signType: signType}
 }
 
-// seedRefund is the refund of seed 004's sample answer.
+// seedRefund is the refund of the query page's sample answer.
 func seedRefund() *pay.Refund {
 	return &pay.Refund{
 		ID: "2008450740201411110000174436", OutRefundNo: "1217752501201407033233368018",
@@ -71,7 +52,7 @@ func seedRefund() *pay.Refund {
 	}
 }
 
-// Ensure tuikuan reads seed 004's sample request as written — pretty-printed, plain text,
+// Ensure tuikuan reads the query page's sample request as written — pretty-printed, plain text,
 // empty ids — and picks out_trade_no, the only id it gives.
 func TestSeed004_Request(t *testing.T) {
 	got := mustDecodeFile(t, "seed004_request.xml")
@@ -81,18 +62,18 @@ func TestSeed004_Request(t *testing.T) {
 		"sign": "66FFB727015F450D167EF38CCC549521",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("seed 004 request mismatch (-want +got):\n%s", diff)
+		t.Errorf("sample request mismatch (-want +got):\n%s", diff)
 	}
 }
 
-// Ensure the answer to the seed's query has the shape of the seed's sample answer: every
+// Ensure the answer to the sample query has the shape of the sample answer: every
 // element it shows, with the same values where they are not the (unpublished) key's
 // sign or the sample's inconsistent cash_refund_fee (90 of a 1-fen refund), plus the
-// fields of §8.5 the sample leaves out.
+// fields of the query page the sample leaves out.
 func TestSeed004_Response(t *testing.T) {
 	body := seedAPI().result(seedCall(signMD5, map[string]string{"out_trade_no": "1217752501201407033233368018"}),
-		fault.APIV2Query, refundsReply([]*pay.Refund{seedRefund()}, 1), nil).encode()
-	golden(t, "refundquery_seed004", body)
+		endpoint.V2Query, refundsReply([]*pay.Refund{seedRefund()}, 1), nil).encode()
+	golden.Check(t, "refundquery_seed004", body)
 
 	got, err := decodeXML(body)
 	if err != nil {
@@ -134,16 +115,16 @@ func TestGolden(t *testing.T) {
 		body []byte
 	}{
 		{"refundquery_coupons", a.result(seedCall(signHMAC, map[string]string{"sub_mch_id": "1900000111", "sub_appid": "wx1111111111111111"}),
-			fault.APIV2Query, refundsReply([]*pay.Refund{first, second, third}, 12), nil).encode()},
-		{"refundquery_byid", a.result(seedCall(signMD5, nil), fault.APIV2Query, refundsReply([]*pay.Refund{second}, -1), nil).encode()},
-		{"refund", a.result(seedCall(signMD5, nil), fault.APIV2Refund, refundReply(first), nil).encode()},
-		{"refund_fail", a.result(seedCall(signHMAC, nil), fault.APIV2Refund, nil,
+			endpoint.V2Query, refundsReply([]*pay.Refund{first, second, third}, 12), nil).encode()},
+		{"refundquery_byid", a.result(seedCall(signMD5, nil), endpoint.V2Query, refundsReply([]*pay.Refund{second}, -1), nil).encode()},
+		{"refund", a.result(seedCall(signMD5, nil), endpoint.V2Refund, refundReply(first), nil).encode()},
+		{"refund_fail", a.result(seedCall(signHMAC, nil), endpoint.V2Refund, nil,
 			pay.Errorf(pay.CodeInvalidRequest, "申请退款金额超过订单可退金额")).encode()},
 		{"fail", failReply(msgSign).encode()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			golden(t, tt.name, tt.body)
+			golden.Check(t, tt.name, tt.body)
 		})
 	}
 }

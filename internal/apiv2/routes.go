@@ -1,5 +1,6 @@
-// Package apiv2 serves WeChat Pay's v2 XML refund API (docs/wire.md#apiv2): the refund
-// query (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) and the mutual-TLS refund apply, over the same refunds APIv3 sees. It
+// Package apiv2 serves WeChat Pay's v2 XML refund API: the refund query
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) and the mutual-TLS refund apply
+// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml), over the same refunds APIv3 sees. It
 // parses hostile XML, checks MD5 and HMAC-SHA256 signatures, and answers in the v2
 // envelope; the rules of money stay in package pay.
 package apiv2
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
@@ -57,8 +59,8 @@ func (a *api) routes() http.Handler {
 	// No method in the patterns: a GET must reach the handler to be told
 	// REQUIRE_POST_METHOD in XML rather than get the mux's plain-text 405.
 	mux := http.NewServeMux()
-	mux.Handle("/pay/refundquery", a.handle(fault.APIV2Query, anyTransport, a.refundQuery))
-	mux.Handle("/secapi/pay/refund", a.handle(fault.APIV2Refund, mutualTLS, a.applyRefund))
+	mux.Handle("/pay/refundquery", a.handle(endpoint.V2Query, anyTransport, a.refundQuery))
+	mux.Handle("/secapi/pay/refund", a.handle(endpoint.V2Refund, mutualTLS, a.applyRefund))
 	mux.Handle("/", notFound(a.log))
 	return mux
 }
@@ -82,7 +84,7 @@ type call struct {
 func (c *call) get(name string) string { return c.params[name] }
 
 // handle adapts a handler that returns its answer's business fields or an error: it
-// authenticates the request, applies the fault rules of api (a fault.APIV2* name), and
+// authenticates the request, applies the fault rules of api (an endpoint.V2* name), and
 // writes the signed answer, or the unsigned protocol failure. Every answer is XML with
 // HTTP 200: gopay treats any other status, or a body with <html in it, as a transport
 // failure (docs/wire.md#apiv2).
@@ -150,7 +152,8 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 }
 
 // result is a business answer: out's fields after the common ones on success, err_code
-// and err_code_des on failure, signed either way (docs/wire.md#apiv2).
+// and err_code_des on failure, signed either way
+// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml).
 func (a *api) result(c *call, api string, out *reply, err error) *reply {
 	rp := &reply{}
 	rp.add("return_code", "SUCCESS")

@@ -9,12 +9,13 @@ import (
 
 	"github.com/go-pay/gopay/wechat"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // Ensure failures found before the request is authenticated are return_code=FAIL with
-// the seed's description, unsigned, in XML with HTTP 200, never a 500 or HTML.
+// the error table's description, unsigned, in XML with HTTP 200, never a 500 or HTML.
 func TestProtocolErrors(t *testing.T) {
 	f := newFixture(t)
 	q := map[string]string{"out_trade_no": "T00000001"}
@@ -119,7 +120,7 @@ func TestBusinessErrors(t *testing.T) {
 // Ensure a fault rule on v2.refundquery answers its error in v2 terms.
 func TestFaultRule(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.api.faults.Add(fault.Rule{API: fault.APIV2Query, Action: fault.Action{Error: pay.CodeSystemError}}); err != nil {
+	if _, err := f.api.faults.Add(fault.Rule{API: endpoint.V2Query, Action: fault.Action{Error: pay.CodeSystemError}}); err != nil {
 		t.Fatal(err)
 	}
 	bm := f.serve(t, request(direct, map[string]string{"out_trade_no": "T00000001"}))
@@ -138,14 +139,14 @@ func TestBusinessErrorTable(t *testing.T) {
 		code     string
 		wantDesc string
 	}{
-		{fault.APIV2Query, pay.Errorf(pay.CodeResourceNotExists, "退款单不存在"), codeRefundNotExist, "退款订单查询失败"},
-		{fault.APIV2Refund, pay.Errorf(pay.CodeResourceNotExists, "订单不存在"), codeInvalidTransactionID, "订单不存在"},
-		{fault.APIV2Refund, pay.Errorf(pay.CodeInvalidRequest, "申请退款金额超过订单可退金额"), "INVALID_REQUEST", "申请退款金额超过订单可退金额"},
-		{fault.APIV2Refund, pay.Errorf(pay.CodeNotEnough, "基本账户余额不足"), "NOTENOUGH", "基本账户余额不足"},
-		{fault.APIV2Refund, pay.Errorf(pay.CodeFrequencyLimited, "频率限制"), "FREQUENCY_LIMITED", "频率限制"},
-		{fault.APIV2Refund, pay.ParamError("amount.refund", "退款金额必须大于等于1分", 0), codeParamError, "refund_fee参数错误：退款金额必须大于等于1分"},
-		{fault.APIV2Refund, pay.Errorf(pay.CodeInvalidState, "x"), codeSystemError, descriptions[codeSystemError]},
-		{fault.APIV2Query, http.ErrHandlerTimeout, codeSystemError, descriptions[codeSystemError]},
+		{endpoint.V2Query, pay.Errorf(pay.CodeResourceNotExists, "退款单不存在"), codeRefundNotExist, "退款订单查询失败"},
+		{endpoint.V2Refund, pay.Errorf(pay.CodeResourceNotExists, "订单不存在"), codeInvalidTransactionID, "订单不存在"},
+		{endpoint.V2Refund, pay.Errorf(pay.CodeInvalidRequest, "申请退款金额超过订单可退金额"), "INVALID_REQUEST", "申请退款金额超过订单可退金额"},
+		{endpoint.V2Refund, pay.Errorf(pay.CodeNotEnough, "基本账户余额不足"), "NOTENOUGH", "基本账户余额不足"},
+		{endpoint.V2Refund, pay.Errorf(pay.CodeFrequencyLimited, "频率限制"), "FREQUENCY_LIMITED", "频率限制"},
+		{endpoint.V2Refund, pay.ParamError("amount.refund", "退款金额必须大于等于1分", 0), codeParamError, "refund_fee参数错误：退款金额必须大于等于1分"},
+		{endpoint.V2Refund, pay.Errorf(pay.CodeInvalidState, "x"), codeSystemError, descriptions[codeSystemError]},
+		{endpoint.V2Query, http.ErrHandlerTimeout, codeSystemError, descriptions[codeSystemError]},
 	}
 	for _, tt := range tests {
 		code, des := businessError(tt.api, tt.err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -38,8 +39,8 @@ type authorization struct {
 }
 
 // parseAuthorization reads `WECHATPAY2-SHA256-RSA2048 k="v",k="v",…`. The five items come
-// in any order ("以上五项签名信息，无顺序要求", docs/wire.md#request-signatures); spaces after commas and unquoted
-// values are tolerated.
+// in any order ("以上五项签名信息，无顺序要求", docs/wire.md#request-signatures); spaces
+// after commas and unquoted values are tolerated.
 func parseAuthorization(h string) (authorization, error) {
 	var a authorization
 	scheme, params, ok := strings.Cut(strings.TrimSpace(h), " ")
@@ -96,6 +97,14 @@ type signError struct {
 }
 
 func (e *signError) Error() string { return "SIGN_ERROR: " + e.message + ": " + e.issue }
+
+// Envelope is the 401 SIGN_ERROR answer, its detail naming the cause.
+func (e *signError) Envelope() (int, jsonapi.Envelope) {
+	return http.StatusUnauthorized, jsonapi.Envelope{Code: pay.CodeSignError, Message: e.message, Detail: e.detail()}
+}
+
+// Reason is the cause for the log, with nothing of the Authorization header in it.
+func (e *signError) Reason() string { return e.reason }
 
 // Observed real detail shape (docs/wire.md#request-signatures), with the FAQ's top-level issue as well.
 func (e *signError) detail() any {

@@ -3,18 +3,16 @@ package apiv3
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // validBody is a domestic refund request as wechatpay-go sends it: keys sorted, a
-// trailing newline from json.Encoder (protocol.md §1.1).
+// trailing newline from json.Encoder (docs/wire.md#request-signatures).
 const validBody = `{"amount":{"currency":"CNY","refund":100,"total":1000},"out_refund_no":"R1","transaction_id":"4200000000202506010000000001"}` + "\n"
 
 func TestDecode(t *testing.T) {
@@ -96,22 +94,22 @@ func TestDecode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b createRefundBody
-			err := Decode([]byte(tt.body), tt.contentType, !tt.lenient, &b)
+			err := jsonapi.Decode([]byte(tt.body), tt.contentType, !tt.lenient, &b)
 			if tt.wantCode == "" {
 				if err != nil {
-					t.Errorf("Decode(%q, %q) = %v, want nil", tt.body, tt.contentType, err)
+					t.Errorf("jsonapi.Decode(%q, %q) = %v, want nil", tt.body, tt.contentType, err)
 				}
 				return
 			}
 			var e *pay.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("Decode(%q, %q) = %v, want a *pay.Error %s", tt.body, tt.contentType, err, tt.wantCode)
+				t.Fatalf("jsonapi.Decode(%q, %q) = %v, want a *pay.Error %s", tt.body, tt.contentType, err, tt.wantCode)
 			}
 			if e.Code != tt.wantCode {
-				t.Errorf("Decode(%q, %q) code = %q (%v), want %q", tt.body, tt.contentType, e.Code, err, tt.wantCode)
+				t.Errorf("jsonapi.Decode(%q, %q) code = %q (%v), want %q", tt.body, tt.contentType, e.Code, err, tt.wantCode)
 			}
 			if tt.wantField != "" && e.Field != tt.wantField {
-				t.Errorf("Decode(%q, %q) field = %q (%v), want %q", tt.body, tt.contentType, e.Field, err, tt.wantField)
+				t.Errorf("jsonapi.Decode(%q, %q) field = %q (%v), want %q", tt.body, tt.contentType, e.Field, err, tt.wantField)
 			}
 		})
 	}
@@ -155,13 +153,13 @@ func TestDecode_TypeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b body
-			err := Decode([]byte(tt.body), "application/json", true, &b)
+			err := jsonapi.Decode([]byte(tt.body), "application/json", true, &b)
 			var e *pay.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("Decode(%s) = %v, want a *pay.Error", tt.body, err)
+				t.Fatalf("jsonapi.Decode(%s) = %v, want a *pay.Error", tt.body, err)
 			}
 			if e.Code != pay.CodeParamError || e.Field != tt.wantField || e.Issue != tt.wantIssue {
-				t.Errorf("Decode(%s) = %s field %q issue %q, want PARAM_ERROR field %q issue %q", tt.body, e.Code, e.Field, e.Issue, tt.wantField, tt.wantIssue)
+				t.Errorf("jsonapi.Decode(%s) = %s field %q issue %q, want PARAM_ERROR field %q issue %q", tt.body, e.Code, e.Field, e.Issue, tt.wantField, tt.wantIssue)
 			}
 		})
 	}
@@ -172,7 +170,7 @@ func TestDecode_TypeErrors(t *testing.T) {
 func TestDecode_Values(t *testing.T) {
 	var b createRefundBody
 	body := `{"out_refund_no":"R1|*@","amount":{"refund":0,"total":1000,"from":[{"account":"AVAILABLE","amount":1}]}}`
-	if err := Decode([]byte(body), "application/json", true, &b); err != nil {
+	if err := jsonapi.Decode([]byte(body), "application/json", true, &b); err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
 	if b.OutRefundNo == nil || *b.OutRefundNo != "R1|*@" || b.TransactionID != nil {
@@ -197,90 +195,31 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(""), false)
 	f.Fuzz(func(t *testing.T, body []byte, strict bool) {
 		var b createRefundBody
-		err := Decode(body, "application/json", strict, &b)
+		err := jsonapi.Decode(body, "application/json", strict, &b)
 		if err == nil {
 			return
 		}
 		var e *pay.Error
 		if !errors.As(err, &e) {
-			t.Fatalf("Decode(%q) = %T %v, want a *pay.Error", body, err, err)
+			t.Fatalf("jsonapi.Decode(%q) = %T %v, want a *pay.Error", body, err, err)
 		}
 		// Whatever a client sends, it is told about it: never a 500.
-		status, eb := ErrorBody(err)
+		status, eb := jsonapi.ErrorBody(err)
 		if status != http.StatusBadRequest {
-			t.Errorf("Decode(%q) = %v, answered %d, want 400", body, err, status)
+			t.Errorf("jsonapi.Decode(%q) = %v, answered %d, want 400", body, err, status)
 		}
 		if _, err := json.Marshal(eb); err != nil {
-			t.Errorf("Decode(%q): encode error body: %v", body, err)
+			t.Errorf("jsonapi.Decode(%q): encode error body: %v", body, err)
 		}
 	})
 }
 
-func TestErrorBody(t *testing.T) {
-	secret := errors.New("open /var/lib/tuikuan/tuikuan.db: database is locked")
-	tests := []struct {
-		name       string
-		err        error
-		wantStatus int
-		want       errorBody
-	}{
-		{
-			name: "PlainError", err: secret, wantStatus: http.StatusInternalServerError,
-			want: errorBody{Code: "SYSTEM_ERROR", Message: "系统异常，请稍后重试"},
-		},
-		{
-			name: "WrappedPlainError", err: fmt.Errorf("apply: %w", secret), wantStatus: http.StatusInternalServerError,
-			want: errorBody{Code: "SYSTEM_ERROR", Message: "系统异常，请稍后重试"},
-		},
-		{
-			name: "RefundError", err: pay.Errorf(pay.CodeInvalidRequest, "申请退款金额超过订单可退金额"), wantStatus: http.StatusBadRequest,
-			want: errorBody{Code: "INVALID_REQUEST", Message: "申请退款金额超过订单可退金额"},
-		},
-		{
-			name: "WrappedRefundError", err: fmt.Errorf("apply: %w", pay.Errorf(pay.CodeFrequencyLimited, "频率限制")), wantStatus: http.StatusTooManyRequests,
-			want: errorBody{Code: "FREQUENCY_LIMITED", Message: "频率限制"},
-		},
-		{
-			name: "ParamError", err: pay.ParamError("amount.refund", "退款金额必须大于等于1分", int64(0)), wantStatus: http.StatusBadRequest,
-			want: errorBody{
-				Code:    "PARAM_ERROR",
-				Message: "输入源“/body/amount/refund”映射到值字段“amount.refund”校验失败：退款金额必须大于等于1分",
-				Detail:  paramDetail{Field: "amount.refund", Value: int64(0), Issue: "退款金额必须大于等于1分", Location: "body"},
-			},
-		},
-		{
-			name: "NotFound", err: pay.Errorf(pay.CodeResourceNotExists, "退款单不存在"), wantStatus: http.StatusNotFound,
-			want: errorBody{Code: "RESOURCE_NOT_EXISTS", Message: "退款单不存在"},
-		},
-		{
-			name: "UnknownCode", err: pay.Errorf("SOMETHING_NEW", "x"), wantStatus: http.StatusInternalServerError,
-			want: errorBody{Code: "SOMETHING_NEW", Message: "x"},
-		},
+// Ensure a failed signature check answers 401 SIGN_ERROR with its detail through the
+// shared envelope.
+func TestErrorBody_SignError(t *testing.T) {
+	se := &signError{message: "错误的签名，验签失败", issue: "sign not match", field: "signature", method: "GET", url: "/v3/certificates", signed: "GET\n/v3/certificates\n1\nn\n\n"}
+	status, got := jsonapi.ErrorBody(se)
+	if status != http.StatusUnauthorized || got.Code != "SIGN_ERROR" || got.Message != "错误的签名，验签失败" || got.Detail == nil {
+		t.Errorf("jsonapi.ErrorBody(signError) = %d %+v, want 401 SIGN_ERROR with detail", status, got)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, got := ErrorBody(tt.err)
-			if status != tt.wantStatus {
-				t.Errorf("ErrorBody(%v) status = %d, want %d", tt.err, status, tt.wantStatus)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ErrorBody(%v) mismatch (-want +got):\n%s", tt.err, diff)
-			}
-			wire, err := json.Marshal(got)
-			if err != nil {
-				t.Fatalf("json.Marshal(ErrorBody(%v)): %v", tt.err, err)
-			}
-			if strings.Contains(string(wire), "database is locked") || strings.Contains(string(wire), "/var/lib") {
-				t.Errorf("ErrorBody(%v) = %s, leaks the internal error", tt.err, wire)
-			}
-		})
-	}
-
-	t.Run("SignError", func(t *testing.T) {
-		se := &signError{message: "错误的签名，验签失败", issue: "sign not match", field: "signature", method: "GET", url: "/v3/certificates", signed: "GET\n/v3/certificates\n1\nn\n\n"}
-		status, got := ErrorBody(se)
-		if status != http.StatusUnauthorized || got.Code != "SIGN_ERROR" || got.Message != "错误的签名，验签失败" || got.Detail == nil {
-			t.Errorf("ErrorBody(signError) = %d %+v, want 401 SIGN_ERROR with detail", status, got)
-		}
-	})
 }

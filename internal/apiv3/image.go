@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -20,7 +21,7 @@ func bodyLimit(r *http.Request) int64 {
 	if isMultipart(r) {
 		return maxUpload
 	}
-	return maxBody
+	return jsonapi.MaxBody
 }
 
 func isMultipart(r *http.Request) bool {
@@ -36,7 +37,7 @@ type upload struct {
 }
 
 // parseUpload reads the meta and file parts, in either order: wechatpay-go writes meta
-// first, gopay in map order (docs/wire.md#request-signatures).
+// first, gopay in map order (docs/wire.md#sdk-models).
 func parseUpload(r *http.Request, body []byte) (*upload, error) {
 	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || params["boundary"] == "" {
@@ -70,8 +71,7 @@ func parseUpload(r *http.Request, body []byte) (*upload, error) {
 }
 
 // signedBody is what a request's signature covers: the body, or for a multipart upload
-// the meta part's JSON ("签名串中的请求报文主体为meta的json串",
-// docs/wire.md#request-signatures).
+// the meta part's JSON ("签名串中的请求报文主体为meta的json串", docs/wire.md#request-signatures).
 func signedBody(r *http.Request, body []byte) ([]byte, error) {
 	if !isMultipart(r) {
 		return body, nil
@@ -97,7 +97,7 @@ func (a *api) uploadImage(c *call) (any, error) {
 		return nil, err
 	}
 	var meta imageMeta
-	if err := Decode(u.meta, "", a.strict, &meta); err != nil {
+	if err := jsonapi.Decode(u.meta, "", a.strict, &meta); err != nil {
 		return nil, err
 	}
 	if meta.Sha256 == nil {
@@ -118,8 +118,9 @@ type rawBody struct {
 	data        []byte
 }
 
-// downloadImage answers with the image's bytes, as the real API does
-// (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html, 图片请求); gopay v1.5.115's V3ComplaintImage takes an image/* answer as ImageData.
+// downloadImage answers with the image's bytes, as the real API is believed to do
+// (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html,
+// unconfirmed); gopay v1.5.115's V3ComplaintImage takes an image/* answer as ImageData.
 func (a *api) downloadImage(c *call) (any, error) {
 	im, err := a.svc.Complaints.Image(c.Context(), c.merchant.Mchid, strings.TrimSpace(c.PathValue("media_id")))
 	if err != nil {

@@ -10,12 +10,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path"
 	"sync"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -78,39 +79,39 @@ func NewHandler(c Config) http.Handler {
 		a.limits = ratelimit.New(a.now)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /v3/certificates", a.handle(fault.APICertificates, a.certificates))
-	mux.Handle("GET /v3/merchant-service/complaints-v2", a.handle(fault.APIComplaintList, a.listComplaints))
-	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}", a.handle(fault.APIComplaintDetail, a.complaintDetail))
-	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", a.handle(fault.APIComplaintHistory, a.complaintHistory))
-	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/response", a.handle(fault.APIComplaintResponse, a.replyComplaint))
-	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/complete", a.handle(fault.APIComplaintComplete, a.completeComplaint))
-	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress", a.handle(fault.APIComplaintRefund, a.updateRefundProgress))
-	mux.Handle("POST /v3/merchant-service/images/upload", a.handle(fault.APIImageUpload, a.uploadImage))
-	mux.Handle("GET /v3/merchant-service/images/{media_id}", a.handle(fault.APIImageDownload, a.downloadImage))
-	mux.Handle("POST /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.setComplaintNotifyURL(true)))
-	mux.Handle("GET /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.getComplaintNotifyURL))
-	mux.Handle("PUT /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.setComplaintNotifyURL(false)))
-	mux.Handle("DELETE /v3/merchant-service/complaint-notifications", a.handle(fault.APIComplaintNotify, a.deleteComplaintNotifyURL))
-	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(fault.APIRefundApply, a.createRefund))
-	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(fault.APIRefundQuery, a.query(pay.APIDomestic, a.svc.Refunds.Query, "out_refund_no", DomesticRefund)))
-	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(pay.APIDomestic, DomesticRefund)))
-	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(fault.APIEcommerceApply, a.createEcommerceRefund))
-	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(fault.APIEcommerceQuery, a.query(pay.APIEcommerce, a.svc.Refunds.QueryByID, "refund_id", EcommerceRefund)))
-	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(fault.APIEcommerceQuery, a.query(pay.APIEcommerce, a.svc.Refunds.Query, "out_refund_no", EcommerceRefund)))
-	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", a.handle(fault.APIAbnormal, a.applyAbnormalRefund(pay.APIEcommerce, EcommerceRefund)))
-	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/return-advance", a.handle(fault.APIReturnAdvance, a.returnAdvance))
+	mux.Handle("GET /v3/certificates", a.handle(endpoint.Certificates, a.certificates))
+	mux.Handle("GET /v3/merchant-service/complaints-v2", a.handle(endpoint.ComplaintList, a.listComplaints))
+	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}", a.handle(endpoint.ComplaintDetail, a.complaintDetail))
+	mux.Handle("GET /v3/merchant-service/complaints-v2/{complaint_id}/negotiation-historys", a.handle(endpoint.ComplaintHistory, a.complaintHistory))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/response", a.handle(endpoint.ComplaintResponse, a.replyComplaint))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/complete", a.handle(endpoint.ComplaintComplete, a.completeComplaint))
+	mux.Handle("POST /v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress", a.handle(endpoint.ComplaintRefund, a.updateRefundProgress))
+	mux.Handle("POST /v3/merchant-service/images/upload", a.handle(endpoint.ImageUpload, a.uploadImage))
+	mux.Handle("GET /v3/merchant-service/images/{media_id}", a.handle(endpoint.ImageDownload, a.downloadImage))
+	mux.Handle("POST /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.setComplaintNotifyURL(true)))
+	mux.Handle("GET /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.getComplaintNotifyURL))
+	mux.Handle("PUT /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.setComplaintNotifyURL(false)))
+	mux.Handle("DELETE /v3/merchant-service/complaint-notifications", a.handle(endpoint.ComplaintNotify, a.deleteComplaintNotifyURL))
+	mux.Handle("POST /v3/refund/domestic/refunds", a.handle(endpoint.RefundApply, a.createRefund))
+	mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", a.handle(endpoint.RefundQuery, a.query(pay.APIDomestic, a.svc.Refunds.Query, "out_refund_no", DomesticRefund)))
+	mux.Handle("POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", a.handle(endpoint.Abnormal, a.applyAbnormalRefund(pay.APIDomestic, DomesticRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/apply", a.handle(endpoint.EcommerceApply, a.createEcommerceRefund))
+	mux.Handle("GET /v3/ecommerce/refunds/id/{refund_id}", a.handle(endpoint.EcommerceQuery, a.query(pay.APIEcommerce, a.svc.Refunds.QueryByID, "refund_id", EcommerceRefund)))
+	mux.Handle("GET /v3/ecommerce/refunds/out-refund-no/{out_refund_no}", a.handle(endpoint.EcommerceQuery, a.query(pay.APIEcommerce, a.svc.Refunds.Query, "out_refund_no", EcommerceRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/apply-abnormal-refund", a.handle(endpoint.Abnormal, a.applyAbnormalRefund(pay.APIEcommerce, EcommerceRefund)))
+	mux.Handle("POST /v3/ecommerce/refunds/{refund_id}/return-advance", a.handle(endpoint.ReturnAdvance, a.returnAdvance))
 	// One segment wider than it reads: a literal return-advance would clash with
 	// id/{refund_id} in ServeMux (neither is more specific), so the handler checks it.
-	mux.Handle("GET /v3/ecommerce/refunds/{refund_id}/{action}", a.handle(fault.APIReturnAdvanceQuery, a.queryAdvanceReturn))
-	mux.Handle("POST /v3/marketing/busifavor/stocks", a.handle(fault.APIStockCreate, a.createStock))
-	mux.Handle("GET /v3/marketing/busifavor/stocks/{stock_id}", a.handle(fault.APIStockQuery, a.queryStock))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/send", a.handle(fault.APICouponSend, a.sendCoupon))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/use", a.handle(fault.APICouponUse, a.useCoupon))
-	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", a.handle(fault.APICouponQuery, a.queryCoupon))
-	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(fault.APICouponList, a.listCoupons))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(fault.APICouponDeactivate, a.deactivateCoupon))
-	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(fault.APICouponReturn, a.returnCoupon))
-	return JSONFallback(mux, a.writeError)
+	mux.Handle("GET /v3/ecommerce/refunds/{refund_id}/{action}", a.handle(endpoint.ReturnAdvanceQuery, a.queryAdvanceReturn))
+	mux.Handle("POST /v3/marketing/busifavor/stocks", a.handle(endpoint.StockCreate, a.createStock))
+	mux.Handle("GET /v3/marketing/busifavor/stocks/{stock_id}", a.handle(endpoint.StockQuery, a.queryStock))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/send", a.handle(endpoint.CouponSend, a.sendCoupon))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/use", a.handle(endpoint.CouponUse, a.useCoupon))
+	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}", a.handle(endpoint.CouponQuery, a.queryCoupon))
+	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(endpoint.CouponList, a.listCoupons))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(endpoint.CouponDeactivate, a.deactivateCoupon))
+	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(endpoint.CouponReturn, a.returnCoupon))
+	return jsonapi.Fallback(mux, a.writeError)
 }
 
 // call is one authenticated request.
@@ -123,11 +124,8 @@ type call struct {
 	certMode bool
 }
 
-// maxBody bounds a JSON request body; no refund request comes near it.
-const maxBody = 1 << 20
-
 // handle adapts a handler that returns its answer or an error: it reads the body, checks
-// the signature, applies the fault rules and rate limits of api (a fault.API* name), and
+// the signature, applies the fault rules and rate limits of api (an endpoint name), and
 // writes a signed answer or the error envelope.
 func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -173,7 +171,7 @@ func (a *api) bodyError(r *http.Request, err error) error {
 
 // decode reads the call's JSON body into v, strictly unless configured lenient.
 func (a *api) decode(c *call, v any) error {
-	return Decode(c.body, c.Header.Get("Content-Type"), a.strict, v)
+	return jsonapi.Decode(c.body, c.Header.Get("Content-Type"), a.strict, v)
 }
 
 // certificate parses a merchant's certificate once per distinct PEM.
@@ -191,49 +189,3 @@ func (a *api) certificate(m *pay.Merchant) (*rsa.PublicKey, *x509.Certificate, e
 	a.certs[m.CertPEM] = pc
 	return pc.pub, pc.cert, nil
 }
-
-// JSONFallback serves mux, but answers what the mux would answer by itself with the JSON
-// envelope through answer: an unknown path is 404 RESOURCE_NOT_EXISTS and a wrong method
-// 405 METHOD_NOT_ALLOWED (the status the official error table gives a wrong method,
-// https://pay.weixin.qq.com/wiki/doc/apiv3/Share/error_code.shtml). A path with "." or
-// ".." segments or "//" is not found either: the mux would redirect it to its cleaned
-// form in HTML, which no WeChat Pay client follows or parses.
-func JSONFallback(mux *http.ServeMux, answer func(http.ResponseWriter, *http.Request, error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isClean(r.URL.EscapedPath()) {
-			answer(w, r, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", r.URL.EscapedPath()))
-			return
-		}
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		rec := &statusRecorder{header: make(http.Header)}
-		mux.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.header.Get("Allow"))
-			answer(w, r, pay.Errorf(codeMethodNotAllowed, "请求方法%s不被该接口支持", r.Method))
-			return
-		}
-		answer(w, r, pay.Errorf(pay.CodeResourceNotExists, "请求的接口%s不存在", r.URL.Path))
-	})
-}
-
-// isClean reports whether the mux would route p as it is, without redirecting it.
-func isClean(p string) bool {
-	if p == "" || p[0] != '/' {
-		return false
-	}
-	c := path.Clean(p)
-	return c == p || (p[len(p)-1] == '/' && c+"/" == p)
-}
-
-// statusRecorder captures what the mux would answer, to re-answer it as JSON.
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (s *statusRecorder) Header() http.Header         { return s.header }
-func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (s *statusRecorder) WriteHeader(code int)        { s.status = code }

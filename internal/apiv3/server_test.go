@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/storetest"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -80,7 +81,7 @@ func startServer(t *testing.T, lenient bool) *testServer {
 	svc := pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := NewHandler(Config{Service: svc, Platform: platform, Logger: log, Lenient: lenient, Now: clock.Now})
-	srv := httptest.NewServer(Common(h, log))
+	srv := httptest.NewServer(jsonapi.Common(h, log))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s

@@ -2,8 +2,9 @@ package fault
 
 import "github.com/tuikuan/tuikuan/internal/pay"
 
-// Codes are the errors a rule can answer with: the refund APIs' documented ones (seed 002
-// error table, protocol.md §5.6). Their HTTP statuses come from apiv3's one table.
+// Codes are the errors a rule can answer with: the refund APIs' documented ones (the
+// error table of https://pay.weixin.qq.com/doc/v3/merchant/4012556457). Their HTTP statuses
+// come from jsonapi's one table.
 var Codes = []string{
 	pay.CodeSystemError,
 	pay.CodeFrequencyLimited,
@@ -17,7 +18,7 @@ var Codes = []string{
 }
 
 // messages are what the real service says with each code: the observed text where one is
-// known (protocol.md §5.6: NOT_ENOUGH), else the description column of seed 002's table
+// known (NOT_ENOUGH, docs/wire.md#error-bodies), else the description column of the table
 // with its remedy where the remedy is what a client should do.
 var messages = map[string]string{
 	pay.CodeSystemError:         "系统异常，请稍后重试",
@@ -33,7 +34,7 @@ var messages = map[string]string{
 
 // Error is the documented answer with code to a request of api. RESOURCE_NOT_EXISTS names
 // what is missing as each API's table does: the order for an apply, the refund otherwise
-// (seed 001, seed 002).
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457).
 func Error(code, api string) *pay.Error {
 	msg := messages[code]
 	if code == pay.CodeResourceNotExists && !isApply(api) {

@@ -12,48 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
-
-// API names: how rules and rate limits call each endpoint.
-const (
-	APIRefundApply    = "refund.apply"    // POST /v3/refund/domestic/refunds
-	APIRefundQuery    = "refund.query"    // GET /v3/refund/domestic/refunds/{out_refund_no}
-	APIAbnormal       = "abnormal"        // POST …/refunds/{refund_id}/apply-abnormal-refund
-	APIEcommerceApply = "ecommerce.apply" // POST /v3/ecommerce/refunds/apply
-	APIEcommerceQuery = "ecommerce.query" // GET /v3/ecommerce/refunds/…
-	APICertificates   = "certificates"    // GET /v3/certificates
-	APINotify         = "notify"          // a notification delivery to notify_url
-	APIV2Refund       = "v2.refund"       // POST /secapi/pay/refund, the v2 XML apply
-	APIV2Query        = "v2.refundquery"  // POST /pay/refundquery
-
-	// Complaints 2.0 (protocol.md §9).
-	APIComplaintList     = "complaint.list"
-	APIComplaintDetail   = "complaint.detail"
-	APIComplaintHistory  = "complaint.history"
-	APIComplaintResponse = "complaint.response"
-	APIComplaintComplete = "complaint.complete"
-	APIComplaintRefund   = "complaint.update-refund-progress" // seed 000
-	APIComplaintNotify   = "complaint.notify-url"
-	APIImageUpload       = "image.upload"
-	APIImageDownload     = "image.download"
-
-	// Merchant coupons (protocol.md §10).
-	APIStockCreate      = "busifavor.stock.create"
-	APIStockQuery       = "busifavor.stock.query"
-	APICouponSend       = "busifavor.send"
-	APICouponUse        = "busifavor.use"
-	APICouponQuery      = "busifavor.query"
-	APICouponList       = "busifavor.list"
-	APICouponDeactivate = "busifavor.deactivate"
-	APICouponReturn     = "busifavor.return" // seed 003
-)
-
-// APIs lists the names a rule may match.
-var APIs = []string{APIRefundApply, APIRefundQuery, APIAbnormal, APIEcommerceApply, APIEcommerceQuery, APIReturnAdvance, APIReturnAdvanceQuery, APICertificates, APINotify, APIV2Refund, APIV2Query,
-	APIComplaintList, APIComplaintDetail, APIComplaintHistory, APIComplaintResponse, APIComplaintComplete, APIComplaintRefund,
-	APIComplaintNotify, APIImageUpload, APIImageDownload,
-	APIStockCreate, APIStockQuery, APICouponSend, APICouponUse, APICouponQuery, APICouponList, APICouponDeactivate, APICouponReturn}
 
 // MaxLatency bounds a rule's latency, so that a typo cannot hang a client for hours.
 const MaxLatency = 5 * time.Minute
@@ -73,7 +34,7 @@ func (a Action) pass() bool { return a == Action{} }
 // Rule makes matching requests misbehave. Empty match fields match anything.
 type Rule struct {
 	ID          string
-	API         string // one of APIs
+	API         string // one of endpoint.All
 	Mchid       string // the caller or the sub-merchant it acts for
 	OutRefundNo string
 	OutTradeNo  string
@@ -94,7 +55,7 @@ type Rule struct {
 	Remaining int
 }
 
-// Request is what rules match: an API call, or a notification delivery (APINotify).
+// Request is what rules match: an API call, or a notification delivery (endpoint.Notify).
 type Request struct {
 	API         string
 	Mchid       string // the authenticated caller, or the merchant a notification is for
@@ -207,7 +168,7 @@ func (g *Registry) Decide(q Request) Decision {
 
 // isApply reports whether api is a refund apply, the only requests magic numbers affect.
 func isApply(api string) bool {
-	return api == APIRefundApply || api == APIEcommerceApply || api == APIV2Refund
+	return api == endpoint.RefundApply || api == endpoint.EcommerceApply || api == endpoint.V2Refund
 }
 
 // fire finds the first live rule matching q and consumes one of its uses. A probability
@@ -261,8 +222,8 @@ func (r *Rule) validate() error {
 	if r.API == "" {
 		return pay.ParamError("api", "字段必填", nil)
 	}
-	if !slices.Contains(APIs, r.API) {
-		return pay.ParamError("api", fmt.Sprintf("取值必须是 %v 之一", APIs), r.API)
+	if !slices.Contains(endpoint.All, r.API) {
+		return pay.ParamError("api", fmt.Sprintf("取值必须是 %v 之一", endpoint.All), r.API)
 	}
 	switch {
 	case r.Times < 0:
@@ -272,7 +233,7 @@ func (r *Rule) validate() error {
 	case r.Seed != 0 && r.Probability == 0:
 		return pay.ParamError("seed", "仅与 probability 一起使用", r.Seed)
 	}
-	if r.API == APINotify {
+	if r.API == endpoint.Notify {
 		// A notify rule has one effect, failing the delivery; the deliverer has no
 		// connection to drop and no answer to replace.
 		if !r.Action.pass() || r.Sequence != nil {

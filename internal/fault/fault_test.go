@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -22,23 +23,23 @@ func mustAdd(t *testing.T, g *Registry, r Rule) Rule {
 // Ensure a rule matches on exactly the fields it sets, and the mchid field on either the
 // caller or its sub-merchant.
 func TestDecide_Match(t *testing.T) {
-	q := Request{API: APIRefundApply, Mchid: "1900000100", SubMchid: "1900000109", OutRefundNo: "R1", OutTradeNo: "T1"}
+	q := Request{API: endpoint.RefundApply, Mchid: "1900000100", SubMchid: "1900000109", OutRefundNo: "R1", OutTradeNo: "T1"}
 	tests := []struct {
 		name string
 		rule Rule
 		want bool
 	}{
-		{"API", Rule{API: APIRefundApply}, true},
-		{"OtherAPI", Rule{API: APIRefundQuery}, false},
-		{"Caller", Rule{API: APIRefundApply, Mchid: "1900000100"}, true},
-		{"SubMchid", Rule{API: APIRefundApply, Mchid: "1900000109"}, true},
-		{"OtherMchid", Rule{API: APIRefundApply, Mchid: "1900000200"}, false},
-		{"OutRefundNo", Rule{API: APIRefundApply, OutRefundNo: "R1"}, true},
-		{"OtherOutRefundNo", Rule{API: APIRefundApply, OutRefundNo: "R2"}, false},
-		{"OutTradeNo", Rule{API: APIRefundApply, OutTradeNo: "T1"}, true},
-		{"OtherOutTradeNo", Rule{API: APIRefundApply, OutTradeNo: "T2"}, false},
-		{"All", Rule{API: APIRefundApply, Mchid: "1900000100", OutRefundNo: "R1", OutTradeNo: "T1"}, true},
-		{"AllButOne", Rule{API: APIRefundApply, Mchid: "1900000100", OutRefundNo: "R1", OutTradeNo: "T2"}, false},
+		{"API", Rule{API: endpoint.RefundApply}, true},
+		{"OtherAPI", Rule{API: endpoint.RefundQuery}, false},
+		{"Caller", Rule{API: endpoint.RefundApply, Mchid: "1900000100"}, true},
+		{"SubMchid", Rule{API: endpoint.RefundApply, Mchid: "1900000109"}, true},
+		{"OtherMchid", Rule{API: endpoint.RefundApply, Mchid: "1900000200"}, false},
+		{"OutRefundNo", Rule{API: endpoint.RefundApply, OutRefundNo: "R1"}, true},
+		{"OtherOutRefundNo", Rule{API: endpoint.RefundApply, OutRefundNo: "R2"}, false},
+		{"OutTradeNo", Rule{API: endpoint.RefundApply, OutTradeNo: "T1"}, true},
+		{"OtherOutTradeNo", Rule{API: endpoint.RefundApply, OutTradeNo: "T2"}, false},
+		{"All", Rule{API: endpoint.RefundApply, Mchid: "1900000100", OutRefundNo: "R1", OutTradeNo: "T1"}, true},
+		{"AllButOne", Rule{API: endpoint.RefundApply, Mchid: "1900000100", OutRefundNo: "R1", OutTradeNo: "T2"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,11 +57,11 @@ func TestDecide_Match(t *testing.T) {
 // its steps in order before the request passes.
 func TestDecide_Order(t *testing.T) {
 	g := New()
-	q := Request{API: APIRefundApply, Mchid: "1", OutRefundNo: "R1"}
-	mustAdd(t, g, Rule{API: APIRefundApply, OutRefundNo: "R1", Sequence: []Action{
+	q := Request{API: endpoint.RefundApply, Mchid: "1", OutRefundNo: "R1"}
+	mustAdd(t, g, Rule{API: endpoint.RefundApply, OutRefundNo: "R1", Sequence: []Action{
 		{Error: pay.CodeFrequencyLimited}, {}, {Latency: time.Second}, {DropAfter: true},
 	}})
-	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeNotEnough}, Times: 2})
+	mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeNotEnough}, Times: 2})
 
 	var got []Decision
 	for range 7 {
@@ -90,14 +91,14 @@ func TestDecide_Order(t *testing.T) {
 // rather than the order missing outside applies.
 func TestDecide_Error(t *testing.T) {
 	g := New()
-	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeNotEnough}})
-	mustAdd(t, g, Rule{API: APIRefundQuery, Action: Action{Error: pay.CodeResourceNotExists}})
+	mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeNotEnough}})
+	mustAdd(t, g, Rule{API: endpoint.RefundQuery, Action: Action{Error: pay.CodeResourceNotExists}})
 	tests := []struct {
 		api  string
 		want *pay.Error
 	}{
-		{APIRefundApply, &pay.Error{Code: pay.CodeNotEnough, Message: "基本账户余额不足，请充值后重新发起"}},
-		{APIRefundQuery, &pay.Error{Code: pay.CodeResourceNotExists, Message: "退款单不存在"}},
+		{endpoint.RefundApply, &pay.Error{Code: pay.CodeNotEnough, Message: "基本账户余额不足，请充值后重新发起"}},
+		{endpoint.RefundQuery, &pay.Error{Code: pay.CodeResourceNotExists, Message: "退款单不存在"}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, g.Decide(Request{API: tt.api}).Err); diff != "" {
@@ -111,11 +112,11 @@ func TestDecide_Error(t *testing.T) {
 func TestDecide_Probability(t *testing.T) {
 	run := func(seed uint64) []string {
 		g := New()
-		mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeSystemError}, Probability: 0.3, Seed: seed})
-		mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Latency: time.Millisecond}, Probability: 1})
+		mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError}, Probability: 0.3, Seed: seed})
+		mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Latency: time.Millisecond}, Probability: 1})
 		var bys []string
 		for range 40 {
-			bys = append(bys, g.Decide(Request{API: APIRefundApply}).By)
+			bys = append(bys, g.Decide(Request{API: endpoint.RefundApply}).By)
 		}
 		return bys
 	}
@@ -134,7 +135,7 @@ func TestDecide_Probability(t *testing.T) {
 	if fired < 4 || fired > 24 {
 		t.Errorf("probability 0.3 fired %d times in 40", fired)
 	}
-	if r := mustAdd(t, New(), Rule{API: APIRefundApply, Action: Action{Drop: true}, Probability: 0.5}); r.Seed == 0 || r.Remaining != -1 {
+	if r := mustAdd(t, New(), Rule{API: endpoint.RefundApply, Action: Action{Drop: true}, Probability: 0.5}); r.Seed == 0 || r.Remaining != -1 {
 		t.Errorf("Add without seed = seed %d remaining %d, want a seed and no end", r.Seed, r.Remaining)
 	}
 }
@@ -148,18 +149,18 @@ func TestAdd_Invalid(t *testing.T) {
 	}{
 		{"NoAPI", Rule{Action: Action{Drop: true}}, "api"},
 		{"UnknownAPI", Rule{API: "refund", Action: Action{Drop: true}}, "api"},
-		{"NoAction", Rule{API: APIRefundApply}, "error"},
-		{"UnknownCode", Rule{API: APIRefundApply, Action: Action{Error: "TIMEOUT"}}, "error"},
-		{"TwoActions", Rule{API: APIRefundApply, Action: Action{Error: pay.CodeSystemError, Drop: true}}, "error"},
-		{"LongLatency", Rule{API: APIRefundApply, Action: Action{Latency: time.Hour}}, "latency_ms"},
-		{"NegativeTimes", Rule{API: APIRefundApply, Action: Action{Drop: true}, Times: -1}, "times"},
-		{"Probability", Rule{API: APIRefundApply, Action: Action{Drop: true}, Probability: 1.5}, "probability"},
-		{"SeedAlone", Rule{API: APIRefundApply, Action: Action{Drop: true}, Seed: 3}, "seed"},
-		{"SequenceAndAction", Rule{API: APIRefundApply, Action: Action{Drop: true}, Sequence: []Action{{}}}, "sequence"},
-		{"SequenceAndTimes", Rule{API: APIRefundApply, Sequence: []Action{{Drop: true}}, Times: 2}, "sequence"},
-		{"EmptySequence", Rule{API: APIRefundApply, Sequence: []Action{}}, "sequence"},
-		{"BadStep", Rule{API: APIRefundApply, Sequence: []Action{{}, {Error: "NOPE"}}}, "sequence[1].error"},
-		{"NotifyAction", Rule{API: APINotify, Action: Action{Drop: true}}, "api"},
+		{"NoAction", Rule{API: endpoint.RefundApply}, "error"},
+		{"UnknownCode", Rule{API: endpoint.RefundApply, Action: Action{Error: "TIMEOUT"}}, "error"},
+		{"TwoActions", Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError, Drop: true}}, "error"},
+		{"LongLatency", Rule{API: endpoint.RefundApply, Action: Action{Latency: time.Hour}}, "latency_ms"},
+		{"NegativeTimes", Rule{API: endpoint.RefundApply, Action: Action{Drop: true}, Times: -1}, "times"},
+		{"Probability", Rule{API: endpoint.RefundApply, Action: Action{Drop: true}, Probability: 1.5}, "probability"},
+		{"SeedAlone", Rule{API: endpoint.RefundApply, Action: Action{Drop: true}, Seed: 3}, "seed"},
+		{"SequenceAndAction", Rule{API: endpoint.RefundApply, Action: Action{Drop: true}, Sequence: []Action{{}}}, "sequence"},
+		{"SequenceAndTimes", Rule{API: endpoint.RefundApply, Sequence: []Action{{Drop: true}}, Times: 2}, "sequence"},
+		{"EmptySequence", Rule{API: endpoint.RefundApply, Sequence: []Action{}}, "sequence"},
+		{"BadStep", Rule{API: endpoint.RefundApply, Sequence: []Action{{}, {Error: "NOPE"}}}, "sequence[1].error"},
+		{"NotifyAction", Rule{API: endpoint.Notify, Action: Action{Drop: true}}, "api"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,8 +176,8 @@ func TestAdd_Invalid(t *testing.T) {
 // Ensure rules can be listed, removed one by one and cleared.
 func TestRegistry_Remove(t *testing.T) {
 	g := New()
-	a := mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Drop: true}})
-	b := mustAdd(t, g, Rule{API: APINotify, Times: 3})
+	a := mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Drop: true}})
+	b := mustAdd(t, g, Rule{API: endpoint.Notify, Times: 3})
 	if err := g.Remove(a.ID); err != nil {
 		t.Fatalf("Remove(%s): %v", a.ID, err)
 	}
@@ -209,7 +210,7 @@ func TestDecide_Magic(t *testing.T) {
 	}
 	ignoreErr := cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Err" }, cmp.Ignore())
 	for _, tt := range tests {
-		for _, api := range []string{APIRefundApply, APIEcommerceApply} {
+		for _, api := range []string{endpoint.RefundApply, endpoint.EcommerceApply} {
 			for _, q := range []Request{{API: api, OutRefundNo: tt.no}, {API: api, OutRefundNo: "R", OutTradeNo: tt.no}} {
 				d := New().Decide(q)
 				if diff := cmp.Diff(tt.want, d, ignoreErr); diff != "" {
@@ -220,7 +221,7 @@ func TestDecide_Magic(t *testing.T) {
 				}
 			}
 		}
-		if d := New().Decide(Request{API: APIRefundQuery, OutRefundNo: tt.no}); d.By != "" {
+		if d := New().Decide(Request{API: endpoint.RefundQuery, OutRefundNo: tt.no}); d.By != "" {
 			t.Errorf("query of %s decided by %q, want nothing", tt.no, d.By)
 		}
 	}
@@ -230,18 +231,18 @@ func TestDecide_Magic(t *testing.T) {
 // per merchant.
 func TestDecide_Timeout(t *testing.T) {
 	r := New()
-	q := Request{API: APIRefundApply, Mchid: "1", OutRefundNo: "SANDBOX_TIMEOUT_1"}
+	q := Request{API: endpoint.RefundApply, Mchid: "1", OutRefundNo: "SANDBOX_TIMEOUT_1"}
 	if d := r.Decide(q); !d.DropAfter || d.By != MagicTimeout {
 		t.Errorf("first Decide(%+v) = %+v, want drop_after", q, d)
 	}
 	if d := r.Decide(q); d != (Decision{}) {
 		t.Errorf("replay Decide(%+v) = %+v, want nothing", q, d)
 	}
-	other := Request{API: APIRefundApply, Mchid: "2", OutRefundNo: "SANDBOX_TIMEOUT_1"}
+	other := Request{API: endpoint.RefundApply, Mchid: "2", OutRefundNo: "SANDBOX_TIMEOUT_1"}
 	if d := r.Decide(other); !d.DropAfter {
 		t.Errorf("another merchant's Decide(%+v) = %+v, want drop_after", other, d)
 	}
-	order := Request{API: APIRefundApply, Mchid: "1", OutRefundNo: "R2", OutTradeNo: "SANDBOX_TIMEOUT_T"}
+	order := Request{API: endpoint.RefundApply, Mchid: "1", OutRefundNo: "R2", OutTradeNo: "SANDBOX_TIMEOUT_T"}
 	if d := r.Decide(order); !d.DropAfter {
 		t.Errorf("first refund of a timeout order Decide(%+v) = %+v, want drop_after", order, d)
 	}
@@ -274,7 +275,7 @@ func testNotifyFault(t *testing.T, direct, partner *pay.Notification) {
 	if _, failed := r.NotifyFault(partner); failed {
 		t.Error("NotifyFault(partner) failed with no rule")
 	}
-	mustAdd(t, r, Rule{API: APINotify, Mchid: "1900000209", Times: 2})
+	mustAdd(t, r, Rule{API: endpoint.Notify, Mchid: "1900000209", Times: 2})
 	var got []bool
 	for range 3 {
 		_, failed := r.NotifyFault(partner)
@@ -283,12 +284,12 @@ func testNotifyFault(t *testing.T, direct, partner *pay.Notification) {
 	if diff := cmp.Diff([]bool{true, true, false}, got); diff != "" {
 		t.Errorf("NotifyFault with a 2-times rule on the sub-merchant (-want +got):\n%s", diff)
 	}
-	mustAdd(t, r, Rule{API: APINotify, OutTradeNo: "T1"})
+	mustAdd(t, r, Rule{API: endpoint.Notify, OutTradeNo: "T1"})
 	direct.Attempts = 9
 	if reason, failed := r.NotifyFault(direct); !failed || reason != "fault rule 2" {
 		t.Errorf("NotifyFault(out_trade_no rule) = %q %v, want fault rule 2", reason, failed)
 	}
-	if d := r.Decide(Request{API: APIRefundApply, OutTradeNo: "T1"}); d.By != "" {
+	if d := r.Decide(Request{API: endpoint.RefundApply, OutTradeNo: "T1"}); d.By != "" {
 		t.Errorf("a notify rule decided an apply: %+v", d)
 	}
 }
@@ -315,7 +316,7 @@ func testNotifyFaultV2(t *testing.T, n *pay.Notification) {
 	if _, failed := r.NotifyFault(n); failed {
 		t.Error("NotifyFault(v2 SANDBOX_NOTIFY_FAIL_1_, second delivery) failed")
 	}
-	mustAdd(t, r, Rule{API: APINotify, Mchid: "1900000209", OutTradeNo: "T9"})
+	mustAdd(t, r, Rule{API: endpoint.Notify, Mchid: "1900000209", OutTradeNo: "T9"})
 	if _, failed := r.NotifyFault(n); !failed {
 		t.Error("NotifyFault(v2, rule on sub_mch_id and out_trade_no) passed, want failed")
 	}
@@ -324,7 +325,7 @@ func testNotifyFaultV2(t *testing.T, n *pay.Notification) {
 // Ensure a Registry used from many goroutines at once fires a rule exactly its times.
 func TestRegistry_Concurrent(t *testing.T) {
 	g := New()
-	mustAdd(t, g, Rule{API: APIRefundApply, Action: Action{Error: pay.CodeSystemError}, Times: 50})
+	mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError}, Times: 50})
 	fired := make(chan bool, 400)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -332,7 +333,7 @@ func TestRegistry_Concurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				fired <- g.Decide(Request{API: APIRefundApply}).Err != nil
+				fired <- g.Decide(Request{API: endpoint.RefundApply}).Err != nil
 				g.NotifyFault(&pay.Notification{Legacy: "{}"})
 				g.List()
 			}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -71,7 +72,7 @@ type notifyResource struct {
 }
 
 // NotifyFault says whether a delivery of n must count as failed, and why: a live
-// APINotify rule matching it (first match wins, consuming one use), else a
+// endpoint.Notify rule matching it (first match wins, consuming one use), else a
 // SANDBOX_NOTIFY_FAIL_N_ number with fewer than N deliveries made. The notification
 // deliverer calls it before each attempt.
 func (g *Registry) NotifyFault(n *pay.Notification) (string, bool) {
@@ -80,7 +81,7 @@ func (g *Registry) NotifyFault(n *pay.Notification) (string, bool) {
 	if sub == "" {
 		sub = res.Mchid
 	}
-	q := Request{API: APINotify, Mchid: n.Mchid, SubMchid: sub, OutRefundNo: res.OutRefundNo, OutTradeNo: res.OutTradeNo}
+	q := Request{API: endpoint.Notify, Mchid: n.Mchid, SubMchid: sub, OutRefundNo: res.OutRefundNo, OutTradeNo: res.OutTradeNo}
 	g.mu.Lock()
 	_, by, ok := g.fire(q)
 	g.mu.Unlock()

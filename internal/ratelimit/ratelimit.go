@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -19,29 +19,30 @@ type limit struct {
 	failure int // failing requests
 }
 
-// profiles are the rate-limit profiles of issue 4 by API name. The documented limits
-// (protocol.md §5.5, §8.4, seed 001 "请求频率限制:150qps"): 150 successful refund applies
-// a second and 6 failing ones, v3 and v2 alike; the query pages' 300. The sandbox profile
+// profiles are the rate-limit profiles by endpoint name. The documented limits
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457 and
+// https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml): 150 successful refund
+// applies a second and 6 failing ones, v3 and v2 alike; the query pages' 300. The sandbox profile
 // leaves out the failure limit, which a test suite full of deliberate errors would trip;
 // the wechat profile also turns on pay.Service's one minute between refunds of an order.
 var profiles = map[string]map[string]limit{
 	pay.RateSandbox: {
-		fault.APIRefundApply:    {success: 150},
-		fault.APIEcommerceApply: {success: 150},
-		fault.APIAbnormal:       {success: 150},
-		fault.APIV2Refund:       {success: 150},
-		fault.APIRefundQuery:    {success: 300},
-		fault.APIEcommerceQuery: {success: 300},
-		fault.APIV2Query:        {success: 300},
+		endpoint.RefundApply:    {success: 150},
+		endpoint.EcommerceApply: {success: 150},
+		endpoint.Abnormal:       {success: 150},
+		endpoint.V2Refund:       {success: 150},
+		endpoint.RefundQuery:    {success: 300},
+		endpoint.EcommerceQuery: {success: 300},
+		endpoint.V2Query:        {success: 300},
 	},
 	pay.RateWechat: {
-		fault.APIRefundApply:    {success: 150, failure: 6},
-		fault.APIEcommerceApply: {success: 150, failure: 6},
-		fault.APIAbnormal:       {success: 150},
-		fault.APIV2Refund:       {success: 150, failure: 6},
-		fault.APIRefundQuery:    {success: 300},
-		fault.APIEcommerceQuery: {success: 300},
-		fault.APIV2Query:        {success: 300},
+		endpoint.RefundApply:    {success: 150, failure: 6},
+		endpoint.EcommerceApply: {success: 150, failure: 6},
+		endpoint.Abnormal:       {success: 150},
+		endpoint.V2Refund:       {success: 150, failure: 6},
+		endpoint.RefundQuery:    {success: 300},
+		endpoint.EcommerceQuery: {success: 300},
+		endpoint.V2Query:        {success: 300},
 	},
 	pay.RateOff: {},
 }
@@ -87,7 +88,7 @@ func (l *Limiter) bucket(k bucketKey, perSecond int) *rate.Limiter {
 	return b
 }
 
-// Admit lets a request of mchid to api (a fault.API* name) run under profile, or refuses
+// Admit lets a request of mchid to api (an endpoint name) run under profile, or refuses
 // it with FREQUENCY_LIMITED having counted nothing. A request let through holds a success
 // token; done gives it back if the request failed, and counts the failure instead: only
 // successes count towards the success limit, only failures towards the failure limit.

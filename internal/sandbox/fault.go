@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -125,7 +125,7 @@ func (h *handler) clearFaults(r *http.Request) error {
 func (h *handler) deleted(f func(r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := f(r); err != nil {
-			apiv3.WriteJSONError(w, h.log, r, err)
+			jsonapi.WriteError(w, h.log, r, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)

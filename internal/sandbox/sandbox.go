@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -58,8 +58,8 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("POST /sandbox/v1/complaints/{complaint_id}/continue", h.handle(h.continueComplaint))
 	mux.Handle("GET /sandbox/v1/complaints/{complaint_id}/notifications", h.handle(h.listComplaintNotifications))
 	mux.Handle("POST /sandbox/v1/coupons/{coupon_code}/delete", h.handle(h.deleteCoupon))
-	return h.requireToken(c.Token, apiv3.JSONFallback(mux, func(w http.ResponseWriter, r *http.Request, err error) {
-		apiv3.WriteJSONError(w, h.log, r, err)
+	return h.requireToken(c.Token, jsonapi.Fallback(mux, func(w http.ResponseWriter, r *http.Request, err error) {
+		jsonapi.WriteError(w, h.log, r, err)
 	}))
 }
 
@@ -67,7 +67,7 @@ func (h *handler) requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
-			apiv3.WriteJSONError(w, h.log, r, pay.Errorf(pay.CodeUnauthorized,
+			jsonapi.WriteError(w, h.log, r, pay.Errorf(pay.CodeUnauthorized,
 				"需要 Authorization: Bearer <sandbox_token>（见数据目录下的 credentials.json）"))
 			return
 		}
@@ -79,7 +79,7 @@ func (h *handler) handle(f func(r *http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		out, err := f(r)
 		if err != nil {
-			apiv3.WriteJSONError(w, h.log, r, err)
+			jsonapi.WriteError(w, h.log, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -89,11 +89,11 @@ func (h *handler) handle(f func(r *http.Request) (any, error)) http.Handler {
 
 // decode reads a strict JSON body: a typo in a sandbox request is a 400, not a default.
 func decode(r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, jsonapi.MaxBody))
 	if err != nil {
 		return pay.Errorf(pay.CodeParamError, "请求体无法读取：%v", err)
 	}
-	return apiv3.Decode(body, r.Header.Get("Content-Type"), true, v)
+	return jsonapi.Decode(body, r.Header.Get("Content-Type"), true, v)
 }
 
 type clockJSON struct {

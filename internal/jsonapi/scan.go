@@ -1,4 +1,4 @@
-package apiv3
+package jsonapi
 
 import (
 	"bytes"

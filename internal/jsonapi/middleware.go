@@ -1,4 +1,4 @@
-package apiv3
+package jsonapi
 
 import (
 	"fmt"
@@ -10,9 +10,10 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// Common wraps every endpoint of the listener: a Request-ID on every answer (§11.3),
-// panic recovery into the JSON envelope rather than a dropped connection, and an access
-// log line that carries no header or body (they hold signatures and personal data).
+// Common wraps every endpoint of the listener: a Request-ID on every answer, as WeChat
+// Pay sends (docs/wire.md#error-bodies), panic recovery into the JSON envelope rather
+// than a dropped connection, and an access log line that carries no header or body (they
+// hold signatures and personal data).
 func Common(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newRequestID()
@@ -26,7 +27,7 @@ func Common(next http.Handler, log *slog.Logger) http.Handler {
 				}
 				log.Error("panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
 				if !sw.wrote {
-					WriteJSONError(sw, log, r, fmt.Errorf("panic: %v", p))
+					WriteError(sw, log, r, fmt.Errorf("panic: %v", p))
 				}
 			}
 			log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path,

@@ -1,4 +1,4 @@
-package apiv3
+package jsonapi
 
 import (
 	"net/http"
@@ -6,8 +6,9 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// statuses is the one table from WeChat Pay error code to HTTP status (seed 002 error
-// table, protocol.md §5.6 and §11.2). The sandbox API uses it too.
+// statuses is the one table from WeChat Pay error code to HTTP status, for APIv3 and the
+// sandbox API alike (https://pay.weixin.qq.com/wiki/doc/apiv3/Share/error_code.shtml and
+// the refund apply's table, https://pay.weixin.qq.com/doc/v3/merchant/4012556457).
 var statuses = map[string]int{
 	pay.CodeParamError:          http.StatusBadRequest,
 	pay.CodeInvalidRequest:      http.StatusBadRequest,
@@ -22,15 +23,16 @@ var statuses = map[string]int{
 	pay.CodeSystemError:         http.StatusInternalServerError,
 	pay.CodeInvalidState:        http.StatusConflict,
 	pay.CodeUnauthorized:        http.StatusUnauthorized,
-	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
+	CodeMethodNotAllowed:        http.StatusMethodNotAllowed,
 
-	// Merchant coupons (seed 003).
+	// Merchant coupons (https://pay.weixin.qq.com/doc/v3/merchant/4015715938).
 	pay.CodeResourceAlreadyExists: http.StatusBadRequest,
 	pay.CodeRuleLimit:             http.StatusForbidden,
 }
 
-// codeMethodNotAllowed answers a known path called with the wrong method (§11.2: 405).
-const codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+// CodeMethodNotAllowed answers a known path called with the wrong method: 405 in
+// https://pay.weixin.qq.com/wiki/doc/apiv3/Share/error_code.shtml.
+const CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 
 // Status returns the HTTP status for a wire error code; unknown codes are 500.
 func Status(code string) int {
