@@ -162,7 +162,7 @@ func (s *testServer) merchant(t testing.TB, kind string) identity.MerchantCreden
 func (s *testServer) path(rel string) string { return filepath.Join(s.dir, rel) }
 
 // rewriteHost sends wechatpay-go's requests to the test server. The SDK signs before the
-// transport runs, so the signature stays valid (protocol.md §12.1).
+// transport runs, so the signature stays valid (docs/wire.md#hosts).
 type rewriteHost struct {
 	base *url.URL
 	next http.RoundTripper
