@@ -226,9 +226,9 @@ func TestCoupon_Expiry(t *testing.T) {
 	wantCouponError(t, "ReturnCoupon(expired, never used)", err, 403, "RULE_LIMIT", "券已不在使用有效期")
 }
 
-// TestCoupon_PayRefundReturn is the flow 申请退券 describes (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html): the user pays with a merchant
+// TestCoupon_PayRefundReturn is the flow 申请退券 describes: the user pays with a merchant
 // coupon, the merchant refunds the order and then returns the coupon, through wechatpay-go
-// and go-pay.
+// and go-pay. https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html
 func TestCoupon_PayRefundReturn(t *testing.T) {
 	s := startServer(t)
 	ctx := context.Background()

@@ -43,8 +43,8 @@ func (s *testServer) gopayClient(t testing.TB, m identity.MerchantCredential) *w
 	return c
 }
 
-// ecommerceBody is the e-commerce refund apply's request (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml) for refunding o, a sub-merchant's order, by
-// transaction_id.
+// ecommerceBody is the e-commerce refund apply's request for refunding o, a
+// sub-merchant's order, by transaction_id (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml).
 func ecommerceBody(partner, sub identity.MerchantCredential, o paidOrder, outRefundNo string, refund, total int64) gopay.BodyMap {
 	bm := make(gopay.BodyMap)
 	bm.Set("sub_mchid", sub.Mchid).
@@ -259,8 +259,8 @@ func TestGopay_EcommerceRefundReplay(t *testing.T) {
 	}
 }
 
-// Ensure the e-commerce apply's errors reach gopay as its error table says (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml): Code is the
-// HTTP status, ErrResponse the envelope.
+// Ensure the e-commerce apply's errors reach gopay as its error table says: Code is the
+// HTTP status, ErrResponse the envelope (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml).
 func TestGopay_EcommerceRefundErrors(t *testing.T) {
 	s := startServer(t)
 	partner, sub, direct := s.merchant(t, "partner"), s.merchant(t, "sub"), s.merchant(t, "direct")
