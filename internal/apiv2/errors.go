@@ -8,26 +8,27 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// v2 has two levels of failure (protocol.md §8.3):
+// v2 has two levels of failure (docs/wire.md#apiv2):
 //
 //   - protocol: return_code=FAIL with return_msg only, unsigned. This is every failure
 //     found before the request is known to come from the merchant it names: a method
 //     other than POST, a body that is not the flat <xml> document, a missing or unknown
 //     mch_id, an appid that is not the merchant's, a missing or wrong sign, and on
-//     /secapi/ a missing or foreign client certificate. Seed 004's table lists
+//     /secapi/ a missing or foreign client certificate. The refund query's table lists
 //     REQUIRE_POST_METHOD, XML_FORMAT_ERROR, MCHID_NOT_EXIST, APPID_NOT_EXIST and SIGNERROR
 //     as err_codes, but err_code only comes with return_code=SUCCESS, which also carries
 //     appid, mch_id and a sign by the merchant's key: none of that can be vouched for
 //     before the signature checks out, and the observed answer to a bad signature is
-//     return_code=FAIL 签名错误 (§8.2). So these are answered at protocol level, with the
-//     seed's description as return_msg.
+//     return_code=FAIL 签名错误. So these are answered at protocol level, with the
+//     table's description as return_msg
+//     (https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
 //   - business: return_code=SUCCESS, result_code=FAIL, err_code, err_code_des, signed with
 //     the request's sign type, carrying appid, mch_id and a fresh nonce_str. Everything
 //     found after the signature: PARAM_ERROR, REFUNDNOTEXIST, INVALID_TRANSACTIONID,
 //     INVALID_REQUEST, SYSTEMERROR, NOTENOUGH, … — and MCHID_NOT_EXIST for an unknown
 //     sub_mch_id, which the signed caller named.
 //
-// The certificate errors of /secapi/ are protocol level too, though §8.4 lists a
+// The certificate errors of /secapi/ are protocol level too, though the apply's list has a
 // CERT_ERROR err_code: the real service refuses a missing certificate before any XML is
 // read (nginx's "400 No required SSL certificate was sent", zwczou/weixin-python#88) and
 // a certificate of another merchant with return_code=FAIL "certificate not match"
@@ -43,8 +44,8 @@ type protocolError struct {
 
 func (e *protocolError) Error() string { return e.msg + ": " + e.detail }
 
-// return_msg of the protocol failures: seed 004's descriptions, and the observed texts of
-// the certificate errors.
+// return_msg of the protocol failures: the refund query table's descriptions, and the
+// observed texts of the certificate errors.
 const (
 	msgXMLFormat   = "XML格式错误"
 	msgSign        = "签名错误"
@@ -69,7 +70,9 @@ var logCodes = map[string]string{
 	msgSystemError: codeSystemError,
 }
 
-// err_codes of the v2 refund APIs that have no domain counterpart (seed 004, §8.4).
+// err_codes of the v2 refund APIs that have no domain counterpart
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4).
 const (
 	codeInvalidTransactionID = "INVALID_TRANSACTIONID"
 	codeRefundNotExist       = "REFUNDNOTEXIST"
@@ -81,8 +84,10 @@ const (
 // when api is "".
 type errKey struct{ api, code string }
 
-// errCodes is the one table from domain error code to v2 err_code (seed 004's table for
-// the query, protocol.md §8.4's list for the apply). Codes missing here are SYSTEMERROR.
+// errCodes is the one table from domain error code to v2 err_code (the query's table,
+// https://pay.weixin.qq.com/doc/v2/merchant/4011939577; the apply's list,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4). Codes missing here are
+// SYSTEMERROR.
 var errCodes = map[errKey]string{
 	{"", pay.CodeParamError}:          codeParamError,
 	{"", pay.CodeInvalidRequest}:      "INVALID_REQUEST",
@@ -96,22 +101,22 @@ var errCodes = map[errKey]string{
 	{"", pay.CodeSystemError}:       codeSystemError,
 	{"", pay.CodeResourceNotExists}: codeRefundNotExist,
 	// The apply's list has no "order not found": INVALID_TRANSACTIONID is its answer,
-	// "检查原交易号是否存在" (§8.4), whichever id named the order.
+	// "检查原交易号是否存在" (申请退款, 错误码), whichever id named the order.
 	{fault.APIV2Refund, pay.CodeResourceNotExists}: codeInvalidTransactionID,
 	// Codes the handlers raise themselves.
 	{"", codeInvalidTransactionID}: codeInvalidTransactionID,
 }
 
 // descriptions are err_code_des where the docs fix one; elsewhere the domain's message
-// says more. "退款订单查询失败" is seed 004's wording for an unknown order or refund
+// says more. "退款订单查询失败" is the refund query's wording for an unknown order or refund
 // and for an order with no refunds alike.
 var descriptions = map[string]string{
 	codeRefundNotExist: "退款订单查询失败",
 	codeSystemError:    "系统超时，请稍后重试",
 }
 
-// reasonCodes name the v2 codes of failures that v3 reports as INVALID_REQUEST
-// (protocol.md §8.4's err_code list).
+// reasonCodes name the v2 codes of failures that v3 reports as INVALID_REQUEST (the refund
+// apply's err_code list, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4).
 var reasonCodes = map[string]string{
 	pay.ReasonFullyRefunded: "ERROR",
 	pay.ReasonTradeOverdue:  "TRADE_OVERDUE",

@@ -1,7 +1,8 @@
-// Package apiv2 serves WeChat Pay's v2 XML refund API (protocol.md §8): the refund query
-// of seed 004 and the mutual-TLS refund apply, over the same refunds APIv3 sees. It
-// parses hostile XML, checks MD5 and HMAC-SHA256 signatures, and answers in the v2
-// envelope; the rules of money stay in package pay.
+// Package apiv2 serves WeChat Pay's v2 XML refund API (docs/wire.md#apiv2): the refund
+// query (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) and the mutual-TLS refund
+// apply, over the same refunds APIv3 sees. It parses hostile XML, checks MD5 and
+// HMAC-SHA256 signatures, and answers in the v2 envelope; the rules of money stay in
+// package pay.
 package apiv2
 
 import (
@@ -68,7 +69,7 @@ type transport bool
 
 const (
 	anyTransport transport = false
-	mutualTLS    transport = true // "请求需要双向证书" (protocol.md §8.1)
+	mutualTLS    transport = true // "请求需要双向证书" (申请退款, docs/wire.md#apiv2)
 )
 
 // call is one authenticated request.
@@ -85,7 +86,7 @@ func (c *call) get(name string) string { return c.params[name] }
 // authenticates the request, applies the fault rules of api (a fault.APIV2* name), and
 // writes the signed answer, or the unsigned protocol failure. Every answer is XML with
 // HTTP 200: gopay treats any other status, or a body with <html in it, as a transport
-// failure (protocol.md §8.3).
+// failure (docs/wire.md#apiv2).
 func (a *api) handle(api string, tr transport, f func(*call) (*reply, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer a.recover(w, r)
@@ -150,7 +151,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 }
 
 // result is a business answer: out's fields after the common ones on success, err_code
-// and err_code_des on failure, signed either way (protocol.md §8.3).
+// and err_code_des on failure, signed either way (docs/wire.md#apiv2).
 func (a *api) result(c *call, api string, out *reply, err error) *reply {
 	rp := &reply{}
 	rp.add("return_code", "SUCCESS")
@@ -170,7 +171,7 @@ func (a *api) result(c *call, api string, out *reply, err error) *reply {
 		rp.fields = append(rp.fields, out.fields...)
 	}
 	// The answer is signed with the request's sign type: what gopay's
-	// VerifySign(apiKey, signType, bm) is called with (protocol.md §8.2).
+	// VerifySign(apiKey, signType, bm) is called with (docs/wire.md#apiv2).
 	rp.add("sign", sign(rp.values(), c.merchant.APIv2Key, c.signType))
 	return rp
 }
