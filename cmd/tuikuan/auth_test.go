@@ -19,8 +19,8 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
-// signer signs requests exactly as the SDKs do (protocol.md §1.1–1.2), with the knobs a
-// test needs to sign them wrongly.
+// signer signs requests exactly as the SDKs do (docs/wire.md#request-signatures), with the
+// knobs a test needs to sign them wrongly.
 type signer struct {
 	mchid, serial string
 	key           *rsa.PrivateKey
@@ -98,7 +98,7 @@ func (s *testServer) send(t testing.TB, method, target string, body []byte, head
 	return answer{status: resp.StatusCode, header: resp.Header, body: data}
 }
 
-// errorJSON is the error envelope with SIGN_ERROR's detail (protocol.md §1.4, §11.1).
+// errorJSON is the error envelope with SIGN_ERROR's detail (docs/wire.md#error-bodies).
 type errorJSON struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -152,7 +152,7 @@ func TestAuth_SignErrors(t *testing.T) {
 		name string
 		// auth returns the Authorization header for body; it may send requests first.
 		auth    func(t *testing.T, body []byte) string
-		message string // checked when set: the FAQ's wording (protocol.md §1.4)
+		message string // checked when set: the FAQ's wording (签名相关, https://wechatpay-api.gitbook.io/wechatpay-api-v3/chang-jian-wen-ti/qian-ming-xiang-guan)
 		field   string
 		issue   string // a piece the issue must contain, when set
 	}{
@@ -227,7 +227,7 @@ func TestAuth_SignErrors(t *testing.T) {
 }
 
 // Ensure sign_information shows the string the server verified, so a user can diff it
-// against their own (protocol.md §1.4).
+// against their own (签名相关, https://wechatpay-api.gitbook.io/wechatpay-api-v3/chang-jian-wen-ti/qian-ming-xiang-guan).
 func TestAuth_SignInformation(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -251,7 +251,7 @@ func TestAuth_SignInformation(t *testing.T) {
 }
 
 // Ensure the five items are accepted in any order, with spaces after the commas
-// ("以上五项签名信息，无顺序要求", protocol.md §1.2).
+// ("以上五项签名信息，无顺序要求", 签名生成, https://wechatpay-api.gitbook.io/wechatpay-api-v3/qian-ming-zhi-nan-1/qian-ming-sheng-cheng).
 func TestAuth_FieldOrder(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -266,7 +266,8 @@ func TestAuth_FieldOrder(t *testing.T) {
 }
 
 // Ensure a path with percent-escapes verifies whether the client signed the raw target,
-// as wechatpay-go and Java do, or the unescaped path, as gopay does (protocol.md §1.1).
+// as wechatpay-go and Java do, or the unescaped path, as gopay does
+// (docs/wire.md#request-signatures).
 func TestAuth_EscapedPath(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -344,7 +345,7 @@ func (s *testServer) platformKeys(t testing.TB) (pub, certPub *rsa.PublicKey) {
 
 // Ensure a 2xx answer is signed over "ts\nnonce\nbody\n" and names the key a client can
 // check it with: the public key id, or the certificate serial for a client that sent it
-// (protocol.md §2.1–2.3).
+// (docs/wire.md#answer-signatures).
 func TestAuth_ResponseSignature(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -399,7 +400,8 @@ func TestAuth_ResponseSignature(t *testing.T) {
 }
 
 // Ensure what the mux answers by itself, an unknown path or a wrong method, is still the
-// JSON envelope with a Request-ID: every SDK parses error bodies as JSON (protocol.md §0.4).
+// JSON envelope with a Request-ID: every SDK parses error bodies as JSON
+// (docs/wire.md#error-bodies).
 func TestAuth_NotFoundAndMethod(t *testing.T) {
 	s := startServer(t)
 	sg := s.signer(t, s.merchant(t, "direct"))

@@ -10,8 +10,8 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
 )
 
-// refundsPerOrder is the most partial refunds one order takes (protocol.md §5.5), so a
-// benchmark spreads its b.N refunds of 1 fen over orders of that many fen.
+// refundsPerOrder is the most partial refunds one order takes (申请退款, https://pay.weixin.qq.com/doc/v3/merchant/4012556457),
+// so a benchmark spreads its b.N refunds of 1 fen over orders of that many fen.
 const refundsPerOrder = 50
 
 // benchOrders pays enough orders for n one-fen refunds.

@@ -11,7 +11,8 @@ const complaintUsage = `usage: tuikuan complaint create --transaction-id ID --pr
        tuikuan complaint message --content TEXT COMPLAINT_ID
        tuikuan complaint continue [--content TEXT] COMPLAINT_ID`
 
-// complaintCmd plays the user who complains, through the sandbox API (issue 6).
+// complaintCmd plays the user who complains, through the sandbox API: WeChat's
+// merchant API has no call for the user's side of a complaint.
 func complaintCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if help, err := commandHelp(args, complaintUsage, stderr); help {
 		return err

@@ -107,10 +107,11 @@ func noErr(t *testing.T, call string, code int, rspErr string, err error) {
 	}
 }
 
-// Ensure the seed 000 story end to end: the user complains asking for a refund, the
-// merchant approves it, refunds through wechatpay-go, the refund settles, and the
+// Ensure the story of 更新退款审批结果 end to end: the user complains asking for a refund,
+// the merchant approves it, refunds through wechatpay-go, the refund settles, and the
 // complaint is PROCESSED with history and notifications saying so — every 2xx verified
 // by gopay's AutoVerifySignByPublicKey.
+// https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/update-refund-progress.html
 func TestComplaint_ApprovedRefundEndToEnd(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -200,7 +201,8 @@ func TestComplaint_ApprovedRefundEndToEnd(t *testing.T) {
 }
 
 // Ensure reply, images, rejection, completion and the notify-URL CRUD work through gopay
-// and wechatpay-go, with the state rules of §9.4.
+// and wechatpay-go, with the complaint state rules (回复用户, 反馈处理完成, 更新退款审批结果;
+// https://pay.weixin.qq.com/docs/merchant/apis/consumer-complaint/complaints/update-refund-progress.html).
 func TestComplaint_ReplyRejectComplete(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")

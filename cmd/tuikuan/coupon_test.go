@@ -109,7 +109,7 @@ func wantCouponError(t *testing.T, call string, err error, status int, code, mes
 }
 
 // TestCoupon_WechatpayGo drives a coupon's life through wechatpay-go, hitting every error
-// of seed 003's return table.
+// of the coupon return's error table (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html).
 func TestCoupon_WechatpayGo(t *testing.T) {
 	s := startServer(t)
 	ctx := context.Background()
@@ -226,9 +226,9 @@ func TestCoupon_Expiry(t *testing.T) {
 	wantCouponError(t, "ReturnCoupon(expired, never used)", err, 403, "RULE_LIMIT", "券已不在使用有效期")
 }
 
-// TestCoupon_PayRefundReturn is the flow seed 003 describes: the user pays with a merchant
+// TestCoupon_PayRefundReturn is the flow 申请退券 describes: the user pays with a merchant
 // coupon, the merchant refunds the order and then returns the coupon, through wechatpay-go
-// and go-pay.
+// and go-pay. https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html
 func TestCoupon_PayRefundReturn(t *testing.T) {
 	s := startServer(t)
 	ctx := context.Background()

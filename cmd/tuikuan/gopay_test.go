@@ -19,8 +19,8 @@ import (
 )
 
 // gopayClient is go-pay's APIv3 client for m, sent to the test server with SetProxyHost
-// (protocol.md §12.3) and verifying every 200 with the platform public key: without
-// AutoVerifySign* gopay checks nothing (§2.5).
+// (docs/wire.md#hosts) and verifying every 200 with the platform public key: without
+// AutoVerifySign* gopay checks nothing (docs/wire.md#answer-signatures).
 func (s *testServer) gopayClient(t testing.TB, m identity.MerchantCredential) *wechat.ClientV3 {
 	t.Helper()
 	key, err := os.ReadFile(s.path(m.PrivateKeyFile))
@@ -43,8 +43,8 @@ func (s *testServer) gopayClient(t testing.TB, m identity.MerchantCredential) *w
 	return c
 }
 
-// ecommerceBody is seed 002's request for refunding o, a sub-merchant's order, by
-// transaction_id.
+// ecommerceBody is the e-commerce refund apply's request for refunding o, a
+// sub-merchant's order, by transaction_id (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml).
 func ecommerceBody(partner, sub identity.MerchantCredential, o paidOrder, outRefundNo string, refund, total int64) gopay.BodyMap {
 	bm := make(gopay.BodyMap)
 	bm.Set("sub_mchid", sub.Mchid).
@@ -63,7 +63,8 @@ func subMchid(sub identity.MerchantCredential) gopay.BodyMap {
 	return make(gopay.BodyMap).Set("sub_mchid", sub.Mchid)
 }
 
-// mustTime parses an RFC3339 time field the way a strict client would (protocol.md §0.6).
+// mustTime parses an RFC3339 time field the way a strict client would
+// (docs/wire.md#times).
 func mustTime(t *testing.T, field, v string) time.Time {
 	t.Helper()
 	tm, err := time.Parse(time.RFC3339, v)
@@ -74,7 +75,7 @@ func mustTime(t *testing.T, field, v string) time.Time {
 }
 
 // Ensure gopay's e-commerce refund apply, as a platform acting for its sub-merchant,
-// gets seed 002's answer, signed so that gopay's verification passes.
+// gets the answer the e-commerce refund apply documents, signed so that gopay's verification passes.
 func TestGopay_EcommerceRefund(t *testing.T) {
 	s := startServer(t)
 	partner, sub := s.merchant(t, "partner"), s.merchant(t, "sub")
@@ -113,7 +114,7 @@ func TestGopay_EcommerceRefund(t *testing.T) {
 }
 
 // Ensure a refund of an order paid partly with a coupon splits in proportion: 1000 with a
-// 200 COUPON, refund 500 → payer_refund 400, discount_refund 100 (protocol.md §5.5).
+// 200 COUPON, refund 500 → payer_refund 400, discount_refund 100 (README.md, Refund rules).
 func TestGopay_EcommerceRefundPromotion(t *testing.T) {
 	s := startServer(t)
 	partner, sub := s.merchant(t, "partner"), s.merchant(t, "sub")
@@ -140,7 +141,8 @@ func TestGopay_EcommerceRefundPromotion(t *testing.T) {
 	}
 }
 
-// fundsAccounts are the funds_account values of a refund answer (protocol.md §5.2).
+// fundsAccounts are the funds_account values of a refund answer (申请退款, 应答参数,
+// https://pay.weixin.qq.com/doc/v3/merchant/4012556457).
 var fundsAccounts = []string{"UNSETTLED", "AVAILABLE", "UNAVAILABLE", "OPERATION", "BASIC", "ECNY_BASIC"}
 
 // Ensure both e-commerce queries answer the refund as gopay models it, success_time only
@@ -151,7 +153,7 @@ func TestGopay_EcommerceRefundQuery(t *testing.T) {
 	c := s.gopayClient(t, partner)
 	ctx := context.Background()
 	o := s.pay(t, map[string]any{"mchid": sub.Mchid, "total": 1000})
-	// By out_trade_no this time, the other way seed 002 names the order.
+	// By out_trade_no this time, the other way the e-commerce apply names the order.
 	bm := ecommerceBody(partner, sub, o, uniq("Q"), 1000, 1000)
 	bm.Remove("transaction_id")
 	bm.Set("out_trade_no", o.OutTradeNo)
@@ -231,7 +233,7 @@ func TestGopay_EcommerceRefundQuery(t *testing.T) {
 }
 
 // Ensure the same out_refund_no with the same content is the same refund, and refunds
-// once ("同一退款单号多次请求只退一笔", seed 002).
+// once ("同一退款单号多次请求只退一笔", https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml).
 func TestGopay_EcommerceRefundReplay(t *testing.T) {
 	s := startServer(t)
 	partner, sub := s.merchant(t, "partner"), s.merchant(t, "sub")
@@ -257,8 +259,8 @@ func TestGopay_EcommerceRefundReplay(t *testing.T) {
 	}
 }
 
-// Ensure the e-commerce apply's errors reach gopay as seed 002's table says: Code is the
-// HTTP status, ErrResponse the envelope.
+// Ensure the e-commerce apply's errors reach gopay as its error table says: Code is the
+// HTTP status, ErrResponse the envelope (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml).
 func TestGopay_EcommerceRefundErrors(t *testing.T) {
 	s := startServer(t)
 	partner, sub, direct := s.merchant(t, "partner"), s.merchant(t, "sub"), s.merchant(t, "direct")
@@ -341,7 +343,8 @@ func TestGopay_EcommerceRefundErrors(t *testing.T) {
 }
 
 // Ensure gopay's domestic refund apply and query work for a direct merchant, with an
-// out_refund_no that gopay signs unescaped but Go sends escaped (protocol.md §1.1).
+// out_refund_no that gopay signs unescaped but Go sends escaped
+// (docs/wire.md#request-signatures).
 func TestGopay_DomesticRefundQuery(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")

@@ -20,7 +20,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/identity"
 )
 
-// refundResult is the decrypted refund notification (protocol.md §4.3); wechatpay-go
+// refundResult is the decrypted refund notification (docs/wire.md#notifications); wechatpay-go
 // v0.2.20 has no model for it.
 type refundResult struct {
 	Mchid               string     `json:"mchid"`
@@ -103,7 +103,7 @@ func (e *notifyEndpoint) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if status/100 != 2 {
-		// What a merchant answers when it could not handle one (protocol.md §4.4).
+		// What a merchant answers when it could not handle one (docs/wire.md#notifications).
 		io.WriteString(w, `{"code":"FAIL","message":"失败"}`)
 	}
 }

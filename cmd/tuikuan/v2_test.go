@@ -23,7 +23,7 @@ import (
 )
 
 // v2Client is go-pay's v2 client for m, pointed at the test server's one port with
-// BaseURL (protocol.md §12.2) over scheme; gopay does not check the server certificate.
+// BaseURL (docs/wire.md#hosts) over scheme; gopay does not check the server certificate.
 // With cert it presents m's CA-issued client certificate, as /secapi/ needs.
 func (s *testServer) v2Client(t testing.TB, m identity.MerchantCredential, scheme string, cert bool) *wechat.Client {
 	t.Helper()
@@ -276,7 +276,8 @@ func TestV2_QueryRefund(t *testing.T) {
 	}
 }
 
-// Ensure seed 004's paging over an order with 36 partial refunds.
+// Ensure the refund query's paging (分页查询, https://pay.weixin.qq.com/doc/v2/merchant/4011939577) over an order with 36
+// partial refunds.
 func TestV2_QueryRefundPaging(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -364,7 +365,8 @@ func TestV2_Partner(t *testing.T) {
 	v2ErrCode(t, partner, wechat.SignType_MD5, bm, "MCHID_NOT_EXIST")
 }
 
-// Ensure each documented error of seed 004 and §8.4, at the level tuikuan answers it.
+// Ensure each documented error of the refund query (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) and the refund apply
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4), at the level tuikuan answers it.
 func TestV2_Errors(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")

@@ -8,31 +8,31 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// v2 has two levels of failure (return_code and result_code, https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml):
+// v2 has two levels of failure (docs/wire.md#apiv2):
 //
 //   - protocol: return_code=FAIL with return_msg only, unsigned. This is every failure
 //     found before the request is known to come from the merchant it names: a method
 //     other than POST, a body that is not the flat <xml> document, a missing or unknown
 //     mch_id, an appid that is not the merchant's, a missing or wrong sign, and on
-//     /secapi/ a missing or foreign client certificate. The refund query's error table
-//     (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) lists
+//     /secapi/ a missing or foreign client certificate. The refund query's table lists
 //     REQUIRE_POST_METHOD, XML_FORMAT_ERROR, MCHID_NOT_EXIST, APPID_NOT_EXIST and SIGNERROR
 //     as err_codes, but err_code only comes with return_code=SUCCESS, which also carries
 //     appid, mch_id and a sign by the merchant's key: none of that can be vouched for
 //     before the signature checks out, and the observed answer to a bad signature is
-//     return_code=FAIL 签名错误 (docs/wire.md#apiv2). So these are answered at protocol
-//     level, with the table's description as return_msg.
+//     return_code=FAIL 签名错误. So these are answered at protocol level, with the
+//     table's description as return_msg
+//     (https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
 //   - business: return_code=SUCCESS, result_code=FAIL, err_code, err_code_des, signed with
 //     the request's sign type, carrying appid, mch_id and a fresh nonce_str. Everything
 //     found after the signature: PARAM_ERROR, REFUNDNOTEXIST, INVALID_TRANSACTIONID,
 //     INVALID_REQUEST, SYSTEMERROR, NOTENOUGH, … — and MCHID_NOT_EXIST for an unknown
 //     sub_mch_id, which the signed caller named.
 //
-// The certificate errors of /secapi/ are protocol level too, though the apply's page
-// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml) lists a CERT_ERROR err_code:
-// the real service refuses a missing certificate before any XML is read (nginx's "400 No
-// required SSL certificate was sent") and a certificate of another merchant with
-// return_code=FAIL "certificate not match" (docs/wire.md#apiv2). tuikuan keeps the second and words the first the same
+// The certificate errors of /secapi/ are protocol level too, though the apply's list has a
+// CERT_ERROR err_code: the real service refuses a missing certificate before any XML is
+// read (nginx's "400 No required SSL certificate was sent", zwczou/weixin-python#88) and
+// a certificate of another merchant with return_code=FAIL "certificate not match"
+// (supersheep/wechat-pay#43). tuikuan keeps the second and words the first the same
 // way, as XML with HTTP 200, since gopay fails on any other status or an <html> body.
 
 // protocolError is a failure answered with return_code=FAIL.
@@ -44,8 +44,8 @@ type protocolError struct {
 
 func (e *protocolError) Error() string { return e.msg + ": " + e.detail }
 
-// return_msg of the protocol failures: the refund query error table's descriptions, and the observed texts of
-// the certificate errors.
+// return_msg of the protocol failures: the refund query table's descriptions, and the
+// observed texts of the certificate errors.
 const (
 	msgXMLFormat   = "XML格式错误"
 	msgSign        = "签名错误"
@@ -71,7 +71,8 @@ var logCodes = map[string]string{
 }
 
 // err_codes of the v2 refund APIs that have no domain counterpart
-// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml).
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577,
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4).
 const (
 	codeInvalidTransactionID = "INVALID_TRANSACTIONID"
 	codeRefundNotExist       = "REFUNDNOTEXIST"
@@ -85,7 +86,8 @@ type errKey struct{ api, code string }
 
 // errCodes is the one table from domain error code to v2 err_code (the query's table,
 // https://pay.weixin.qq.com/doc/v2/merchant/4011939577; the apply's list,
-// https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml). Codes missing here are SYSTEMERROR.
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4). Codes missing here are
+// SYSTEMERROR.
 var errCodes = map[errKey]string{
 	{"", pay.CodeParamError}:          codeParamError,
 	{"", pay.CodeInvalidRequest}:      "INVALID_REQUEST",
@@ -99,22 +101,22 @@ var errCodes = map[errKey]string{
 	{"", pay.CodeSystemError}:       codeSystemError,
 	{"", pay.CodeResourceNotExists}: codeRefundNotExist,
 	// The apply's list has no "order not found": INVALID_TRANSACTIONID is its answer,
-	// "检查原交易号是否存在" (the apply's page), whichever id named the order.
+	// "检查原交易号是否存在" (申请退款, 错误码), whichever id named the order.
 	{endpoint.V2Refund, pay.CodeResourceNotExists}: codeInvalidTransactionID,
 	// Codes the handlers raise themselves.
 	{"", codeInvalidTransactionID}: codeInvalidTransactionID,
 }
 
 // descriptions are err_code_des where the docs fix one; elsewhere the domain's message
-// says more. "退款订单查询失败" is the query page's wording for an unknown order or refund
+// says more. "退款订单查询失败" is the refund query's wording for an unknown order or refund
 // and for an order with no refunds alike.
 var descriptions = map[string]string{
 	codeRefundNotExist: "退款订单查询失败",
 	codeSystemError:    "系统超时，请稍后重试",
 }
 
-// reasonCodes name the v2 codes of failures that v3 reports as INVALID_REQUEST
-// (the apply's err_code list, https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml).
+// reasonCodes name the v2 codes of failures that v3 reports as INVALID_REQUEST (the refund
+// apply's err_code list, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4).
 var reasonCodes = map[string]string{
 	pay.ReasonFullyRefunded: "ERROR",
 	pay.ReasonTradeOverdue:  "TRADE_OVERDUE",

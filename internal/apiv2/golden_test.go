@@ -29,7 +29,7 @@ func mustDecodeFile(t *testing.T, name string) map[string]string {
 
 // seedMerchant is the merchant of the refund query page's sample answer
 // (https://pay.weixin.qq.com/doc/v2/merchant/4011939577); its key is the signing guide's,
-// since the sample's own is not published.
+// since the seed's own is not published.
 var seedMerchant = &pay.Merchant{Mchid: "1900000109", Appid: "wx8888888888888888", APIv2Key: docKey}
 
 // seedAPI answers with the sample's nonce_str, so that answers are byte-for-byte stable.
@@ -41,7 +41,7 @@ func seedCall(signType string, params map[string]string) *call {
 	return &call{params: params, merchant: seedMerchant, signType: signType}
 }
 
-// seedRefund is the refund of the query page's sample answer.
+// seedRefund is the refund of the refund query page's sample answer.
 func seedRefund() *pay.Refund {
 	return &pay.Refund{
 		ID: "2008450740201411110000174436", OutRefundNo: "1217752501201407033233368018",
@@ -52,8 +52,8 @@ func seedRefund() *pay.Refund {
 	}
 }
 
-// Ensure tuikuan reads the query page's sample request as written — pretty-printed, plain text,
-// empty ids — and picks out_trade_no, the only id it gives.
+// Ensure tuikuan reads the refund query page's sample request as written — pretty-printed,
+// plain text, empty ids — and picks out_trade_no, the only id it gives.
 func TestSeed004_Request(t *testing.T) {
 	got := mustDecodeFile(t, "seed004_request.xml")
 	want := map[string]string{
@@ -69,7 +69,7 @@ func TestSeed004_Request(t *testing.T) {
 // Ensure the answer to the sample query has the shape of the sample answer: every
 // element it shows, with the same values where they are not the (unpublished) key's
 // sign or the sample's inconsistent cash_refund_fee (90 of a 1-fen refund), plus the
-// fields of the query page the sample leaves out.
+// fields the page's field list has and the sample leaves out.
 func TestSeed004_Response(t *testing.T) {
 	body := seedAPI().result(seedCall(signMD5, map[string]string{"out_trade_no": "1217752501201407033233368018"}),
 		endpoint.V2Query, refundsReply([]*pay.Refund{seedRefund()}, 1), nil).encode()

@@ -6,8 +6,9 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// applyRefund is POST /secapi/pay/refund (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml):
-// the same pay.Refunds.Apply as APIv3's, so both encodings share every rule of money.
+// applyRefund is POST /secapi/pay/refund
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4): the same
+// pay.Service.Apply as APIv3's, so both encodings share every rule of money.
 func (a *api) applyRefund(c *call) (*reply, error) {
 	q, err := applyRequest(c)
 	if err != nil {
@@ -21,7 +22,7 @@ func (a *api) applyRefund(c *call) (*reply, error) {
 }
 
 // applyRequest maps the v2 parameters onto the domain's request. transaction_id wins
-// over out_trade_no when both are given (the apply page), as in pay.TradeRef.
+// over out_trade_no when both are given (申请退款, 请求参数), as in pay.TradeRef.
 func applyRequest(c *call) (pay.ApplyRequest, error) {
 	q := pay.ApplyRequest{
 		API: pay.APIV2, Caller: c.merchant.Mchid, SubMchid: c.get("sub_mch_id"), SubAppid: c.get("sub_appid"),
@@ -49,7 +50,8 @@ func applyRequest(c *call) (pay.ApplyRequest, error) {
 	return q, nil
 }
 
-// fee reads a required amount in fen: v2 sends numbers as text ("Int", docs/wire.md#apiv2).
+// fee reads a required amount in fen: v2 sends numbers as text ("Int",
+// docs/wire.md#apiv2).
 func fee(c *call, name string) (int64, error) {
 	v := c.get(name)
 	if v == "" {
@@ -62,7 +64,7 @@ func fee(c *call, name string) (int64, error) {
 	return n, nil
 }
 
-// refundReply renders an accepted refund as the apply answers it (the apply page, gopay's
+// refundReply renders an accepted refund as the apply answers it (申请退款, 返回结果; gopay's
 // RefundResponse): one refund, so its coupons are indexed _$n.
 func refundReply(r *pay.Refund) *reply {
 	rp := &reply{}

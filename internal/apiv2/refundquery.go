@@ -10,10 +10,10 @@ import (
 // pageSize is how many refunds one answer by order number lists (查询退款, 分页查询).
 const pageSize = 10
 
-// refundQuery is POST /pay/refundquery (查询退款, https://pay.weixin.qq.com/doc/v2/merchant/4011939577). Of the
-// four ids the first given wins: refund_id > out_refund_no > transaction_id >
-// out_trade_no; the others are not checked against it, only looked at for an archived
-// order.
+// refundQuery is POST /pay/refundquery (查询退款,
+// https://pay.weixin.qq.com/doc/v2/merchant/4011939577). Of the four ids the first given
+// wins: refund_id > out_refund_no > transaction_id > out_trade_no; the others are not
+// checked against it, only looked at for an archived order.
 func (a *api) refundQuery(c *call) (*reply, error) {
 	ctx, caller, sub := c.Context(), c.merchant.Mchid, c.get("sub_mch_id")
 	var r *pay.Refund
@@ -126,9 +126,10 @@ func parseOffset(v string) (int, error) {
 	return int(n), nil
 }
 
-// refundsReply renders refunds of one order as the query answers them (https://pay.weixin.qq.com/doc/v2/merchant/4011939577): the order's
-// fields, then each refund under _$n and its coupons under _$n_$m. total is the order's
-// refund count, -1 to leave total_refund_count out.
+// refundsReply renders refunds of one order as the query answers them
+// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577): the order's fields, then each
+// refund under _$n and its coupons under _$n_$m. total is the order's refund count, -1 to
+// leave total_refund_count out.
 func refundsReply(rs []*pay.Refund, total int) *reply {
 	rp := &reply{}
 	first := rs[0]
@@ -198,7 +199,7 @@ func coupons(rp *reply, ps []pay.PromotionRefund, name func(string, int) string,
 }
 
 // couponType words a promotion's type the v2 way: COUPON is pre-funded by the merchant
-// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, coupon_type_$n_$m).
+// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (查询退款, coupon_type_$n_$m).
 func couponType(t string) string {
 	if t == "DISCOUNT" {
 		return "NO_CASH"

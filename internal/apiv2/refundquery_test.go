@@ -93,8 +93,9 @@ func wantRefunds(t *testing.T, bm gopay.BodyMap, want []*pay.Refund, offset int)
 	}
 }
 
-// Ensure the v2 refund query's paging (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, offset): 36 refunds, 10 a page from offset, total_refund_count the
-// order's total, PARAM_ERROR past the end.
+// Ensure the refund query's paging (分页查询,
+// https://pay.weixin.qq.com/doc/v2/merchant/4011939577): 36 refunds, 10 a page from offset,
+// total_refund_count the order's total, PARAM_ERROR past the end.
 func TestRefundQuery_Paging(t *testing.T) {
 	f := newFixture(t)
 	o := f.pay(t, direct, 10000)

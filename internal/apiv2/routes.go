@@ -1,8 +1,8 @@
-// Package apiv2 serves WeChat Pay's v2 XML refund API: the refund query
-// (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) and the mutual-TLS refund apply
-// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml), over the same refunds APIv3 sees. It
-// parses hostile XML, checks MD5 and HMAC-SHA256 signatures, and answers in the v2
-// envelope; the rules of money stay in package pay.
+// Package apiv2 serves WeChat Pay's v2 XML refund API (docs/wire.md#apiv2): the refund
+// query (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) and the mutual-TLS refund
+// apply, over the same refunds APIv3 sees. It parses hostile XML, checks MD5 and
+// HMAC-SHA256 signatures, and answers in the v2 envelope; the rules of money stay in
+// package pay.
 package apiv2
 
 import (
@@ -70,7 +70,7 @@ type transport bool
 
 const (
 	anyTransport transport = false
-	mutualTLS    transport = true // "请求需要双向证书" (docs/wire.md#apiv2)
+	mutualTLS    transport = true // "请求需要双向证书" (申请退款, docs/wire.md#apiv2)
 )
 
 // call is one authenticated request.
@@ -152,8 +152,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 }
 
 // result is a business answer: out's fields after the common ones on success, err_code
-// and err_code_des on failure, signed either way
-// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml).
+// and err_code_des on failure, signed either way (docs/wire.md#apiv2).
 func (a *api) result(c *call, api string, out *reply, err error) *reply {
 	rp := &reply{}
 	rp.add("return_code", "SUCCESS")

@@ -11,15 +11,17 @@ import (
 	"strings"
 )
 
-// Sign types (protocol.md §8.2); a request that names none is MD5.
+// Sign types (签名算法, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3); a
+// request that names none is MD5.
 const (
 	signMD5  = "MD5"
 	signHMAC = "HMAC-SHA256"
 )
 
-// signString is what a v2 signature covers (protocol.md §8.2): every parameter but sign
-// whose value is not empty, sorted by name (byte order), as name=value joined with &,
-// then &key=<APIv2 key>. sign_type is a parameter like any other and is covered too.
+// signString is what a v2 signature covers
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3): every parameter but sign
+// whose value is not empty, sorted by name (byte order), as name=value joined with &, then
+// &key=<APIv2 key>. sign_type is a parameter like any other and is covered too.
 func signString(params map[string]string, key string) string {
 	names := make([]string, 0, len(params))
 	for k, v := range params {

@@ -10,7 +10,7 @@ import (
 // docParams are the v2 signing guide's example ("安全规范", 签名算法): its key
 // 192006250b4c09247ec02edce69f6a2d gives MD5 9A0A8659F005D6984697E2CA0A9CF3B7 and
 // HMAC-SHA256 6A9AE165…0DACD6, values published by WeChat Pay and checked here against
-// gopay's own functions as well (the PROBE idea of protocol.md: the client is the judge).
+// gopay's own functions as well (the client is the judge).
 var docParams = map[string]string{
 	"appid":       "wxd930ea5d5a258f4f",
 	"mch_id":      "10000100",

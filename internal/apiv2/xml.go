@@ -138,16 +138,17 @@ type field struct {
 	number      bool
 }
 
-// add appends a text field, written as CDATA. Empty values are left out: a signature
-// never covers them (protocol.md §8.2), and gopay's VerifySign over the parsed body
-// would otherwise have to agree with us on whether "" counts.
+// add appends a text field, written as CDATA. Empty values are left out: a signature never
+// covers them (签名算法, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3), and
+// gopay's VerifySign over the parsed body would otherwise have to agree with us on whether
+// "" counts.
 func (r *reply) add(name, value string) {
 	if value != "" {
 		r.fields = append(r.fields, field{name: name, value: value})
 	}
 }
 
-// addInt appends a number, written as plain text like the seed 004 sample's
+// addInt appends a number, written as plain text like the refund query page's sample
 // <refund_count>1</refund_count>.
 func (r *reply) addInt(name string, v int64) {
 	r.fields = append(r.fields, field{name: name, value: strconv.FormatInt(v, 10), number: true})
@@ -162,8 +163,9 @@ func (r *reply) values() map[string]string {
 	return m
 }
 
-// encode writes <xml><name><![CDATA[value]]></name>…</xml>, the shape WeChat Pay answers
-// in (seed 004 sample). Field names are this package's own constants, never input.
+// encode writes <xml><name><![CDATA[value]]></name>…</xml>, the shape WeChat Pay answers in
+// (the refund query page's sample, https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
+// Field names are this package's own constants, never input.
 func (r *reply) encode() []byte {
 	var b bytes.Buffer
 	b.WriteString("<xml>")

@@ -3,8 +3,8 @@ package fault
 import "github.com/tuikuan/tuikuan/internal/pay"
 
 // Codes are the errors a rule can answer with: the refund APIs' documented ones (the
-// error table of https://pay.weixin.qq.com/doc/v3/merchant/4012556457). Their HTTP statuses
-// come from jsonapi's one table.
+// e-commerce refund apply's error table). Their HTTP statuses come from apiv3's one table.
+// https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml
 var Codes = []string{
 	pay.CodeSystemError,
 	pay.CodeFrequencyLimited,
@@ -18,8 +18,8 @@ var Codes = []string{
 }
 
 // messages are what the real service says with each code: the observed text where one is
-// known (NOT_ENOUGH, docs/wire.md#error-bodies), else the description column of the table
-// with its remedy where the remedy is what a client should do.
+// known (NOT_ENOUGH's), else the description column of that table with its remedy
+// where the remedy is what a client should do.
 var messages = map[string]string{
 	pay.CodeSystemError:         "系统异常，请稍后重试",
 	pay.CodeFrequencyLimited:    "频率限制，请降低频率后重试",
@@ -34,7 +34,9 @@ var messages = map[string]string{
 
 // Error is the documented answer with code to a request of api. RESOURCE_NOT_EXISTS names
 // what is missing as each API's table does: the order for an apply, the refund otherwise
-// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457).
+// (发起异常退款 and 申请退款's error tables):
+// https://pay.weixin.qq.com/docs/partner/apis/refund/refunds/create-abnormal-refund.html
+// https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml
 func Error(code, api string) *pay.Error {
 	msg := messages[code]
 	if code == pay.CodeResourceNotExists && !isApply(api) {

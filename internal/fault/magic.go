@@ -25,9 +25,9 @@ const (
 	// MagicFrequencyLimited answers 429 FREQUENCY_LIMITED.
 	MagicFrequencyLimited = "SANDBOX_FREQUENCY_LIMITED_"
 	// MagicTimeout accepts the refund and drops the connection, on the first request of
-	// each out_refund_no only: the retry with the same out_refund_no that the docs ask
-	// for ("请不要更换商户退款单号",
-	// https://pay.weixin.qq.com/doc/v3/merchant/4012556457) then gets the refund.
+	// each out_refund_no only: the retry with the same out_refund_no that the docs ask for
+	// ("请不要更换商户退款单号", https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml)
+	// then gets the refund.
 	MagicTimeout = "SANDBOX_TIMEOUT_"
 	// MagicNotifyFail, followed by a number N and "_" (SANDBOX_NOTIFY_FAIL_5_…), fails
 	// the first N deliveries of each of the refund's notifications.

@@ -21,7 +21,8 @@ import (
 
 // Files of the installation's own certificate authority, which signs the TLS server
 // certificate and the merchants' client certificates for the v2 API's mutual TLS
-// (/secapi/pay/refund, "请求需要双向证书", protocol.md §8.1).
+// (/secapi/pay/refund, "请求需要双向证书",
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4).
 var (
 	CAFile        = filepath.Join("tls", "ca.pem")
 	caKeyFile     = filepath.Join("tls", "ca_key.pem")

@@ -11,7 +11,7 @@ import (
 // EncryptECB pads plaintext with PKCS#7 and encrypts it with AES in ECB mode, block by
 // block. ECB is WeChat Pay's choice, not ours: a v2 refund notification's req_info is
 // "用key*对加密串B做AES-256-ECB解密（PKCS7Padding）" (v2 refund notification doc,
-// pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16; protocol.md §8.7), and merchants'
+// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16), and merchants'
 // SDKs decrypt nothing else. The standard library leaves ECB out on purpose, as equal
 // blocks encrypt alike; use it for that format only. EncryptECB panics unless key has 16,
 // 24 or 32 bytes: the key is never outside input (V2NotifyKey always makes 32).
@@ -62,7 +62,7 @@ func DecryptECB(key, ciphertext []byte) ([]byte, error) {
 // V2NotifyKey is the AES key of a v2 refund notification's req_info, "对商户key做md5，
 // 得到32位小写key*" (doc chapter=9_16): the lower-case hex MD5 of the merchant's APIv2
 // key, whose 32 ASCII characters are the 32 key bytes as they are, not decoded from hex
-// (protocol.md §8.7; go-pay DecryptRefundNotifyReqInfo).
+// (docs/wire.md#apiv2; go-pay DecryptRefundNotifyReqInfo).
 func V2NotifyKey(apiv2Key string) []byte {
 	sum := md5.Sum([]byte(apiv2Key))
 	return []byte(hex.EncodeToString(sum[:]))

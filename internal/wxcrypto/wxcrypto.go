@@ -26,7 +26,7 @@ import (
 )
 
 // RequestMessage is the APIv3 request string-to-sign: five lines, each ending in "\n"
-// (protocol.md §1.1, wechatpay-go core/consts SignatureMessageFormat).
+// (docs/wire.md#request-signatures, wechatpay-go core/consts SignatureMessageFormat).
 func RequestMessage(method, canonicalURL string, timestamp int64, nonce string, body []byte) string {
 	var b strings.Builder
 	b.Grow(len(method) + len(canonicalURL) + len(nonce) + len(body) + 20)
@@ -44,7 +44,8 @@ func RequestMessage(method, canonicalURL string, timestamp int64, nonce string, 
 }
 
 // ResponseMessage is the string-to-sign of a response or a notification:
-// "<ts>\n<nonce>\n<body>\n", also for an empty 204 body (protocol.md §2.2).
+// "<ts>\n<nonce>\n<body>\n", also for an empty 204 body
+// (docs/wire.md#answer-signatures).
 func ResponseMessage(timestamp int64, nonce string, body []byte) string {
 	return strconv.FormatInt(timestamp, 10) + "\n" + nonce + "\n" + string(body) + "\n"
 }
@@ -115,7 +116,7 @@ type Resource struct {
 
 // Encrypt seals plaintext with AES-256-GCM under the 32-byte APIv3 key. The nonce is 12
 // ASCII characters: wechatpay-go passes the nonce string's bytes to gcm.Open, which panics
-// on any other length (protocol.md §4.1).
+// on any other length (docs/wire.md#notifications).
 func Encrypt(apiv3Key, associatedData string, plaintext []byte) (Resource, error) {
 	gcm, err := newGCM(apiv3Key)
 	if err != nil {
@@ -159,7 +160,7 @@ func newGCM(apiv3Key string) (cipher.AEAD, error) {
 }
 
 // EncryptOAEP encrypts a sensitive field the way merchants do: RSA-OAEP with SHA-1 and
-// MGF1-SHA1, base64 (protocol.md §3).
+// MGF1-SHA1, base64 (docs/wire.md#platform-keys).
 func EncryptOAEP(pub *rsa.PublicKey, plaintext string) (string, error) {
 	out, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, []byte(plaintext), nil)
 	if err != nil {
@@ -216,7 +217,8 @@ func NewKey() (*rsa.PrivateKey, error) {
 }
 
 // SelfSign issues a self-signed certificate for key, valid from now for years years.
-// WeChat's own certificates are CA-issued, but no SDK checks the chain (protocol.md §2.4).
+// WeChat's own certificates are CA-issued, but no SDK checks the chain
+// (docs/wire.md#platform-keys).
 func SelfSign(key *rsa.PrivateKey, commonName, org string, now time.Time, years int) (*x509.Certificate, []byte, error) {
 	serial := NewSerial()
 	tmpl := &x509.Certificate{
