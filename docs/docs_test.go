@@ -1,6 +1,6 @@
 // Package docs_test checks that what the repository's text cites can be opened by its
 // reader: no references to documents that are not in the repository, every
-// docs/wire.md#anchor cited exists, and every relative link in the Markdown resolves.
+// cited docs/wire.md anchor exists, and every relative link in the Markdown resolves.
 package docs_test
 
 import (
@@ -59,7 +59,7 @@ func TestReferencesResolve(t *testing.T) {
 // wireCite is a citation of an anchor of docs/wire.md.
 var wireCite = regexp.MustCompile(`docs/wire\.md#([A-Za-z0-9_-]+)`)
 
-// Ensure every docs/wire.md#anchor cited anywhere is an anchor of docs/wire.md.
+// Ensure every docs/wire.md anchor cited anywhere is an anchor of docs/wire.md.
 func TestWireAnchorsExist(t *testing.T) {
 	anchors := anchorsOf(t, filepath.Join(root, "docs", "wire.md"))
 	var hits []string
@@ -253,4 +253,42 @@ func report(t *testing.T, hits []string) {
 	if len(hits) > 0 {
 		t.Errorf("%d found:\n%s", len(hits), strings.Join(hits, "\n"))
 	}
+}
+
+// archPackage is a package path as docs/architecture.md names it, in backquotes.
+var archPackage = regexp.MustCompile("`((?:internal|cmd|examples)/[a-z0-9_/]+|docs)`")
+
+// Ensure docs/architecture.md names packages that exist, and every package that exists.
+func TestArchitectureNamesPackages(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join(root, "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	var hits []string
+	for _, m := range archPackage.FindAllStringSubmatch(string(text), -1) {
+		named[m[1]] = true
+		if !hasGo(t, filepath.Join(root, m[1])) {
+			hits = append(hits, fmt.Sprintf("docs/architecture.md names %s, which holds no Go package", m[1]))
+		}
+	}
+	for _, f := range textFiles(t) {
+		dir := filepath.ToSlash(filepath.Dir(f))
+		if !strings.HasSuffix(f, ".go") || strings.Contains(dir, "testdata") || named[dir] {
+			continue
+		}
+		named[dir] = true
+		hits = append(hits, fmt.Sprintf("package %s is missing from docs/architecture.md", dir))
+	}
+	report(t, hits)
+}
+
+// hasGo reports whether dir holds a Go file.
+func hasGo(t *testing.T, dir string) bool {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(matches) > 0
 }

@@ -14,7 +14,7 @@ type certificateJSON struct {
 }
 
 // certificates answers GET /v3/certificates: the platform certificate, encrypted under the
-// caller's APIv3 key with associated data "certificate" (protocol.md §2.6).
+// caller's APIv3 key with associated data "certificate" (docs/wire.md#platform-keys).
 func (a *api) certificates(c *call) (any, error) {
 	res, err := wxcrypto.Encrypt(c.merchant.APIv3Key, "certificate", a.platform.CertPEM)
 	if err != nil {

@@ -65,7 +65,7 @@ func MagicOutcome(outRefundNo, outTradeNo string) (Status, bool) {
 	return "", false
 }
 
-// receivedAccount words user_received_account as the real service does (seed 001):
+// receivedAccount words user_received_account as the real service does (https://pay.weixin.qq.com/docs/partner/apis/refund/refunds/create-abnormal-refund.html):
 // "支付用户零钱" for a balance payment, "{银行名称}{卡类型}{卡尾号}" for a card.
 func receivedAccount(t *Order) string {
 	if t.BankType == "" {
@@ -83,7 +83,7 @@ func cardTail(id string) string {
 }
 
 // banks maps the bank part of a WeChat bank_type ("CMB" of "CMB_DEBIT") to its name: the
-// fifteen banks seed 001 accepts for abnormal refunds (protocol.md §7).
+// fifteen banks the abnormal refund accepts (https://pay.weixin.qq.com/docs/partner/apis/refund/refunds/create-abnormal-refund.html, bank_type).
 var banks = map[string]string{
 	"CMB":   "招商银行",
 	"COMM":  "交通银行",

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// StockType is what a merchant-coupon stock gives (protocol.md §10.3).
+// StockType is what a merchant-coupon stock gives (https://pay.weixin.qq.com/doc/v3/merchant/4015715938).
 type StockType string
 
 // Stock types: a fixed amount off, a percentage off, or goods for a fixed price.
@@ -24,7 +24,7 @@ const (
 	CodeModeMerchantAPI CodeMode = "MERCHANT_API"
 )
 
-// CouponState is a coupon's state as the query API shows it (protocol.md §10.2).
+// CouponState is a coupon's state as the query API shows it (https://pay.weixin.qq.com/doc/v3/merchant/4015715938).
 type CouponState string
 
 // Coupon states. EXPIRED is never stored: a SENDED coupon past its expire time reads as
@@ -125,7 +125,7 @@ const (
 )
 
 // CouponRequest records a use, return or deactivate request number, so that none is
-// used twice (seed 003: "已使用过此单号退券").
+// used twice (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html: "已使用过此单号退券").
 type CouponRequest struct {
 	Mchid      string
 	Kind       string // RequestUse, RequestReturn, RequestDeactivate

@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// Wire codes of WeChat Pay errors (seed 002 error table, protocol.md §5.6, §11.2), plus the
-// few the sandbox control API adds.
+// Wire codes of WeChat Pay errors, plus the few the sandbox control API adds
+// (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml, 错误码;
+// https://pay.weixin.qq.com/wiki/doc/apiv3/Share/error_code.shtml).
 const (
 	CodeParamError          = "PARAM_ERROR"
 	CodeInvalidRequest      = "INVALID_REQUEST"
@@ -27,7 +28,7 @@ const (
 	CodeUnauthorized = "UNAUTHORIZED"
 )
 
-// Wire codes of the merchant-coupon APIs (seed 003 error table).
+// Wire codes of the merchant-coupon APIs (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html, 错误码).
 const (
 	CodeResourceAlreadyExists = "RESOURCE_ALREADY_EXISTS"
 	CodeRuleLimit             = "RULE_LIMIT"
@@ -48,7 +49,7 @@ type Error struct {
 }
 
 // Reasons of INVALID_REQUEST failures that the v2 API names with codes of their own
-// (protocol.md §8.4: ERROR "订单已全额退款", TRADE_OVERDUE).
+// (https://pay.weixin.qq.com/wiki/doc/api/wxpay/ch/pay/QuickPay/chapter8_4.shtml, 错误码: ERROR "订单已全额退款", TRADE_OVERDUE).
 const (
 	ReasonFullyRefunded = "FULLY_REFUNDED"
 	ReasonTradeOverdue  = "TRADE_OVERDUE"
@@ -106,7 +107,7 @@ var (
 )
 
 // Messages the real service uses, quoted where the docs or observed responses give them
-// (protocol.md §5.5).
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 注意事项).
 const (
 	msgOverRefund       = "申请退款金额超过订单可退金额"
 	msgFullyRefunded    = "订单已全额退款"

@@ -2,7 +2,7 @@ package pay
 
 import "time"
 
-// Status is a refund's state (protocol.md §5.4): PROCESSING → SUCCESS | CLOSED | ABNORMAL.
+// Status is a refund's state (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 退款状态): PROCESSING → SUCCESS | CLOSED | ABNORMAL.
 type Status string
 
 // Refund statuses.
@@ -14,7 +14,7 @@ const (
 )
 
 // Final reports whether no further move is possible. ABNORMAL is not final: the refund can
-// still be rescued or handled off-line (protocol.md §5.4).
+// still be rescued or handled off-line (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 退款状态).
 func (s Status) Final() bool { return s == StatusSuccess || s == StatusClosed }
 
 // Valid reports whether s is one of the four statuses.
@@ -33,7 +33,7 @@ type API string
 // Refund APIs.
 const (
 	APIDomestic  API = "domestic"  // POST /v3/refund/domestic/refunds
-	APIEcommerce API = "ecommerce" // POST /v3/ecommerce/refunds/apply (seed 002)
+	APIEcommerce API = "ecommerce" // POST /v3/ecommerce/refunds/apply (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml)
 	APIV2        API = "v2"        // POST /secapi/pay/refund, the v2 XML API
 )
 
@@ -70,7 +70,7 @@ type Refund struct {
 	// Outcome is the status the channel will settle to.
 	Outcome Status
 
-	// Abnormal rescue (seed 001): how an ABNORMAL refund was sent on, and where to. The
+	// Abnormal rescue (https://pay.weixin.qq.com/docs/partner/apis/refund/refunds/create-abnormal-refund.html): how an ABNORMAL refund was sent on, and where to. The
 	// bank account and real name are sealed by Service.Sealer, never stored in clear.
 	AbnormalType      string // USER_BANK_CARD | MERCHANT_BANK_CARD
 	BankType          string
@@ -121,7 +121,7 @@ type Promotion struct {
 	Type        string // COUPON (merchant pre-funded) | DISCOUNT (no pre-funding)
 	Amount      int64
 	// CouponCode and StockID name the merchant coupon (商家券) a sandbox order was paid
-	// with, so that it can be returned after a refund (seed 003).
+	// with, so that it can be returned after a refund (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html).
 	CouponCode string
 	StockID    string
 }

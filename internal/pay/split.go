@@ -4,7 +4,7 @@ import "math/big"
 
 // split divides a new refund of amount between the payer and the promotions of the
 // original payment, in proportion: payer_refund = round(refund × payer_total / total)
-// (protocol.md §5.5, "退给用户 = 退款金额 × (实付 ÷ 总额)，四舍五入"), the rest over the
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, "退给用户 = 退款金额 × (实付 ÷ 总额)，四舍五入"), the rest over the
 // promotions in proportion to their amounts, the last one taking the rounding rest.
 //
 // Shares are computed on cumulative amounts (what all active refunds of the order will

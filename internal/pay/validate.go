@@ -34,8 +34,10 @@ func (q *ApplyRequest) ref() TradeRef {
 	return TradeRef{TransactionID: q.TransactionID, OutTradeNo: q.OutTradeNo}
 }
 
-// Validate checks each field's own rules (protocol.md §5.1, §5.5, seed 002): lengths,
-// charsets, enums and amounts. Rules that need the order are checked by Service.Apply.
+// Validate checks each field's own rules: lengths, charsets, enums and amounts
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457,
+// https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml). Rules that need the
+// order are checked by Refunds.Apply.
 func (q *ApplyRequest) Validate() error {
 	if q.API == APIEcommerce {
 		if err := firstError(
@@ -127,7 +129,7 @@ func validateGoods(goods []GoodsDetail) error {
 	return nil
 }
 
-// notifyURL follows seed 002: an absolute URL of at most 256 bytes that carries no
+// notifyURL follows https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml: an absolute URL of at most 256 bytes that carries no
 // parameters. tuikuan, being a sandbox, also accepts http:// and loopback hosts.
 func notifyURL(s string) error {
 	if s == "" {
@@ -203,12 +205,12 @@ func charset(field, v, desc string, ok func(rune) bool) error {
 	return nil
 }
 
-// isRefundNoChar: out_refund_no "只能是数字、大小写字母_-|*@" (seed 002, protocol.md §13).
+// isRefundNoChar: out_refund_no "只能是数字、大小写字母_-|*@" (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter7_6_1.shtml).
 func isRefundNoChar(c rune) bool {
 	return isTradeNoChar(c) || c == '|' || c == '@'
 }
 
-// isOrderNoChar: out_trade_no "只能是数字、大小写字母_-|*" (protocol.md §13).
+// isOrderNoChar: out_trade_no "只能是数字、大小写字母_-|*" (https://pay.weixin.qq.com/doc/v3/merchant/4012556457).
 func isOrderNoChar(c rune) bool { return isTradeNoChar(c) || c == '|' }
 
 // isTradeNoChar: out_trade_no "只能是数字、大小写字母_-*".

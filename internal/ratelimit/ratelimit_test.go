@@ -135,7 +135,7 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// Ensure the real profiles say what the docs say (protocol.md §5.5).
+// Ensure the real profiles say what the docs say (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 频率限制).
 func TestProfiles(t *testing.T) {
 	tests := []struct {
 		profile, api string

@@ -1,4 +1,4 @@
--- Issue 4: merchant settings, abnormal-refund rescue, the notification outbox.
+-- Merchant settings, abnormal-refund rescue, the notification outbox.
 
 -- +goose Up
 ALTER TABLE merchants ADD COLUMN notify_url TEXT NOT NULL DEFAULT '';

@@ -1,4 +1,4 @@
--- Issue 5: v2 notifications go through the same outbox with their own envelope and schedule.
+-- V2 notifications go through the same outbox with their own envelope and schedule.
 
 -- +goose Up
 ALTER TABLE notifications ADD COLUMN protocol TEXT NOT NULL DEFAULT '';

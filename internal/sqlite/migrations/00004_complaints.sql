@@ -1,4 +1,4 @@
--- Issue 6: consumer complaints 2.0, merchants' images, complaint notifications.
+-- Consumer complaints 2.0, merchants' images, complaint notifications.
 
 -- +goose Up
 CREATE TABLE complaints (

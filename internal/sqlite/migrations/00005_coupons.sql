@@ -1,4 +1,4 @@
--- Issue 6: merchant coupons (商家券). A stock's amount rules and display fields, which no
+-- Merchant coupons (商家券). A stock's amount rules and display fields, which no
 -- query filters on, are one JSON column; the rest are columns.
 
 -- +goose Up
