@@ -5,36 +5,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tuikuan/tuikuan/internal/golden"
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
-
-// golden compares got with testdata/name.golden, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 // successSnapshot is the refund of the example on
 // https://pay.weixin.qq.com/doc/v3/merchant/4012082053 (通知报文).
@@ -70,7 +51,7 @@ func TestPlaintextV3_Golden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("PlaintextV3: %v", err)
 			}
-			golden(t, tt.name, append(got, '\n'))
+			golden.Check(t, tt.name, append(got, '\n'))
 		})
 	}
 }

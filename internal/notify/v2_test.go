@@ -3,7 +3,6 @@ package notify_test
 import (
 	"bytes"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,13 +18,12 @@ import (
 	"github.com/go-pay/gopay/wechat"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tuikuan/tuikuan/internal/golden"
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/storetest"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // The v2 merchants: a direct one, and a partner acting for its sub-merchant.
 const (
@@ -262,7 +260,7 @@ func TestDeliverer_V2Golden(t *testing.T) {
 				t.Fatalf("DecryptECB(req_info): %v", err)
 			}
 			out := masked.ReplaceAll(append(append(d.body, "\n\n"...), plain...), []byte("<$1><![CDATA[…]]>"))
-			golden(t, "v2_"+tt.name, append(out, '\n'))
+			golden.Check(t, "v2_"+tt.name, append(out, '\n'))
 		})
 	}
 }
