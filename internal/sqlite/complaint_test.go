@@ -97,16 +97,7 @@ func TestMigration4RebuildsNotifications(t *testing.T) {
 // reads after it as it was: Legacy, with no snapshot.
 func TestMigration9KeepsRenderedNotifications(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	fsys, _ := fs.Sub(migrations, "migrations")
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, p := openMigrating(t)
 	if _, err := p.DownTo(ctx, 8); err != nil {
 		t.Fatalf("down to 8: %v", err)
 	}
@@ -137,7 +128,7 @@ func TestMigration9KeepsRenderedNotifications(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	err = s.View(ctx, func(tx pay.Tx) error {
+	err := s.View(ctx, func(tx pay.Tx) error {
 		n, err := tx.Notification(ctx, "n1")
 		if err != nil {
 			return err
@@ -157,16 +148,7 @@ func TestMigration9KeepsRenderedNotifications(t *testing.T) {
 // one of its refunds succeeded, and NATIVE.
 func TestMigration10BackfillsTradeState(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	fsys, _ := fs.Sub(migrations, "migrations")
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, p := openMigrating(t)
 	if _, err := p.DownTo(ctx, 9); err != nil {
 		t.Fatalf("down to 9: %v", err)
 	}
@@ -188,7 +170,7 @@ func TestMigration10BackfillsTradeState(t *testing.T) {
 		t.Fatalf("up: %v", err)
 	}
 	want := map[string]pay.TradeState{"t1": pay.TradeRefund, "t2": pay.TradeSuccess, "t3": pay.TradeSuccess}
-	err = s.View(ctx, func(tx pay.Tx) error {
+	err := s.View(ctx, func(tx pay.Tx) error {
 		for id, state := range want {
 			o, err := tx.OrderByID(ctx, id)
 			if err != nil {
@@ -204,4 +186,21 @@ func TestMigration10BackfillsTradeState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openMigrating opens a fresh store, migrated up, with a goose provider to move it
+// between versions.
+func openMigrating(t *testing.T) (*Store, *goose.Provider) {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	fsys, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, p
 }
