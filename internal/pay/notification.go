@@ -26,6 +26,7 @@ type Notification struct {
 	ID           string // the envelope id, the same on every delivery
 	RefundID     string // "" for a complaint notification
 	ComplaintID  string // "" for a refund notification
+	OrderID      string // the transaction_id of a payment notification, else ""
 	Mchid        string // whose APIv3 key encrypts it: the partner for a partner's refund
 	EventType    string // REFUND.SUCCESS | REFUND.ABNORMAL | REFUND.CLOSED | COMPLAINT.*
 	Summary      string
@@ -36,6 +37,7 @@ type Notification struct {
 	// delivery.
 	Refund    *RefundSnapshot
 	Complaint *ComplaintSnapshot
+	Order     *OrderSnapshot
 	// Legacy is the plaintext of a notification stored before snapshots were (the v3
 	// resource JSON, or the v2 envelope fields with req_info), delivered as it was
 	// rendered then; "" for any other.
@@ -146,6 +148,30 @@ type RefundSnapshot struct {
 	Amount              Amount
 }
 
+// OrderSnapshot is a paid order as TRANSACTION.SUCCESS tells it
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012791861, 支付成功回调通知).
+type OrderSnapshot struct {
+	TransactionID  string
+	OutTradeNo     string
+	Appid          string // the direct merchant's appid, or the partner's sp_appid
+	Mchid          string // the order's merchant: the direct merchant or the sub-merchant
+	SpMchid        string // "" for a direct merchant's order
+	SubAppid       string
+	TradeType      TradeType
+	TradeState     TradeState
+	TradeStateDesc string
+	BankType       string
+	Attach         string
+	SuccessTime    time.Time
+	PayerOpenid    string // the direct order's payer
+	SpOpenid       string
+	SubOpenid      string
+	Total          int64
+	PayerTotal     int64
+	Currency       string
+	Promotions     []Promotion
+}
+
 // ComplaintSnapshot is what a complaint notification says: the complaint and the action
 // that owed it.
 type ComplaintSnapshot struct {
@@ -191,6 +217,36 @@ func oweRefund(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
 		return fmt.Errorf("insert notification for refund %s: %w", r.ID, err)
 	}
 	return nil
+}
+
+// owePayment records the TRANSACTION.SUCCESS a paid order owes its notify_url
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012791861), encrypted with the APIv3 key of
+// the merchant that placed it: the partner for a partner's order.
+func owePayment(ctx context.Context, tx Tx, o *Order, now time.Time) error {
+	if o.NotifyURL == "" {
+		return nil // a sandbox order made paid in one step names no URL
+	}
+	n := &Notification{
+		ID: newNotificationID(), OrderID: o.ID, Mchid: firstNonEmpty(o.SpMchid, o.Mchid),
+		EventType: "TRANSACTION.SUCCESS", Summary: "支付成功", URL: o.NotifyURL, OriginalType: "transaction",
+		Protocol: o.Protocol, Order: orderSnapshot(o),
+		Status: NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
+	}
+	if err := tx.InsertNotification(ctx, n); err != nil {
+		return fmt.Errorf("insert notification for order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+func orderSnapshot(o *Order) *OrderSnapshot {
+	return &OrderSnapshot{
+		TransactionID: o.ID, OutTradeNo: o.OutTradeNo, Appid: o.Appid, Mchid: o.Mchid,
+		SpMchid: o.SpMchid, SubAppid: o.SubAppid, TradeType: o.TradeType, TradeState: o.TradeState,
+		TradeStateDesc: o.TradeStateDesc, BankType: o.BankType, Attach: o.Attach,
+		SuccessTime: o.SuccessTime, PayerOpenid: o.PayerOpenid, SpOpenid: o.SpOpenid,
+		SubOpenid: o.SubOpenid, Total: o.Total, PayerTotal: o.PayerTotal, Currency: o.Currency,
+		Promotions: o.Promotions,
+	}
 }
 
 // snapshot takes r's state for a notification to to.
