@@ -56,16 +56,14 @@ type transactionPromoJSON struct {
 }
 
 // Transaction renders an order as the 查询订单 API shows it. Until the order is paid there
-// is no transaction_id, bank_type, success_time, payer or payer_total to show: the
-// answer for NOTPAY or an order closed unpaid carries its merchant, out_trade_no,
-// state and amount only.
+// is no transaction_id, trade_type, bank_type, success_time, payer or payer_total to
+// show, and attach is "只有支付完成状态才会返回": the answer for NOTPAY, PAYERROR or an
+// order closed unpaid carries its merchant, out_trade_no, state and amount only.
 func Transaction(o *pay.Order) any {
 	v := transactionJSON{
 		OutTradeNo:     o.OutTradeNo,
-		TradeType:      o.TradeType,
 		TradeState:     o.TradeState,
 		TradeStateDesc: o.TradeStateDesc,
-		Attach:         o.Attach,
 		Amount:         transactionAmountJSON{Total: o.Total, Currency: currency(o), PayerCurrency: currency(o)},
 	}
 	if o.SpMchid != "" {
@@ -73,11 +71,12 @@ func Transaction(o *pay.Order) any {
 	} else {
 		v.Appid, v.Mchid = o.Appid, o.Mchid
 	}
-	if o.SuccessTime.IsZero() {
+	if !o.Paid() {
 		return v
 	}
 	payerTotal := o.PayerTotal
-	v.TransactionID, v.BankType, v.SuccessTime = o.ID, bankType(o), optTime(o.SuccessTime)
+	v.TransactionID, v.TradeType, v.BankType, v.SuccessTime = o.ID, o.TradeType, bankType(o), optTime(o.SuccessTime)
+	v.Attach = o.Attach
 	v.Amount.PayerTotal = &payerTotal
 	if payer := (transactionPayerJSON{Openid: o.PayerOpenid, SpOpenid: o.SpOpenid, SubOpenid: o.SubOpenid}); payer != (transactionPayerJSON{}) {
 		v.Payer = &payer
