@@ -1,14 +1,18 @@
 package apiv3
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/partnerpayments"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/payments"
 )
 
 // placeJSON is a valid direct JSAPI 下单 body for the merchant mchid, with extra
@@ -180,4 +184,109 @@ func FuzzDecodePlace(f *testing.F) {
 			}
 		}
 	})
+}
+
+// decodeAnswer decodes a 200 answer into v, failing the test on any other.
+func decodeAnswer(t *testing.T, what string, r response, v any) {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("%s = %d %s, want 200", what, r.status, r.body)
+	}
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("%s: %v in %s", what, err, r.body)
+	}
+}
+
+// Ensure a direct merchant's order goes through the endpoints as wechatpay-go sees it:
+// placed (prepay_id), queried unpaid by out_trade_no (NOTPAY, unknown by
+// transaction_id), paid, queried paid by either number, and a paid order refuses to
+// close while an unpaid one closes with 204 and queries CLOSED.
+func TestOrders_Direct(t *testing.T) {
+	s := startServer(t, false)
+	m := s.merchants[pay.KindDirect]
+	ctx := t.Context()
+	var placed struct {
+		PrepayID string `json:"prepay_id"`
+	}
+	decodeAnswer(t, "POST jsapi", s.signed(t, pay.KindDirect, "POST", "/v3/pay/transactions/jsapi", placeJSON(m.Appid, m.Mchid, "")), &placed)
+
+	byNo := "/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=" + m.Mchid
+	var unpaid payments.Transaction
+	decodeAnswer(t, "GET unpaid", s.signed(t, pay.KindDirect, "GET", byNo, nil), &unpaid)
+	if *unpaid.TradeState != "NOTPAY" || unpaid.TransactionId != nil || unpaid.SuccessTime != nil || unpaid.Amount.PayerTotal != nil {
+		t.Errorf("unpaid order = %s, want NOTPAY without transaction_id, success_time, payer_total", unpaid)
+	}
+
+	o, err := s.svc.Orders.Pay(ctx, pay.PayRequest{PrepayID: placed.PrepayID})
+	if err != nil {
+		t.Fatalf("Pay: %v", err)
+	}
+	for _, target := range []string{byNo, "/v3/pay/transactions/id/" + o.ID + "?mchid=" + m.Mchid} {
+		var paid payments.Transaction
+		decodeAnswer(t, "GET "+target, s.signed(t, pay.KindDirect, "GET", target, nil), &paid)
+		if *paid.TradeState != "SUCCESS" || *paid.TransactionId != o.ID || *paid.TradeType != "JSAPI" ||
+			*paid.Payer.Openid != "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" || *paid.Amount.PayerTotal != 100 || paid.SuccessTime == nil {
+			t.Errorf("GET %s = %s, want the paid order", target, paid)
+		}
+	}
+	closeBody := []byte(`{"mchid":"` + m.Mchid + `"}`)
+	if r := s.signed(t, pay.KindDirect, "POST", "/v3/pay/transactions/out-trade-no/1217752501201407033233368018/close", closeBody); r.status == http.StatusNoContent {
+		t.Errorf("closing a paid order = 204, want a refusal")
+	}
+
+	native := bytes.Replace(placeJSON(m.Appid, m.Mchid, ""), []byte("1217752501201407033233368018"), []byte("NATIVE0002"), 1)
+	native = bytes.Replace(native, []byte(`,"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}`), nil, 1)
+	var qr struct {
+		CodeURL string `json:"code_url"`
+	}
+	decodeAnswer(t, "POST native", s.signed(t, pay.KindDirect, "POST", "/v3/pay/transactions/native", native), &qr)
+	if !strings.HasPrefix(qr.CodeURL, "weixin://") {
+		t.Errorf("code_url = %q, want weixin://…", qr.CodeURL)
+	}
+	if r := s.signed(t, pay.KindDirect, "POST", "/v3/pay/transactions/out-trade-no/NATIVE0002/close", closeBody); r.status != http.StatusNoContent || len(r.body) != 0 {
+		t.Errorf("close NATIVE0002 = %d %s, want 204", r.status, r.body)
+	}
+	var closed payments.Transaction
+	decodeAnswer(t, "GET closed", s.signed(t, pay.KindDirect, "GET", "/v3/pay/transactions/out-trade-no/NATIVE0002?mchid="+m.Mchid, nil), &closed)
+	if *closed.TradeState != "CLOSED" {
+		t.Errorf("closed order = %s, want CLOSED", closed)
+	}
+}
+
+// Ensure a partner's order for its sub-merchant goes through the partner endpoints:
+// placed for H5 (h5_url), paid, queried in the partner shape by either number, and
+// another closed with 204.
+func TestOrders_Partner(t *testing.T) {
+	s := startServer(t, false)
+	sp, sub := s.merchants[pay.KindPartner], s.merchants[pay.KindSub]
+	h5 := bytes.Replace(partnerPlaceJSON(sp.Appid, sp.Mchid, sub.Mchid, `,"scene_info":{"payer_client_ip":"14.23.150.211","h5_info":{"type":"Wap"}}`),
+		[]byte(`,"payer":{"sp_openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}`), nil, 1)
+	var placed struct {
+		H5URL string `json:"h5_url"`
+	}
+	decodeAnswer(t, "POST partner h5", s.signed(t, pay.KindPartner, "POST", "/v3/pay/partner/transactions/h5", h5), &placed)
+	o, err := s.svc.Orders.Pay(t.Context(), pay.PayRequest{H5URL: placed.H5URL})
+	if err != nil {
+		t.Fatalf("Pay: %v", err)
+	}
+	q := "?sp_mchid=" + sp.Mchid + "&sub_mchid=" + sub.Mchid
+	for _, target := range []string{"/v3/pay/partner/transactions/id/" + o.ID + q, "/v3/pay/partner/transactions/out-trade-no/" + o.OutTradeNo + q} {
+		var paid partnerpayments.Transaction
+		decodeAnswer(t, "GET "+target, s.signed(t, pay.KindPartner, "GET", target, nil), &paid)
+		if *paid.TradeState != "SUCCESS" || *paid.SpMchid != sp.Mchid || *paid.SubMchid != sub.Mchid ||
+			*paid.SpAppid != sp.Appid || *paid.TradeType != "MWEB" || *paid.TransactionId != o.ID {
+			t.Errorf("GET %s = %s, want the paid partner order", target, paid)
+		}
+	}
+
+	app := bytes.Replace(partnerPlaceJSON(sp.Appid, sp.Mchid, sub.Mchid, ""), []byte("1217752501201407033233368018"), []byte("APP0000002"), 1)
+	app = bytes.Replace(app, []byte(`,"payer":{"sp_openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}`), nil, 1)
+	var prepay struct {
+		PrepayID string `json:"prepay_id"`
+	}
+	decodeAnswer(t, "POST partner app", s.signed(t, pay.KindPartner, "POST", "/v3/pay/partner/transactions/app", app), &prepay)
+	closeBody := []byte(`{"sp_mchid":"` + sp.Mchid + `","sub_mchid":"` + sub.Mchid + `"}`)
+	if r := s.signed(t, pay.KindPartner, "POST", "/v3/pay/partner/transactions/out-trade-no/APP0000002/close", closeBody); r.status != http.StatusNoContent {
+		t.Errorf("partner close APP0000002 = %d %s, want 204", r.status, r.body)
+	}
 }
