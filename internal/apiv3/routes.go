@@ -1,6 +1,7 @@
 // Package apiv3 serves WeChat Pay's JSON APIv3: request signature checks, signed answers,
-// the error envelope, and the refund endpoints. Handlers decode, check the request's
-// shape, make one pay.Service call and encode; the rules live in package pay.
+// the error envelope, and the endpoints of refunds, orders, complaints and coupons.
+// Handlers decode, check the request's shape, make one pay.Service call and encode; the
+// rules live in package pay.
 package apiv3
 
 import (
@@ -111,6 +112,20 @@ func NewHandler(c Config) http.Handler {
 	mux.Handle("GET /v3/marketing/busifavor/users/{openid}/coupons", a.handle(endpoint.CouponList, a.listCoupons))
 	mux.Handle("POST /v3/marketing/busifavor/coupons/deactivate", a.handle(endpoint.CouponDeactivate, a.deactivateCoupon))
 	mux.Handle("POST /v3/marketing/busifavor/coupons/return", a.handle(endpoint.CouponReturn, a.returnCoupon))
+	mux.Handle("POST /v3/pay/transactions/jsapi", a.handle(endpoint.PayJSAPI, a.place(pay.TradeJSAPI, false)))
+	mux.Handle("POST /v3/pay/transactions/app", a.handle(endpoint.PayApp, a.place(pay.TradeApp, false)))
+	mux.Handle("POST /v3/pay/transactions/h5", a.handle(endpoint.PayH5, a.place(pay.TradeH5, false)))
+	mux.Handle("POST /v3/pay/transactions/native", a.handle(endpoint.PayNative, a.place(pay.TradeNative, false)))
+	mux.Handle("POST /v3/pay/partner/transactions/jsapi", a.handle(endpoint.PayJSAPI, a.place(pay.TradeJSAPI, true)))
+	mux.Handle("POST /v3/pay/partner/transactions/app", a.handle(endpoint.PayApp, a.place(pay.TradeApp, true)))
+	mux.Handle("POST /v3/pay/partner/transactions/h5", a.handle(endpoint.PayH5, a.place(pay.TradeH5, true)))
+	mux.Handle("POST /v3/pay/partner/transactions/native", a.handle(endpoint.PayNative, a.place(pay.TradeNative, true)))
+	mux.Handle("GET /v3/pay/transactions/id/{transaction_id}", a.handle(endpoint.PayQuery, a.queryOrder(a.svc.Orders.QueryByID, "transaction_id", false)))
+	mux.Handle("GET /v3/pay/transactions/out-trade-no/{out_trade_no}", a.handle(endpoint.PayQuery, a.queryOrder(a.svc.Orders.QueryByOutTradeNo, "out_trade_no", false)))
+	mux.Handle("GET /v3/pay/partner/transactions/id/{transaction_id}", a.handle(endpoint.PayQuery, a.queryOrder(a.svc.Orders.QueryByID, "transaction_id", true)))
+	mux.Handle("GET /v3/pay/partner/transactions/out-trade-no/{out_trade_no}", a.handle(endpoint.PayQuery, a.queryOrder(a.svc.Orders.QueryByOutTradeNo, "out_trade_no", true)))
+	mux.Handle("POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close", a.handle(endpoint.PayClose, a.closeOrder(false)))
+	mux.Handle("POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close", a.handle(endpoint.PayClose, a.closeOrder(true)))
 	return jsonapi.Fallback(mux, a.writeError)
 }
 
