@@ -172,6 +172,18 @@ type OrderSnapshot struct {
 	Promotions     []Promotion
 }
 
+// Order is the order as it stood when the snapshot was taken, for the transport that
+// renders it the way the query API shows an order.
+func (s *OrderSnapshot) Order() *Order {
+	return &Order{
+		ID: s.TransactionID, OutTradeNo: s.OutTradeNo, Appid: s.Appid, Mchid: s.Mchid, SpMchid: s.SpMchid,
+		SubAppid: s.SubAppid, TradeType: s.TradeType, TradeState: s.TradeState, TradeStateDesc: s.TradeStateDesc,
+		BankType: s.BankType, Attach: s.Attach, SuccessTime: s.SuccessTime, PayerOpenid: s.PayerOpenid,
+		SpOpenid: s.SpOpenid, SubOpenid: s.SubOpenid, Total: s.Total, PayerTotal: s.PayerTotal,
+		Currency: s.Currency, Promotions: s.Promotions,
+	}
+}
+
 // ComplaintSnapshot is what a complaint notification says: the complaint and the action
 // that owed it.
 type ComplaintSnapshot struct {
