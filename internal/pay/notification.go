@@ -26,6 +26,7 @@ type Notification struct {
 	ID           string // the envelope id, the same on every delivery
 	RefundID     string // "" for a complaint notification
 	ComplaintID  string // "" for a refund notification
+	OrderID      string // the transaction_id of a payment notification, else ""
 	Mchid        string // whose APIv3 key encrypts it: the partner for a partner's refund
 	EventType    string // REFUND.SUCCESS | REFUND.ABNORMAL | REFUND.CLOSED | COMPLAINT.*
 	Summary      string
@@ -36,6 +37,7 @@ type Notification struct {
 	// delivery.
 	Refund    *RefundSnapshot
 	Complaint *ComplaintSnapshot
+	Order     *OrderSnapshot
 	// Legacy is the plaintext of a notification stored before snapshots were (the v3
 	// resource JSON, or the v2 envelope fields with req_info), delivered as it was
 	// rendered then; "" for any other.
@@ -144,6 +146,30 @@ type RefundSnapshot struct {
 	UserReceivedAccount string
 	FundsAccount        string
 	Amount              Amount
+}
+
+// OrderSnapshot is a paid order as TRANSACTION.SUCCESS tells it
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012791861, 支付成功回调通知).
+type OrderSnapshot struct {
+	TransactionID  string
+	OutTradeNo     string
+	Appid          string // the direct merchant's appid, or the partner's sp_appid
+	Mchid          string // the order's merchant: the direct merchant or the sub-merchant
+	SpMchid        string // "" for a direct merchant's order
+	SubAppid       string
+	TradeType      TradeType
+	TradeState     TradeState
+	TradeStateDesc string
+	BankType       string
+	Attach         string
+	SuccessTime    time.Time
+	PayerOpenid    string // the direct order's payer
+	SpOpenid       string
+	SubOpenid      string
+	Total          int64
+	PayerTotal     int64
+	Currency       string
+	Promotions     []Promotion
 }
 
 // ComplaintSnapshot is what a complaint notification says: the complaint and the action

@@ -138,9 +138,35 @@ type Order struct {
 	PayerTotal  int64
 	Currency    string
 	Promotions  []Promotion
-	BankType    string // how the payer paid, e.g. CMB_CREDIT; "" = WeChat balance (零钱)
-	SuccessTime time.Time
+	BankType    string    // how the payer paid, e.g. CMB_CREDIT; "" = WeChat balance (零钱)
+	SuccessTime time.Time // zero until paid
 	CreateTime  time.Time
+
+	// The placed order: what the merchant's 下单 request said and what it was answered.
+	TradeType      TradeType
+	TradeState     TradeState
+	TradeStateDesc string
+	Description    string
+	Attach         string
+	NotifyURL      string
+	GoodsTag       string
+	TimeExpire     time.Time // when the order stops being payable; see DefaultExpiry
+	SupportFapiao  bool
+	LimitPay       []string
+	ProfitSharing  bool
+	PayerOpenid    string // the direct merchant's payer
+	SpOpenid       string // a partner order's payer, under sp_appid
+	SubOpenid      string // a partner order's payer, under sub_appid
+	PayerClientIP  string
+	PrepayID       string
+	CodeURL        string // NATIVE only
+	H5URL          string // MWEB only
+	// PlaceDigest fingerprints the placing request: the same out_trade_no placed again
+	// with the same content is answered with this order, with other content refused.
+	PlaceDigest string
+	// Protocol is ProtocolV3 ("") or ProtocolV2: the API the order was placed through,
+	// which decides the payment notification's protocol.
+	Protocol string
 
 	// RefundOutcome is what every refund of this transaction settles to, "" = SUCCESS.
 	RefundOutcome Status
