@@ -24,7 +24,7 @@ func TestPay_Partner(t *testing.T) {
 	s := startServer(t)
 	partner, sub := s.merchant(t, "partner"), s.merchant(t, "sub")
 	ep := newNotifyEndpoint(t, s.publicKeyHandler(t, partner))
-	svc := pjsapi.JsapiApiService{Client: s.wechatpayClient(t, partner)}
+	svc := &pjsapi.JsapiApiService{Client: s.wechatpayClient(t, partner)}
 	ctx := context.Background()
 	no := uniq("SP")
 	if _, _, err := svc.Prepay(ctx, pjsapi.PrepayRequest{

@@ -55,7 +55,7 @@ type direct struct {
 
 func (d direct) jsapi(t *testing.T, no string, total int64) string {
 	t.Helper()
-	resp, _, err := jsapi.JsapiApiService{Client: d.c}.Prepay(context.Background(), jsapi.PrepayRequest{
+	resp, _, err := (&jsapi.JsapiApiService{Client: d.c}).Prepay(context.Background(), jsapi.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-JSAPI"),
 		OutTradeNo: core.String(no), Attach: core.String("a=1"), NotifyUrl: core.String(d.notifyURL),
 		Amount: &jsapi.Amount{Total: core.Int64(total)}, Payer: &jsapi.Payer{Openid: core.String(payer)},
@@ -68,7 +68,7 @@ func (d direct) jsapi(t *testing.T, no string, total int64) string {
 
 func (d direct) native(t *testing.T, no string, total int64, expire *time.Time) string {
 	t.Helper()
-	resp, _, err := native.NativeApiService{Client: d.c}.Prepay(context.Background(), native.PrepayRequest{
+	resp, _, err := (&native.NativeApiService{Client: d.c}).Prepay(context.Background(), native.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-NATIVE"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), TimeExpire: expire,
 		Amount: &native.Amount{Total: core.Int64(total)},
@@ -81,7 +81,7 @@ func (d direct) native(t *testing.T, no string, total int64, expire *time.Time) 
 
 func (d direct) h5(t *testing.T, no string, total int64) string {
 	t.Helper()
-	resp, _, err := h5.H5ApiService{Client: d.c}.Prepay(context.Background(), h5.PrepayRequest{
+	resp, _, err := (&h5.H5ApiService{Client: d.c}).Prepay(context.Background(), h5.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-H5"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), Amount: &h5.Amount{Total: core.Int64(total)},
 		SceneInfo: &h5.SceneInfo{PayerClientIp: core.String("127.0.0.1"), H5Info: &h5.H5Info{Type: core.String("Wap")}},
@@ -94,7 +94,7 @@ func (d direct) h5(t *testing.T, no string, total int64) string {
 
 func (d direct) app(t *testing.T, no string, total int64) string {
 	t.Helper()
-	resp, _, err := app.AppApiService{Client: d.c}.Prepay(context.Background(), app.PrepayRequest{
+	resp, _, err := (&app.AppApiService{Client: d.c}).Prepay(context.Background(), app.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-APP"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), Amount: &app.Amount{Total: core.Int64(total)},
 	})
@@ -107,7 +107,7 @@ func (d direct) app(t *testing.T, no string, total int64) string {
 // query is the order by out_trade_no, through the SDK's query API.
 func (d direct) query(t *testing.T, no string) payments.Transaction {
 	t.Helper()
-	tx, _, err := jsapi.JsapiApiService{Client: d.c}.QueryOrderByOutTradeNo(context.Background(),
+	tx, _, err := (&jsapi.JsapiApiService{Client: d.c}).QueryOrderByOutTradeNo(context.Background(),
 		jsapi.QueryOrderByOutTradeNoRequest{OutTradeNo: core.String(no), Mchid: core.String(d.m.Mchid)})
 	if err != nil {
 		t.Fatalf("query %s: %v", no, err)
@@ -190,7 +190,7 @@ func TestPay_EveryWay(t *testing.T) {
 				t.Errorf("query after paying = %s\nthe payment answered %s", q, paid)
 			}
 
-			r, _, err := refunddomestic.RefundsApiService{Client: d.c}.Create(context.Background(), refunddomestic.CreateRequest{
+			r, _, err := (&refunddomestic.RefundsApiService{Client: d.c}).Create(context.Background(), refunddomestic.CreateRequest{
 				OutTradeNo: core.String(no), OutRefundNo: core.String(uniq("R")),
 				Amount: &refunddomestic.AmountReq{Refund: core.Int64(1000), Total: core.Int64(1000), Currency: core.String("CNY")},
 			})
@@ -215,7 +215,7 @@ func TestPay_Refused(t *testing.T) {
 
 	closedNo := uniq("C")
 	closedURL := d.native(t, closedNo, 100, nil)
-	res, err := native.NativeApiService{Client: d.c}.CloseOrder(ctx, native.CloseOrderRequest{OutTradeNo: core.String(closedNo), Mchid: core.String(m.Mchid)})
+	res, err := (&native.NativeApiService{Client: d.c}).CloseOrder(ctx, native.CloseOrderRequest{OutTradeNo: core.String(closedNo), Mchid: core.String(m.Mchid)})
 	if err != nil || res.Response.StatusCode != http.StatusNoContent {
 		t.Fatalf("close = %v, %v; want 204", res, err)
 	}
@@ -267,7 +267,7 @@ func TestPay_RequestPayment(t *testing.T) {
 		place   func(no string) any
 	}{
 		{"JSAPI", "paySign", func(no string) any {
-			resp, _, err := jsapi.JsapiApiService{Client: d.c}.PrepayWithRequestPayment(ctx, jsapi.PrepayRequest{
+			resp, _, err := (&jsapi.JsapiApiService{Client: d.c}).PrepayWithRequestPayment(ctx, jsapi.PrepayRequest{
 				Appid: core.String(m.Appid), Mchid: core.String(m.Mchid), Description: core.String("推宽"), OutTradeNo: core.String(no),
 				NotifyUrl: core.String(d.notifyURL), Amount: &jsapi.Amount{Total: core.Int64(100)}, Payer: &jsapi.Payer{Openid: core.String(payer)},
 			})
@@ -277,7 +277,7 @@ func TestPay_RequestPayment(t *testing.T) {
 			return resp
 		}},
 		{"APP", "sign", func(no string) any {
-			resp, _, err := app.AppApiService{Client: d.c}.PrepayWithRequestPayment(ctx, app.PrepayRequest{
+			resp, _, err := (&app.AppApiService{Client: d.c}).PrepayWithRequestPayment(ctx, app.PrepayRequest{
 				Appid: core.String(m.Appid), Mchid: core.String(m.Mchid), Description: core.String("推宽"), OutTradeNo: core.String(no),
 				NotifyUrl: core.String(d.notifyURL), Amount: &app.Amount{Total: core.Int64(100)},
 			})
@@ -322,7 +322,7 @@ func TestPay_PlaceTwice(t *testing.T) {
 	if again := d.jsapi(t, no, 100); again != first {
 		t.Errorf("same order placed again: prepay_id %s, want %s", again, first)
 	}
-	_, _, err := jsapi.JsapiApiService{Client: d.c}.Prepay(context.Background(), jsapi.PrepayRequest{
+	_, _, err := (&jsapi.JsapiApiService{Client: d.c}).Prepay(context.Background(), jsapi.PrepayRequest{
 		Appid: core.String(m.Appid), Mchid: core.String(m.Mchid), Description: core.String("推宽-JSAPI"),
 		OutTradeNo: core.String(no), Attach: core.String("a=1"), NotifyUrl: core.String(d.notifyURL),
 		Amount: &jsapi.Amount{Total: core.Int64(200)}, Payer: &jsapi.Payer{Openid: core.String(payer)},
