@@ -27,7 +27,8 @@ type paymentBody struct {
 }
 
 // paySignKeys maps each accepted key of pay_sign to the parameter it spells: JSAPI's
-// (调起支付, camelCase), the APP SDK's (lower case) and wechatpay-go's response fields.
+// (JSAPI调起支付, https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_8.shtml, camelCase),
+// the APP SDK's (lower case) and wechatpay-go's response fields.
 var paySignKeys = map[string]string{
 	"appId": "appid", "appid": "appid",
 	"timeStamp": "timestamp", "timestamp": "timestamp",
