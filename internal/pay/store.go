@@ -56,7 +56,7 @@ type TradeRef struct {
 	OutTradeNo    string
 }
 
-// OrderTx is the part of Tx that keeps paid orders.
+// OrderTx is the part of Tx that keeps orders, placed and paid.
 type OrderTx interface {
 	// Order finds mchid's order by ref. Inside Update it locks the order until
 	// the transaction ends.
@@ -69,6 +69,11 @@ type OrderTx interface {
 	// UpdateOrder writes every field of o but its keys (transaction_id, mchid,
 	// out_trade_no), which never change once an order exists.
 	UpdateOrder(ctx context.Context, o *Order) error
+	// OrderByPrepayID finds an order by its prepay_id, unique among orders; "" finds none.
+	OrderByPrepayID(ctx context.Context, prepayID string) (*Order, error)
+	// OrderByCodeURL finds a NATIVE order by its code_url, unique among orders; "" finds
+	// none.
+	OrderByCodeURL(ctx context.Context, codeURL string) (*Order, error)
 }
 
 // RefundTx is the part of Tx that keeps refunds.

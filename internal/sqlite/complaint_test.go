@@ -115,12 +115,19 @@ func TestMigration9KeepsRenderedNotifications(t *testing.T) {
 		if err := tx.InsertMerchant(ctx, &pay.Merchant{Mchid: "1900000109", Kind: pay.KindDirect}); err != nil {
 			return err
 		}
-		if err := tx.InsertOrder(ctx, &pay.Order{ID: "t1", OutTradeNo: "o1", Mchid: "1900000109", Total: 100, Currency: "CNY"}); err != nil {
-			return err
-		}
-		return tx.InsertRefund(ctx, &pay.Refund{ID: "r1", OutRefundNo: "or1", Mchid: "1900000109", TransactionID: "t1", Status: pay.StatusSuccess})
+		return nil
 	}); err != nil {
 		t.Fatalf("seed: %v", err)
+	}
+	// At version 8 the orders table is older than its Go declaration.
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO orders (transaction_id, out_trade_no, mchid, total, payer_total)
+		VALUES ('t1', 'o1', '1900000109', 100, 100)`); err != nil {
+		t.Fatalf("insert order at version 8: %v", err)
+	}
+	if err := s.Update(ctx, func(tx pay.Tx) error {
+		return tx.InsertRefund(ctx, &pay.Refund{ID: "r1", OutRefundNo: "or1", Mchid: "1900000109", TransactionID: "t1", Status: pay.StatusSuccess})
+	}); err != nil {
+		t.Fatalf("insert refund at version 8: %v", err)
 	}
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO notifications (notification_id, refund_id, mchid,
 		event_type, url, original_type, resource, status) VALUES ('n1', 'r1', '1900000109', 'REFUND.SUCCESS',

@@ -10,25 +10,25 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
-// notifications stores pay.Notification. A notification is a refund's or a complaint's;
-// the other reference is NULL, which its foreign key accepts where "" would fail. UPDATE
+// notifications stores pay.Notification. A notification is a refund's, a complaint's or
+// an order's; the other references are NULL, which its foreign key accepts where "" would fail. UPDATE
 // writes the delivery state only: what a notification says never changes.
 var notifications = &table[pay.Notification]{
 	name: "notifications",
 	columns: []string{"notification_id", "refund_id", "mchid", "event_type", "summary", "url",
 		"original_type", "resource", "status", "attempts", "next_attempt_at", "create_time", "update_time", "protocol",
-		"complaint_id", "snapshot"},
+		"complaint_id", "snapshot", "order_id"},
 	key:    []string{"notification_id"},
 	update: []string{"status", "attempts", "next_attempt_at", "update_time"},
 	values: func(n *pay.Notification) []any {
 		return []any{n.ID, nullIfEmpty(n.RefundID), n.Mchid, n.EventType, n.Summary, n.URL,
 			n.OriginalType, n.Legacy, string(n.Status), n.Attempts, millis(n.NextAttemptAt), millis(n.CreateTime), millis(n.UpdateTime), n.Protocol,
-			nullIfEmpty(n.ComplaintID), snapshotColumn{n}}
+			nullIfEmpty(n.ComplaintID), snapshotColumn{n}, nullIfEmpty(n.OrderID)}
 	},
 	dest: func(n *pay.Notification) []any {
 		return []any{&n.ID, nullStringDest(&n.RefundID), &n.Mchid, &n.EventType, &n.Summary, &n.URL,
 			&n.OriginalType, &n.Legacy, &n.Status, &n.Attempts, timeDest(&n.NextAttemptAt), timeDest(&n.CreateTime), timeDest(&n.UpdateTime), &n.Protocol,
-			nullStringDest(&n.ComplaintID), snapshotColumn{n}}
+			nullStringDest(&n.ComplaintID), snapshotColumn{n}, nullStringDest(&n.OrderID)}
 	},
 }
 
@@ -115,14 +115,15 @@ type snapshotColumn struct{ n *pay.Notification }
 type snapshot struct {
 	Refund    *pay.RefundSnapshot    `json:",omitempty"`
 	Complaint *pay.ComplaintSnapshot `json:",omitempty"`
+	Order     *pay.OrderSnapshot     `json:",omitempty"`
 }
 
 // Value implements driver.Valuer.
 func (c snapshotColumn) Value() (driver.Value, error) {
-	if c.n.Refund == nil && c.n.Complaint == nil {
+	if c.n.Refund == nil && c.n.Complaint == nil && c.n.Order == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(snapshot{Refund: c.n.Refund, Complaint: c.n.Complaint})
+	b, err := json.Marshal(snapshot{Refund: c.n.Refund, Complaint: c.n.Complaint, Order: c.n.Order})
 	if err != nil {
 		return nil, fmt.Errorf("encode snapshot of notification %s: %w", c.n.ID, err)
 	}
@@ -146,6 +147,6 @@ func (c snapshotColumn) Scan(src any) error {
 	if err := json.Unmarshal(b, &snap); err != nil {
 		return fmt.Errorf("decode snapshot of notification %s: %w", c.n.ID, err)
 	}
-	c.n.Refund, c.n.Complaint = snap.Refund, snap.Complaint
+	c.n.Refund, c.n.Complaint, c.n.Order = snap.Refund, snap.Complaint, snap.Order
 	return nil
 }

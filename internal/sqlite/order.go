@@ -6,26 +6,36 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
+var orderColumns = []string{"transaction_id", "out_trade_no", "mchid", "sp_mchid", "appid", "sub_appid",
+	"total", "payer_total", "currency", "promotions", "bank_type", "success_time", "create_time",
+	"refund_outcome", "refunded", "refund_count", "last_refund_at",
+	"trade_type", "trade_state", "trade_state_desc", "description", "attach", "notify_url", "goods_tag",
+	"time_expire", "support_fapiao", "limit_pay", "profit_sharing", "payer_openid", "sp_openid",
+	"sub_openid", "payer_client_ip", "prepay_id", "code_url", "h5_url", "place_digest", "protocol"}
+
 // orders stores pay.Order. UPDATE leaves the keys (transaction_id, mchid, out_trade_no)
-// alone: they never change once an order exists.
+// alone: they never change once an order exists. prepay_id and code_url are NULL when
+// absent, so that their UNIQUE indexes hold among real ones only.
 var orders = &table[pay.Order]{
-	name: "orders",
-	columns: []string{"transaction_id", "out_trade_no", "mchid", "sp_mchid", "appid", "sub_appid",
-		"total", "payer_total", "currency", "promotions", "bank_type", "success_time", "create_time",
-		"refund_outcome", "refunded", "refund_count", "last_refund_at"},
-	key: []string{"transaction_id"},
-	update: []string{"sp_mchid", "appid", "sub_appid", "total", "payer_total", "currency",
-		"promotions", "bank_type", "success_time", "create_time", "refund_outcome",
-		"refunded", "refund_count", "last_refund_at"},
+	name:    "orders",
+	columns: orderColumns,
+	key:     []string{"transaction_id"},
+	update:  except(orderColumns, "transaction_id", "mchid", "out_trade_no"),
 	values: func(o *pay.Order) []any {
 		return []any{o.ID, o.OutTradeNo, o.Mchid, o.SpMchid, o.Appid, o.SubAppid,
 			o.Total, o.PayerTotal, o.Currency, encodeList(o.Promotions, toStoredPromotion), o.BankType, millis(o.SuccessTime), millis(o.CreateTime),
-			string(o.RefundOutcome), o.Refunded, o.RefundCount, millis(o.LastRefundAt)}
+			string(o.RefundOutcome), o.Refunded, o.RefundCount, millis(o.LastRefundAt),
+			string(o.TradeType), string(o.TradeState), o.TradeStateDesc, o.Description, o.Attach, o.NotifyURL, o.GoodsTag,
+			millis(o.TimeExpire), o.SupportFapiao, jsonList(o.LimitPay), o.ProfitSharing, o.PayerOpenid, o.SpOpenid,
+			o.SubOpenid, o.PayerClientIP, nullIfEmpty(o.PrepayID), nullIfEmpty(o.CodeURL), o.H5URL, o.PlaceDigest, o.Protocol}
 	},
 	dest: func(o *pay.Order) []any {
 		return []any{&o.ID, &o.OutTradeNo, &o.Mchid, &o.SpMchid, &o.Appid, &o.SubAppid,
 			&o.Total, &o.PayerTotal, &o.Currency, listDest(&o.Promotions, fromStoredPromotion), &o.BankType, timeDest(&o.SuccessTime), timeDest(&o.CreateTime),
-			&o.RefundOutcome, &o.Refunded, &o.RefundCount, timeDest(&o.LastRefundAt)}
+			&o.RefundOutcome, &o.Refunded, &o.RefundCount, timeDest(&o.LastRefundAt),
+			&o.TradeType, &o.TradeState, &o.TradeStateDesc, &o.Description, &o.Attach, &o.NotifyURL, &o.GoodsTag,
+			timeDest(&o.TimeExpire), &o.SupportFapiao, jsonListDest(&o.LimitPay), &o.ProfitSharing, &o.PayerOpenid, &o.SpOpenid,
+			&o.SubOpenid, &o.PayerClientIP, nullStringDest(&o.PrepayID), nullStringDest(&o.CodeURL), &o.H5URL, &o.PlaceDigest, &o.Protocol}
 	},
 }
 
@@ -67,4 +77,24 @@ func (tx *tx) InsertOrder(ctx context.Context, o *pay.Order) error {
 func (tx *tx) UpdateOrder(ctx context.Context, o *pay.Order) error {
 	res, err := tx.tx.ExecContext(ctx, orders.updateSQL(sqlitePlaceholder), orders.updateArgs(o)...)
 	return mustAffect("update transaction "+o.ID, res, err)
+}
+
+// OrderByPrepayID finds an order by the prepay_id it was answered with.
+func (tx *tx) OrderByPrepayID(ctx context.Context, prepayID string) (*pay.Order, error) {
+	return tx.orderWhere(ctx, "prepay_id", prepayID)
+}
+
+// OrderByCodeURL finds a NATIVE order by its code_url.
+func (tx *tx) OrderByCodeURL(ctx context.Context, codeURL string) (*pay.Order, error) {
+	return tx.orderWhere(ctx, "code_url", codeURL)
+}
+
+// orderWhere finds the order whose unique column holds value; "" matches none, as the
+// column holds NULL there.
+func (tx *tx) orderWhere(ctx context.Context, column, value string) (*pay.Order, error) {
+	o, err := orders.scan(tx.tx.QueryRowContext(ctx, orders.selectSQL("")+` WHERE `+column+` = ?`, value))
+	if err != nil {
+		return nil, dbError("order with "+column+" "+value, err)
+	}
+	return o, nil
 }
