@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,7 +130,8 @@ func paidTransaction(t *testing.T, d delivery, into any) {
 }
 
 // Ensure an order placed each way — JSAPI, NATIVE, H5, APP — is NOTPAY until its payer pays
-// it through the sandbox, named as that way's payer names it; that the merchant then gets
+// it through the sandbox, named as that way's payer names it, and stays payable after a
+// PAYERROR attempt; that the merchant then gets
 // TRANSACTION.SUCCESS, which the official SDK verifies and decrypts; and that the paid order
 // refunds and queries as REFUND.
 func TestPay_EveryWay(t *testing.T) {
@@ -150,7 +152,8 @@ func TestPay_EveryWay(t *testing.T) {
 		}},
 		{"APP", func(t *testing.T, no string) map[string]any {
 			d.app(t, no, 1000)
-			return map[string]any{"mchid": m.Mchid, "out_trade_no": no, "openid": payer, "bank_type": "CMB_CREDIT"}
+			return map[string]any{"mchid": m.Mchid, "out_trade_no": no, "openid": payer, "bank_type": "CMB_CREDIT",
+				"promotions": []any{map[string]any{"promotion_id": "109519", "scope": "GLOBAL", "type": "COUPON", "amount": 200}}}
 		}},
 	}
 	for _, tt := range tests {
@@ -159,6 +162,12 @@ func TestPay_EveryWay(t *testing.T) {
 			body := tt.place(t, no)
 			if q := d.query(t, no); *q.TradeState != "NOTPAY" || q.TransactionId != nil {
 				t.Fatalf("placed order = %s, want NOTPAY without a transaction_id", q)
+			}
+			// A failed attempt first: the order stays payable and nobody is notified.
+			failed := maps.Clone(body)
+			failed["outcome"] = "PAYERROR"
+			if st, got, e := s.payAs(t, failed); st != http.StatusOK || *got.TradeState != "PAYERROR" {
+				t.Fatalf("pay with outcome PAYERROR = %d %+v %s", st, e, got)
 			}
 			st, paid, e := s.payAs(t, body)
 			if st != http.StatusOK || *paid.TradeState != "SUCCESS" || *paid.OutTradeNo != no {
@@ -175,7 +184,14 @@ func TestPay_EveryWay(t *testing.T) {
 				*tx.TradeType != tt.tradeType || *tx.TradeState != "SUCCESS" || *tx.Payer.Openid != payer || *tx.BankType != wantBank {
 				t.Errorf("notified transaction = %s", tx)
 			}
-			if *tx.Amount.Total != 1000 || *tx.Amount.PayerTotal != 1000 || *tx.Amount.Currency != "CNY" || *tx.Amount.PayerCurrency != "CNY" {
+			wantPayer := int64(1000)
+			if body["promotions"] != nil {
+				wantPayer = 800
+				if len(tx.PromotionDetail) != 1 || *tx.PromotionDetail[0].Amount != 200 {
+					t.Errorf("promotion_detail = %v, want the 200-fen coupon", tx.PromotionDetail)
+				}
+			}
+			if *tx.Amount.Total != 1000 || *tx.Amount.PayerTotal != wantPayer || *tx.Amount.Currency != "CNY" || *tx.Amount.PayerCurrency != "CNY" {
 				t.Errorf("notified amount = %s", tx.Amount)
 			}
 			if tx.SuccessTime == nil {
