@@ -54,55 +54,47 @@ type direct struct {
 	notifyURL string
 }
 
+// placed returns what placing an order answered, failing t if it failed; it takes a pay
+// service's Prepay results whole.
+func placed[R any](t *testing.T) func(R, *core.APIResult, error) R {
+	return func(resp R, _ *core.APIResult, err error) R {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("prepay: %v", err)
+		}
+		return resp
+	}
+}
+
 func (d direct) jsapi(t *testing.T, no string, total int64) string {
-	t.Helper()
-	resp, _, err := (&jsapi.JsapiApiService{Client: d.c}).Prepay(context.Background(), jsapi.PrepayRequest{
+	return *placed[*jsapi.PrepayResponse](t)((&jsapi.JsapiApiService{Client: d.c}).Prepay(context.Background(), jsapi.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-JSAPI"),
 		OutTradeNo: core.String(no), Attach: core.String("a=1"), NotifyUrl: core.String(d.notifyURL),
 		Amount: &jsapi.Amount{Total: core.Int64(total)}, Payer: &jsapi.Payer{Openid: core.String(payer)},
-	})
-	if err != nil {
-		t.Fatalf("jsapi prepay: %v", err)
-	}
-	return *resp.PrepayId
+	})).PrepayId
 }
 
 func (d direct) native(t *testing.T, no string, total int64, expire *time.Time) string {
-	t.Helper()
-	resp, _, err := (&native.NativeApiService{Client: d.c}).Prepay(context.Background(), native.PrepayRequest{
+	return *placed[*native.PrepayResponse](t)((&native.NativeApiService{Client: d.c}).Prepay(context.Background(), native.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-NATIVE"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), TimeExpire: expire,
 		Amount: &native.Amount{Total: core.Int64(total)},
-	})
-	if err != nil {
-		t.Fatalf("native prepay: %v", err)
-	}
-	return *resp.CodeUrl
+	})).CodeUrl
 }
 
 func (d direct) h5(t *testing.T, no string, total int64) string {
-	t.Helper()
-	resp, _, err := (&h5.H5ApiService{Client: d.c}).Prepay(context.Background(), h5.PrepayRequest{
+	return *placed[*h5.PrepayResponse](t)((&h5.H5ApiService{Client: d.c}).Prepay(context.Background(), h5.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-H5"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), Amount: &h5.Amount{Total: core.Int64(total)},
 		SceneInfo: &h5.SceneInfo{PayerClientIp: core.String("127.0.0.1"), H5Info: &h5.H5Info{Type: core.String("Wap")}},
-	})
-	if err != nil {
-		t.Fatalf("h5 prepay: %v", err)
-	}
-	return *resp.H5Url
+	})).H5Url
 }
 
 func (d direct) app(t *testing.T, no string, total int64) string {
-	t.Helper()
-	resp, _, err := (&app.AppApiService{Client: d.c}).Prepay(context.Background(), app.PrepayRequest{
+	return *placed[*app.PrepayResponse](t)((&app.AppApiService{Client: d.c}).Prepay(context.Background(), app.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-APP"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), Amount: &app.Amount{Total: core.Int64(total)},
-	})
-	if err != nil {
-		t.Fatalf("app prepay: %v", err)
-	}
-	return *resp.PrepayId
+	})).PrepayId
 }
 
 // query is the order by out_trade_no, through the SDK's query API.
