@@ -105,6 +105,17 @@ var errCodes = map[errKey]string{
 	{endpoint.V2Refund, pay.CodeResourceNotExists}: codeInvalidTransactionID,
 	// Codes the handlers raise themselves.
 	{"", codeInvalidTransactionID}: codeInvalidTransactionID,
+	{"", codeLackParams}:           codeLackParams,
+	// The order endpoints' (统一下单, 查询订单, 关闭订单,
+	// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1, chapter=9_2,
+	// chapter=9_3): an unknown order is ORDERNOTEXIST, a paid one ORDERPAID, a closed
+	// one ORDERCLOSED, an out_trade_no placed before with other content OUT_TRADE_NO_USED.
+	{endpoint.V2OrderQuery, pay.CodeResourceNotExists}: codeOrderNotExist,
+	{endpoint.V2CloseOrder, pay.CodeResourceNotExists}: codeOrderNotExist,
+	{"", v3OrderNotExist}:                              codeOrderNotExist,
+	{"", v3OrderPaid}:                                  "ORDERPAID",
+	{"", v3OrderClosed}:                                "ORDERCLOSED",
+	{"", v3OutTradeNoUsed}:                             "OUT_TRADE_NO_USED",
 }
 
 // descriptions are err_code_des where the docs fix one; elsewhere the domain's message
@@ -112,6 +123,9 @@ var errCodes = map[errKey]string{
 // and for an order with no refunds alike.
 var descriptions = map[string]string{
 	codeRefundNotExist: "退款订单查询失败",
+	codeOrderNotExist:  "此交易订单号不存在",
+	"ORDERPAID":        "商户订单已支付",
+	"ORDERCLOSED":      "订单已关闭",
 	codeSystemError:    "系统超时，请稍后重试",
 }
 
@@ -130,6 +144,16 @@ var v2Fields = map[string]string{
 	"reason":          "refund_desc",
 	"funds_account":   "refund_account",
 	"sub_mchid":       "sub_mch_id",
+	// 下单's.
+	"description":                "body",
+	"scene_info.payer_client_ip": "spbill_create_ip",
+	"scene_info.h5_info.type":    "scene_info",
+	"payer.openid":               "openid",
+	"payer.sp_openid":            "openid",
+	"payer.sub_openid":           "sub_openid",
+	"settle_info.profit_sharing": "profit_sharing",
+	"support_fapiao":             "receipt",
+	"sp_appid":                   "appid",
 }
 
 // businessError is err's err_code and err_code_des on api. Anything that is not a
@@ -166,3 +190,11 @@ func businessError(api string, err error) (code, des string) {
 func paramError(field, issue string) *pay.Error {
 	return &pay.Error{Code: pay.CodeParamError, Message: field + "参数错误：" + issue, Field: field, Issue: issue}
 }
+
+// TEMP until package pay has them.
+const (
+	v3OrderNotExist  = "ORDER_NOT_EXIST"
+	v3OrderPaid      = "ORDERPAID"
+	v3OrderClosed    = "ORDER_CLOSED"
+	v3OutTradeNoUsed = "OUT_TRADE_NO_USED"
+)
