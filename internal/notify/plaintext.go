@@ -41,6 +41,81 @@ type complaintResource struct {
 	ActionType  string `json:"action_type"`
 }
 
+// transactionResource is the decrypted TRANSACTION.SUCCESS
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012791861, 通知报文), with the fields and
+// tags by which wechatpay-go v0.2.20 decodes it: services/payments.Transaction for a
+// direct merchant (appid, mchid, payer.openid), services/partnerpayments.Transaction for
+// a partner (sp_appid, sp_mchid, sub_appid, sub_mchid, payer.sp_openid/sub_openid).
+type transactionResource struct {
+	Appid           string              `json:"appid,omitempty"`
+	Mchid           string              `json:"mchid,omitempty"`
+	SpAppid         string              `json:"sp_appid,omitempty"`
+	SpMchid         string              `json:"sp_mchid,omitempty"`
+	SubAppid        string              `json:"sub_appid,omitempty"`
+	SubMchid        string              `json:"sub_mchid,omitempty"`
+	OutTradeNo      string              `json:"out_trade_no"`
+	TransactionID   string              `json:"transaction_id"`
+	TradeType       pay.TradeType       `json:"trade_type"`
+	TradeState      pay.TradeState      `json:"trade_state"`
+	TradeStateDesc  string              `json:"trade_state_desc"`
+	BankType        string              `json:"bank_type"`
+	Attach          string              `json:"attach"`
+	SuccessTime     string              `json:"success_time"`
+	Payer           transactionPayer    `json:"payer"`
+	Amount          transactionAmount   `json:"amount"`
+	PromotionDetail []transactionCoupon `json:"promotion_detail,omitempty"`
+}
+
+type transactionPayer struct {
+	Openid    string `json:"openid,omitempty"`
+	SpOpenid  string `json:"sp_openid,omitempty"`
+	SubOpenid string `json:"sub_openid,omitempty"`
+}
+
+type transactionAmount struct {
+	Total         int64  `json:"total"`
+	PayerTotal    int64  `json:"payer_total"`
+	Currency      string `json:"currency"`
+	PayerCurrency string `json:"payer_currency"`
+}
+
+// transactionCoupon is one promotion_detail entry. The sandbox's promotions are the
+// merchant's own (a merchant coupon or discount), so the merchant contributes all of it.
+type transactionCoupon struct {
+	CouponID            string `json:"coupon_id"`
+	Scope               string `json:"scope"`
+	Type                string `json:"type"`
+	Amount              int64  `json:"amount"`
+	StockID             string `json:"stock_id,omitempty"`
+	WechatpayContribute int64  `json:"wechatpay_contribute"`
+	MerchantContribute  int64  `json:"merchant_contribute"`
+	OtherContribute     int64  `json:"other_contribute"`
+	Currency            string `json:"currency"`
+}
+
+func transactionResourceOf(s *pay.OrderSnapshot) transactionResource {
+	res := transactionResource{
+		OutTradeNo: s.OutTradeNo, TransactionID: s.TransactionID, TradeType: s.TradeType,
+		TradeState: s.TradeState, TradeStateDesc: s.TradeStateDesc, BankType: s.BankType, Attach: s.Attach,
+		SuccessTime: s.SuccessTime.In(pay.Beijing).Format(time.RFC3339),
+		Amount:      transactionAmount{Total: s.Total, PayerTotal: s.PayerTotal, Currency: s.Currency, PayerCurrency: s.Currency},
+	}
+	if s.SpMchid != "" {
+		res.SpAppid, res.SpMchid, res.SubAppid, res.SubMchid = s.Appid, s.SpMchid, s.SubAppid, s.Mchid
+		res.Payer = transactionPayer{SpOpenid: s.SpOpenid, SubOpenid: s.SubOpenid}
+	} else {
+		res.Appid, res.Mchid = s.Appid, s.Mchid
+		res.Payer = transactionPayer{Openid: s.PayerOpenid}
+	}
+	for _, p := range s.Promotions {
+		res.PromotionDetail = append(res.PromotionDetail, transactionCoupon{
+			CouponID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, StockID: p.StockID,
+			MerchantContribute: p.Amount, Currency: s.Currency,
+		})
+	}
+	return res
+}
+
 // plaintextV3 is the resource a v3 notification encrypts. A notification stored before
 // snapshots carries its plaintext as rendered then.
 func plaintextV3(n *pay.Notification) ([]byte, error) {
@@ -50,6 +125,8 @@ func plaintextV3(n *pay.Notification) ([]byte, error) {
 		v = refundResourceOf(n.Refund)
 	case n.Complaint != nil:
 		v = complaintResource{ComplaintID: n.Complaint.ComplaintID, ActionType: n.Complaint.Action}
+	case n.Order != nil:
+		v = transactionResourceOf(n.Order)
 	case n.Legacy != "":
 		return []byte(n.Legacy), nil
 	default:

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/partnerpayments"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/payments"
 
 	"github.com/tuikuan/tuikuan/internal/golden"
 	"github.com/tuikuan/tuikuan/internal/notify"
@@ -29,8 +32,31 @@ func successSnapshot() *pay.RefundSnapshot {
 	}
 }
 
+// paidSnapshot is the order of the example on
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791861 (通知报文), paid with a coupon.
+func paidSnapshot() *pay.OrderSnapshot {
+	return &pay.OrderSnapshot{
+		TransactionID: "1217752501201407033233368018", OutTradeNo: "1217752501201407033233368018",
+		Appid: "wxd678efh567hg6787", Mchid: "1230000109", TradeType: pay.TradeJSAPI,
+		TradeState: pay.TradeSuccess, TradeStateDesc: "支付成功", BankType: "CMC", Attach: "自定义数据",
+		SuccessTime: time.Date(2018, 6, 8, 2, 34, 56, 0, time.UTC), PayerOpenid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		Total: 100, PayerTotal: 90, Currency: "CNY",
+		Promotions: []pay.Promotion{{PromotionID: "109519", Scope: "GLOBAL", Type: "COUPON", Amount: 10, StockID: "931386"}},
+	}
+}
+
+// paidPartnerSnapshot is paidSnapshot placed by a partner for its sub-merchant, paid by
+// the payer under sub_appid and with no promotion.
+func paidPartnerSnapshot() *pay.OrderSnapshot {
+	s := paidSnapshot()
+	s.Appid, s.SpMchid, s.SubAppid, s.Mchid = "wx8888888888888888", "1230000109", "wxd678efh567hg6999", "1900000109"
+	s.PayerOpenid, s.SubOpenid, s.PayerTotal, s.Promotions = "", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", 100, nil
+	return s
+}
+
 // Ensure the v3 resources render byte for byte as recorded: the refund's for a direct
-// merchant and a partner, SUCCESS with its time and CLOSED without, and the complaint's.
+// merchant and a partner, SUCCESS with its time and CLOSED without, the complaint's, and
+// the payment's for a direct merchant and a partner.
 func TestPlaintextV3_Golden(t *testing.T) {
 	partner := successSnapshot()
 	partner.SpMchid, partner.Mchid = "1900000200", "1900000201"
@@ -44,6 +70,8 @@ func TestPlaintextV3_Golden(t *testing.T) {
 		{"v3_refund_partner", &pay.Notification{Refund: partner}},
 		{"v3_refund_closed", &pay.Notification{Refund: closed}},
 		{"v3_complaint", &pay.Notification{Complaint: &pay.ComplaintSnapshot{ComplaintID: "200201820200101080076610000", Action: "CREATE_COMPLAINT"}}},
+		{"v3_transaction_direct", &pay.Notification{Order: paidSnapshot()}},
+		{"v3_transaction_partner", &pay.Notification{Order: paidPartnerSnapshot()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,5 +164,39 @@ func TestDeliverer_Legacy(t *testing.T) {
 	got, err := wxcrypto.Decrypt(apiv3Key, env.Resource)
 	if err != nil || string(got) != legacy {
 		t.Errorf("resource = %s, %v; want %s", got, err, legacy)
+	}
+}
+
+// Ensure a TRANSACTION.SUCCESS resource decodes into wechatpay-go's Transaction of its
+// shape with every field it carries known to the SDK, and with what the snapshot says.
+func TestPlaintextV3_TransactionDecodesInSDK(t *testing.T) {
+	t.Run("direct", func(t *testing.T) {
+		var got payments.Transaction
+		decodeStrict(t, &pay.Notification{Order: paidSnapshot()}, &got)
+		if *got.Mchid != "1230000109" || *got.Payer.Openid != "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" ||
+			*got.Amount.PayerTotal != 90 || len(got.PromotionDetail) != 1 || *got.PromotionDetail[0].MerchantContribute != 10 {
+			t.Errorf("payments.Transaction = %+v; want the snapshot's mchid, payer, payer_total and coupon", got)
+		}
+	})
+	t.Run("partner", func(t *testing.T) {
+		var got partnerpayments.Transaction
+		decodeStrict(t, &pay.Notification{Order: paidPartnerSnapshot()}, &got)
+		if *got.SpMchid != "1230000109" || *got.SubMchid != "1900000109" || *got.SubAppid != "wxd678efh567hg6999" ||
+			*got.Payer.SubOpenid != "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" || got.Payer.SpOpenid != nil {
+			t.Errorf("partnerpayments.Transaction = %+v; want the snapshot's parties and sub_openid", got)
+		}
+	})
+}
+
+func decodeStrict(t *testing.T, n *pay.Notification, v any) {
+	t.Helper()
+	b, err := notify.PlaintextV3(n)
+	if err != nil {
+		t.Fatalf("PlaintextV3: %v", err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		t.Fatalf("decode %s into %T: %v", b, v, err)
 	}
 }

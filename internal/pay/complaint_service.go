@@ -29,6 +29,9 @@ func (s *Complaints) Create(ctx context.Context, q ComplaintRequest) (*Complaint
 		if err != nil {
 			return err
 		}
+		if !t.Paid() {
+			return Errorf(CodeInvalidState, "订单未支付，用户不能投诉")
+		}
 		now := s.clock.Now()
 		c := &Complaint{
 			ID: "2002" + now.In(Beijing).Format("20060102") + wxcrypto.Digits(15), Mchid: t.Mchid, SpMchid: t.SpMchid,

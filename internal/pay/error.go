@@ -28,6 +28,17 @@ const (
 	CodeUnauthorized = "UNAUTHORIZED"
 )
 
+// Wire codes of the order APIs: 下单 (https://pay.weixin.qq.com/doc/v3/merchant/4012791897,
+// 错误码), 关闭订单 (https://pay.weixin.qq.com/doc/v3/merchant/4012556398, 错误码) and
+// 查询订单 (https://pay.weixin.qq.com/doc/v3/merchant/4013070356, 错误码).
+const (
+	CodeAppidMchidNotMatch = "APPID_MCHID_NOT_MATCH"
+	CodeOrderClosed        = "ORDER_CLOSED"
+	CodeOutTradeNoUsed     = "OUT_TRADE_NO_USED"
+	CodeTradeError         = "TRADE_ERROR"
+	CodeOrderNotExist      = "ORDER_NOT_EXIST"
+)
+
 // Wire codes of the merchant-coupon APIs (https://pay.weixin.qq.com/docs/merchant/apis/merchant-exclusive-coupon/coupon/return-coupon.html, 错误码).
 const (
 	CodeResourceAlreadyExists = "RESOURCE_ALREADY_EXISTS"
@@ -114,6 +125,7 @@ const (
 	msgReplayMismatch   = "订单金额或退款金额与之前请求不一致，请核实后再试"
 	msgReplayOtherOrder = "请求内容和上次请求不一致，请核实后再试。原因主要是商户号不一致，或者商户订单号/商户退款单号已经被其他请求使用。"
 	msgOrderNotExist    = "订单不存在"
+	msgOrderNotPaid     = "订单未支付，不能发起退款"
 	msgRefundNotExist   = "退款单不存在"
 	msgTooOld           = "交易时间超过一年的订单无法提交退款"
 	msgTooMany          = "该订单已达到部分退款次数上限（最多50次），无法再发起退款"

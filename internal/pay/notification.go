@@ -219,6 +219,36 @@ func oweRefund(ctx context.Context, tx Tx, r *Refund, now time.Time) error {
 	return nil
 }
 
+// owePayment records the TRANSACTION.SUCCESS a paid order owes its notify_url
+// (https://pay.weixin.qq.com/doc/v3/merchant/4012791861), encrypted with the APIv3 key of
+// the merchant that placed it: the partner for a partner's order.
+func owePayment(ctx context.Context, tx Tx, o *Order, now time.Time) error {
+	if o.NotifyURL == "" {
+		return nil // a sandbox order made paid in one step names no URL
+	}
+	n := &Notification{
+		ID: newNotificationID(), OrderID: o.ID, Mchid: firstNonEmpty(o.SpMchid, o.Mchid),
+		EventType: "TRANSACTION.SUCCESS", Summary: "支付成功", URL: o.NotifyURL, OriginalType: "transaction",
+		Protocol: o.Protocol, Order: orderSnapshot(o),
+		Status: NotifyPending, NextAttemptAt: now, CreateTime: now, UpdateTime: now,
+	}
+	if err := tx.InsertNotification(ctx, n); err != nil {
+		return fmt.Errorf("insert notification for order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+func orderSnapshot(o *Order) *OrderSnapshot {
+	return &OrderSnapshot{
+		TransactionID: o.ID, OutTradeNo: o.OutTradeNo, Appid: o.Appid, Mchid: o.Mchid,
+		SpMchid: o.SpMchid, SubAppid: o.SubAppid, TradeType: o.TradeType, TradeState: o.TradeState,
+		TradeStateDesc: o.TradeStateDesc, BankType: o.BankType, Attach: o.Attach,
+		SuccessTime: o.SuccessTime, PayerOpenid: o.PayerOpenid, SpOpenid: o.SpOpenid,
+		SubOpenid: o.SubOpenid, Total: o.Total, PayerTotal: o.PayerTotal, Currency: o.Currency,
+		Promotions: o.Promotions,
+	}
+}
+
 // snapshot takes r's state for a notification to to.
 func snapshot(ctx context.Context, tx Tx, r *Refund, to string) (*RefundSnapshot, error) {
 	snap := &RefundSnapshot{

@@ -22,7 +22,8 @@ type OrderRequest struct {
 	RefundOutcome Status
 }
 
-// Orders is the service of the sandbox's paid orders.
+// Orders is the service of orders: placed by merchants, paid by the sandbox's payer,
+// queried and closed; or made paid in one step by the sandbox.
 type Orders struct {
 	core
 
@@ -30,7 +31,8 @@ type Orders struct {
 	coupons *Coupons
 }
 
-// Create records a paid order. For a sub-merchant the order is made through
+// Create records a paid order, placed and paid in one step: a NATIVE order in state
+// SUCCESS, with no prepay_id or code_url and no payment notification. For a sub-merchant the order is made through
 // its partner, with the partner's appid and the sub-merchant's as sub_appid.
 func (s *Orders) Create(ctx context.Context, q OrderRequest) (*Order, error) {
 	if err := q.validate(); err != nil {
@@ -50,6 +52,10 @@ func (s *Orders) Create(ctx context.Context, q OrderRequest) (*Order, error) {
 		RefundOutcome: q.RefundOutcome,
 		SuccessTime:   now,
 		CreateTime:    now,
+		// A one-step order is as if the payer scanned a NATIVE code and paid at once.
+		TradeType:      TradeNative,
+		TradeState:     TradeSuccess,
+		TradeStateDesc: descSuccess,
 	}
 	if t.OutTradeNo == "" {
 		t.OutTradeNo = "T" + now.In(Beijing).Format("20060102150405") + wxcrypto.Digits(8)
@@ -116,7 +122,26 @@ func (q *OrderRequest) validate() error {
 	if q.Total < 1 {
 		return ParamError("total", "订单金额必须大于等于1分", q.Total)
 	}
-	for i, p := range q.Promotions {
+	if err := validatePromotions(q.Promotions, q.Total); err != nil {
+		return err
+	}
+	discount, _ := sumPromotions(q.Promotions)
+	if q.PayerTotal != nil && *q.PayerTotal != q.Total-discount {
+		return ParamError("payer_total", fmt.Sprintf("用户支付金额必须等于订单金额减去优惠金额（%d）", q.Total-discount), *q.PayerTotal)
+	}
+	if q.BankType != "" && BankCardName(q.BankType) == "" {
+		return ParamError("bank_type", "不支持的银行类型，例如 CMB_CREDIT、ICBC_DEBIT", q.BankType)
+	}
+	if q.RefundOutcome != "" && q.RefundOutcome != StatusSuccess && q.RefundOutcome != StatusAbnormal && q.RefundOutcome != StatusClosed {
+		return ParamError("refund_outcome", "取值必须是 SUCCESS、ABNORMAL、CLOSED 之一", string(q.RefundOutcome))
+	}
+	return nil
+}
+
+// validatePromotions checks the promotions an order is paid with: each well formed, and
+// together less than total.
+func validatePromotions(ps []Promotion, total int64) error {
+	for i, p := range ps {
 		field := fmt.Sprintf("promotions[%d]", i)
 		if err := firstError(
 			required(field+".promotion_id", p.PromotionID, 32),
@@ -131,21 +156,12 @@ func (q *OrderRequest) validate() error {
 			return ParamError(field+".amount", "优惠金额必须大于等于1分", p.Amount)
 		}
 	}
-	discount, ok := sumPromotions(q.Promotions)
+	discount, ok := sumPromotions(ps)
 	if !ok {
 		return ParamError("promotions", "优惠金额之和必须小于订单金额", nil)
 	}
-	if discount >= q.Total {
+	if discount >= total {
 		return ParamError("promotions", "优惠金额之和必须小于订单金额", discount)
-	}
-	if q.PayerTotal != nil && *q.PayerTotal != q.Total-discount {
-		return ParamError("payer_total", fmt.Sprintf("用户支付金额必须等于订单金额减去优惠金额（%d）", q.Total-discount), *q.PayerTotal)
-	}
-	if q.BankType != "" && BankCardName(q.BankType) == "" {
-		return ParamError("bank_type", "不支持的银行类型，例如 CMB_CREDIT、ICBC_DEBIT", q.BankType)
-	}
-	if q.RefundOutcome != "" && q.RefundOutcome != StatusSuccess && q.RefundOutcome != StatusAbnormal && q.RefundOutcome != StatusClosed {
-		return ParamError("refund_outcome", "取值必须是 SUCCESS、ABNORMAL、CLOSED 之一", string(q.RefundOutcome))
 	}
 	return nil
 }

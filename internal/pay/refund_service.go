@@ -76,6 +76,11 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 	if t == nil {
 		return nil, Errorf(CodeResourceNotExists, msgOrderNotExist)
 	}
+	if !t.Paid() {
+		// "请检查订单号是否正确且是否已支付，未支付的订单不能发起退款"
+		// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 错误码 RESOURCE_NOT_EXISTS).
+		return nil, Errorf(CodeResourceNotExists, msgOrderNotPaid)
+	}
 	now := s.clock.Now()
 	if err := check(t, q, now, spacing); err != nil {
 		return nil, err
@@ -213,6 +218,18 @@ func activeRefunds(ctx context.Context, tx Tx, transactionID string) ([]*Refund,
 // owner resolves whose orders a caller may refund: its own, or, for a partner, those of the
 // sub-merchant it names. The e-commerce API is for partners only.
 func (s *Refunds) owner(ctx context.Context, tx Tx, api API, caller, subMchid string) (*Merchant, error) {
+	if api == APIEcommerce {
+		c, err := tx.Merchant(ctx, caller)
+		if err == nil && c.Kind != KindPartner {
+			return nil, Errorf(CodeNoAuth, "仅电商平台（服务商）可调用电商收付通退款接口")
+		}
+	}
+	return ownerOf(ctx, tx, caller, subMchid)
+}
+
+// ownerOf resolves whose orders and refunds a caller may see: its own, or, for a
+// partner, those of the sub-merchant it names.
+func ownerOf(ctx context.Context, tx Tx, caller, subMchid string) (*Merchant, error) {
 	c, err := tx.Merchant(ctx, caller)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeMchNotExists, "商户号不存在")
@@ -221,9 +238,6 @@ func (s *Refunds) owner(ctx context.Context, tx Tx, api API, caller, subMchid st
 		return nil, err
 	}
 	if c.Kind != KindPartner {
-		if api == APIEcommerce {
-			return nil, Errorf(CodeNoAuth, "仅电商平台（服务商）可调用电商收付通退款接口")
-		}
 		if subMchid != "" && subMchid != c.Mchid {
 			return nil, ParamError("sub_mchid", "普通商户不能传入子商户号", subMchid)
 		}
@@ -361,12 +375,18 @@ func (s *Refunds) Settle(ctx context.Context, refundID string, to Status) (*Refu
 // (money back to the order, the success time) happens here, in the caller's transaction.
 func (s *Refunds) transition(ctx context.Context, tx Tx, r *Refund, to Status) error {
 	now := s.clock.Now()
-	if to == StatusClosed {
+	if to == StatusClosed || to == StatusSuccess {
 		t, err := tx.OrderByID(ctx, r.TransactionID)
 		if err != nil {
 			return fmt.Errorf("find transaction %s: %w", r.TransactionID, err)
 		}
-		t.Refunded -= r.Amount.Refund
+		if to == StatusClosed {
+			t.Refunded -= r.Amount.Refund
+		} else {
+			// A paid order with a successful refund is 转入退款 (REFUND) when queried
+			// (https://pay.weixin.qq.com/doc/v3/merchant/4012791859, trade_state).
+			t.TradeState, t.TradeStateDesc = TradeRefund, descRefund
+		}
 		if err := tx.UpdateOrder(ctx, t); err != nil {
 			return fmt.Errorf("update transaction %s: %w", t.ID, err)
 		}
