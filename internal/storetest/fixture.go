@@ -54,6 +54,26 @@ func newOrder(id, mchid, outTradeNo string) *pay.Order {
 		Refunded:      300,
 		RefundCount:   2,
 		LastRefundAt:  at(-time.Minute),
+
+		TradeType:      pay.TradeJSAPI,
+		TradeState:     pay.TradeRefund,
+		TradeStateDesc: "转入退款",
+		Description:    "Image形象店-深圳腾大-QQ公仔",
+		Attach:         "自定义数据",
+		NotifyURL:      "https://merchant.example/paid",
+		GoodsTag:       "WXG",
+		TimeExpire:     at(time.Hour),
+		SupportFapiao:  true,
+		LimitPay:       []string{"no_credit"},
+		ProfitSharing:  true,
+		SpOpenid:       "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		SubOpenid:      "oUpF8uMuAJO_M2pxb1Q9zNjWeS6p",
+		PayerClientIP:  "203.0.113.7",
+		PrepayID:       "wx20250601100000" + id,
+		CodeURL:        "weixin://wxpay/bizpayurl?pr=" + id,
+		H5URL:          "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1234567890",
+		PlaceDigest:    "3b5d5c3712955042212316173ccf37be",
+		Protocol:       pay.ProtocolV2,
 	}
 }
 

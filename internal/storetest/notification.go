@@ -86,6 +86,20 @@ func testNotification(t *testing.T, s pay.Store) {
 	got = mustRead(t, s, func(tx pay.Tx) (*pay.Notification, error) { return tx.Notification(ctx, legacy.ID) })
 	checkEqual(t, "Notification(legacy)", legacy, got)
 
+	// A payment notification names its order and says what the order was when paid.
+	paid := newNotification("paid", "", at(time.Minute))
+	paid.OrderID, paid.Refund, paid.EventType, paid.OriginalType = r.TransactionID, nil, "TRANSACTION.SUCCESS", "transaction"
+	paid.Order = &pay.OrderSnapshot{
+		TransactionID: r.TransactionID, OutTradeNo: "trade-1", Appid: "wxd678efh567hg6787", Mchid: "1900000109",
+		SpMchid: "1900000100", SubAppid: "wx8888888888888888", TradeType: pay.TradeJSAPI, TradeState: pay.TradeSuccess,
+		TradeStateDesc: "支付成功", BankType: "OTHERS", Attach: "a", SuccessTime: at(0), SubOpenid: "o1",
+		Total: 100, PayerTotal: 90, Currency: "CNY",
+		Promotions: []pay.Promotion{{PromotionID: "1", Scope: "GLOBAL", Type: "COUPON", Amount: 10, CouponCode: "c", StockID: "s"}},
+	}
+	insertNotifications(t, s, paid)
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Notification, error) { return tx.Notification(ctx, paid.ID) })
+	checkEqual(t, "Notification(paid)", paid, got)
+
 	orphan := newNotification("orphan", "50000009999", at(0))
 	if err := write(t, s, func(tx pay.Tx) error { return tx.InsertNotification(ctx, orphan) }); err == nil {
 		t.Errorf("InsertNotification(unknown refund) succeeded, want an error")

@@ -12,6 +12,7 @@ func TestOrders(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("Order", func(t *testing.T) { testOrder(t, open(t)) })
 	t.Run("OrderDuplicate", func(t *testing.T) { testOrderDuplicate(t, open(t)) })
 	t.Run("UpdateOrder", func(t *testing.T) { testUpdateOrder(t, open(t)) })
+	t.Run("OrderByPrepayIDAndCodeURL", func(t *testing.T) { testOrderByPrepayIDAndCodeURL(t, open(t)) })
 }
 
 func testOrder(t *testing.T, s pay.Store) {
@@ -115,6 +116,11 @@ func testUpdateOrder(t *testing.T, s pay.Store) {
 	want.Refunded = 1500
 	want.RefundCount = 7
 	want.LastRefundAt = at(time.Hour)
+	want.TradeState, want.TradeStateDesc = pay.TradeClosed, "订单已关闭"
+	want.TimeExpire = time.Time{}
+	want.SupportFapiao, want.ProfitSharing = false, false
+	want.LimitPay = nil
+	want.PrepayID, want.CodeURL = "", "" // back to none: NULL, which UNIQUE lets repeat
 	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, &want) })
 
 	got := mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
@@ -130,4 +136,44 @@ func testUpdateOrder(t *testing.T, s pay.Store) {
 	unknown := newOrder("4200009999", tr.Mchid, "trade-9")
 	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, unknown) })
 	checkErr(t, "UpdateOrder(unknown)", err, pay.ErrNotFound)
+}
+
+// A placed order is found by the prepay_id and code_url it was answered with, each unique
+// among orders; orders without one (a one-step sandbox order, a JSAPI order's code_url)
+// never clash, and "" finds none of them.
+func testOrderByPrepayIDAndCodeURL(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	_, want := seed(t, s, "1900000109", "4200000001", "trade-1")
+	bare1 := &pay.Order{ID: "4200000002", OutTradeNo: "trade-2", Mchid: want.Mchid, Total: 1, PayerTotal: 1, Currency: "CNY"}
+	bare2 := &pay.Order{ID: "4200000003", OutTradeNo: "trade-3", Mchid: want.Mchid, Total: 1, PayerTotal: 1, Currency: "CNY"}
+	mustWrite(t, s, func(tx pay.Tx) error {
+		if err := tx.InsertOrder(ctx, bare1); err != nil {
+			return err
+		}
+		return tx.InsertOrder(ctx, bare2)
+	})
+
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByPrepayID(ctx, want.PrepayID) })
+	checkEqual(t, "OrderByPrepayID", want, got)
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByCodeURL(ctx, want.CodeURL) })
+	checkEqual(t, "OrderByCodeURL", want, got)
+
+	for call, get := range map[string]func(tx pay.Tx) (*pay.Order, error){
+		"OrderByPrepayID(\"\")":    func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByPrepayID(ctx, "") },
+		"OrderByCodeURL(\"\")":     func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByCodeURL(ctx, "") },
+		"OrderByPrepayID(unknown)": func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByPrepayID(ctx, "wx0") },
+		"OrderByCodeURL(unknown)":  func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByCodeURL(ctx, "weixin://0") },
+	} {
+		_, err := read(t, s, get)
+		checkErr(t, call, err, pay.ErrNotFound)
+	}
+
+	samePrepay := newOrder("4200000004", want.Mchid, "trade-4")
+	samePrepay.PrepayID = want.PrepayID
+	err := write(t, s, func(tx pay.Tx) error { return tx.InsertOrder(ctx, samePrepay) })
+	checkErr(t, "InsertOrder(same prepay_id)", err, pay.ErrDuplicate)
+	sameCode := newOrder("4200000005", want.Mchid, "trade-5")
+	sameCode.CodeURL = want.CodeURL
+	err = write(t, s, func(tx pay.Tx) error { return tx.InsertOrder(ctx, sameCode) })
+	checkErr(t, "InsertOrder(same code_url)", err, pay.ErrDuplicate)
 }
