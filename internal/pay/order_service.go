@@ -132,6 +132,7 @@ func (s *Orders) Place(ctx context.Context, q PlaceRequest) (*Order, error) {
 		}
 		prior, err := tx.Order(ctx, o.Mchid, TradeRef{OutTradeNo: q.OutTradeNo})
 		if err == nil {
+			o.PlaceDigest = q.digest()
 			out, err = placeAgain(prior, o)
 			return err
 		}
