@@ -30,21 +30,25 @@ func (a *api) orderQuery(c *call) (*reply, error) {
 
 // closeOrder is POST /pay/closeorder (关闭订单,
 // https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_3): an unpaid order by
-// out_trade_no; a paid one is ORDERPAID, a closed one ORDERCLOSED. The answer has only
-// the common fields.
+// out_trade_no; a paid one is ORDERPAID, and a closed one ORDERCLOSED, "订单已关闭，无法重复
+// 关闭" — where APIv3 closes a closed order again without complaint, so v2 looks first.
+// The answer has only the common fields.
 func (a *api) closeOrder(c *call) (*reply, error) {
-	if c.get("out_trade_no") == "" {
+	ctx, caller, sub, no := c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), c.get("out_trade_no")
+	if no == "" {
 		return nil, paramError("out_trade_no", "缺少参数")
 	}
-	if err := a.svc.Orders.Close(c.Context(), c.merchant.Mchid, c.get("sub_mch_id"), c.get("out_trade_no")); err != nil {
+	o, err := a.svc.Orders.QueryByOutTradeNo(ctx, caller, sub, no)
+	if err != nil {
+		return nil, err
+	}
+	if o.TradeState == pay.TradeClosed {
+		return nil, pay.Errorf(pay.CodeOrderClosed, "订单已关闭，无法重复关闭")
+	}
+	if err := a.svc.Orders.Close(ctx, caller, sub, no); err != nil {
 		return nil, err
 	}
 	return &reply{}, nil
-}
-
-// paid says whether o has been paid: the states 查询订单 answers in full.
-func paid(s pay.TradeState) bool {
-	return s == pay.TradeSuccess || s == pay.TradeRefund
 }
 
 // orderReply is 查询订单's answer. "以下字段在return_code 、result_code、trade_state都为
@@ -53,17 +57,17 @@ func paid(s pay.TradeState) bool {
 // too: it was paid, and its clients read the payment's fields) with every field.
 func orderReply(o *pay.Order) *reply {
 	rp := &reply{}
-	if paid(o.TradeState) {
+	if o.Paid() {
 		payerFields(rp, o)
 		rp.add("trade_type", string(o.TradeType))
 	}
 	rp.add("trade_state", string(o.TradeState))
-	if paid(o.TradeState) {
+	if o.Paid() {
 		paymentFields(rp, o)
 	}
 	rp.add("out_trade_no", o.OutTradeNo)
 	rp.add("attach", o.Attach)
-	if paid(o.TradeState) {
+	if o.Paid() {
 		rp.add("time_end", o.SuccessTime.In(pay.Beijing).Format(v2Time))
 	}
 	rp.add("trade_state_desc", o.TradeStateDesc)

@@ -184,14 +184,14 @@ func TestGolden_Orders(t *testing.T) {
 		{"unifiedorder_jsapi", a.result(seedCall(signMD5, nil), endpoint.V2UnifiedOrder, placedReply("", sampleOrder()), nil).encode()},
 		{"unifiedorder_native", a.result(seedCall(signHMAC, nil), endpoint.V2UnifiedOrder, placedReply("013467007045764", native), nil).encode()},
 		{"unifiedorder_mweb", a.result(partnerCall(signMD5), endpoint.V2UnifiedOrder, placedReply("", mweb), nil).encode()},
-		{"unifiedorder_orderpaid", a.result(seedCall(signMD5, nil), endpoint.V2UnifiedOrder, nil, pay.Errorf(v3OrderPaid, "该订单已支付")).encode()},
+		{"unifiedorder_orderpaid", a.result(seedCall(signMD5, nil), endpoint.V2UnifiedOrder, nil, &pay.Error{Code: pay.CodeTradeError, Message: "该订单已支付", Reason: pay.ReasonOrderPaid}).encode()},
 		{"unifiedorder_lackparams", a.result(seedCall(signMD5, nil), endpoint.V2UnifiedOrder, nil, lackParams("product_id")).encode()},
 		{"orderquery_success", a.result(partnerCall(signHMAC), endpoint.V2OrderQuery, orderReply(sampleOrder()), nil).encode()},
 		{"orderquery_refund", a.result(seedCall(signMD5, nil), endpoint.V2OrderQuery, orderReply(direct), nil).encode()},
 		{"orderquery_notpay", a.result(seedCall(signMD5, nil), endpoint.V2OrderQuery, orderReply(notPay), nil).encode()},
 		{"orderquery_notexist", a.result(seedCall(signMD5, nil), endpoint.V2OrderQuery, nil, pay.Errorf(pay.CodeResourceNotExists, "订单不存在")).encode()},
 		{"closeorder", a.result(seedCall(signMD5, nil), endpoint.V2CloseOrder, &reply{}, nil).encode()},
-		{"closeorder_orderclosed", a.result(seedCall(signMD5, nil), endpoint.V2CloseOrder, nil, pay.Errorf(v3OrderClosed, "订单已关闭")).encode()},
+		{"closeorder_orderclosed", a.result(seedCall(signMD5, nil), endpoint.V2CloseOrder, nil, pay.Errorf(pay.CodeOrderClosed, "当前订单已关闭，请重新下单")).encode()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
