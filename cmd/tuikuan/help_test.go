@@ -19,7 +19,7 @@ func TestHelp_EveryCommand(t *testing.T) {
 		{}, {"help"},
 		{"serve"},
 		{"merchant"}, {"merchant", "add"}, {"merchant", "list"},
-		{"transaction"}, {"transaction", "create"},
+		{"transaction"}, {"transaction", "create"}, {"pay"},
 		{"refund"}, {"refund", "settle"},
 		{"clock"}, {"clock", "show"}, {"clock", "advance"},
 		{"fault"}, {"fault", "add"}, {"fault", "list"}, {"fault", "rm"},

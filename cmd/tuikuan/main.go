@@ -3,6 +3,7 @@
 //	tuikuan serve        run the server (SQLite in ./tuikuan-data by default)
 //	tuikuan merchant     add or list merchants
 //	tuikuan transaction  create a paid order to refund (sandbox)
+//	tuikuan pay          pay a placed order as the payer (sandbox)
 //	tuikuan refund       settle a refund (sandbox)
 //	tuikuan clock        show or advance business time (sandbox)
 //	tuikuan fault        add, list or remove fault rules (sandbox)
@@ -48,6 +49,7 @@ commands:
   serve         run the server
   merchant      add | list merchants
   transaction   create a paid order to refund (sandbox API)
+  pay           pay a placed order as the payer (sandbox API)
   refund        settle a refund (sandbox API)
   clock         show | advance business time (sandbox API)
   fault         add | list | rm fault rules (sandbox API)
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return merchant(ctx, rest, getenv, stdout, stderr)
 	case "transaction":
 		return transaction(ctx, rest, getenv, stdout, stderr)
+	case "pay":
+		return payCmd(ctx, rest, getenv, stdout, stderr)
 	case "refund":
 		return refundCmd(ctx, rest, getenv, stdout, stderr)
 	case "clock":

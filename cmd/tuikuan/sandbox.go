@@ -34,9 +34,7 @@ func transaction(ctx context.Context, args []string, getenv func(string) string,
 	fs := newFlagSet("transaction create", stderr)
 	data := dataFlag(fs, getenv)
 	body := map[string]any{}
-	str := func(name, usage string) {
-		fs.Func(name, usage, func(v string) error { body[strings.ReplaceAll(name, "-", "_")] = v; return nil })
-	}
+	str := func(name, usage string) { strField(fs, body, name, usage) }
 	str("mchid", "the merchant (a sub merchant for a partner's order)")
 	str("sp-mchid", "the partner, for a sub merchant (defaults to its partner)")
 	str("appid", "appid (defaults to the merchant's or partner's)")
@@ -124,6 +122,11 @@ func parseDuration(v string) (int64, error) {
 	}
 	d, err := time.ParseDuration(v)
 	return int64(d.Seconds()), err
+}
+
+// strField registers flag name as a string field of body, its key the name with "_" for "-".
+func strField(fs *flag.FlagSet, body map[string]any, name, usage string) {
+	fs.Func(name, usage, func(v string) error { body[strings.ReplaceAll(name, "-", "_")] = v; return nil })
 }
 
 func intField(body map[string]any, key string) func(string) error {

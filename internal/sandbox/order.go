@@ -20,6 +20,10 @@ type promotionJSON struct {
 	StockID    string `json:"stock_id,omitempty"`
 }
 
+func (p promotionJSON) promotion() pay.Promotion {
+	return pay.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID}
+}
+
 // transactionBody is POST /sandbox/v1/transactions.
 type transactionBody struct {
 	Mchid         string          `json:"mchid"`
@@ -47,7 +51,7 @@ func (h *handler) createOrder(r *http.Request) (any, error) {
 		RefundOutcome: pay.Status(b.RefundOutcome),
 	}
 	for _, p := range b.Promotions {
-		q.Promotions = append(q.Promotions, pay.Promotion{PromotionID: p.PromotionID, Scope: p.Scope, Type: p.Type, Amount: p.Amount, CouponCode: p.CouponCode, StockID: p.StockID})
+		q.Promotions = append(q.Promotions, p.promotion())
 	}
 	t, err := h.svc.Orders.Create(r.Context(), q)
 	if err != nil {

@@ -42,6 +42,7 @@ func NewHandler(c Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /sandbox/v1/transactions", h.handle(h.createOrder))
 	mux.Handle("GET /sandbox/v1/transactions/{transaction_id}", h.handle(h.getOrder))
+	mux.Handle("POST /sandbox/v1/payments", h.handle(h.createPayment))
 	mux.Handle("POST /sandbox/v1/refunds/{refund_id}/settle", h.handle(h.settle))
 	mux.Handle("POST /sandbox/v1/clock", h.handle(h.advanceClock))
 	mux.Handle("GET /sandbox/v1/clock", h.handle(h.getClock))
