@@ -25,6 +25,14 @@ var statuses = map[string]int{
 	pay.CodeUnauthorized:        http.StatusUnauthorized,
 	CodeMethodNotAllowed:        http.StatusMethodNotAllowed,
 
+	// Orders (https://pay.weixin.qq.com/doc/v3/merchant/4012791897 and
+	// https://pay.weixin.qq.com/doc/v3/merchant/4012556398, 错误码).
+	pay.CodeAppidMchidNotMatch: http.StatusBadRequest,
+	pay.CodeOrderClosed:        http.StatusBadRequest,
+	pay.CodeOutTradeNoUsed:     http.StatusForbidden,
+	pay.CodeTradeError:         http.StatusForbidden,
+	pay.CodeOrderNotExist:      http.StatusNotFound,
+
 	// Merchant coupons (https://pay.weixin.qq.com/doc/v3/merchant/4015715938).
 	pay.CodeResourceAlreadyExists: http.StatusBadRequest,
 	pay.CodeRuleLimit:             http.StatusForbidden,

@@ -14,7 +14,8 @@
 //     them and the merchants' complaint notification URLs.
 //   - Coupons: merchant-coupon stocks and the coupons sent, used, returned and
 //     deactivated from them.
-//   - Orders: the sandbox's paid orders.
+//   - Orders: orders placed by merchants (下单), paid by the sandbox's payer, queried
+//     and closed; and the sandbox's orders made paid in one step.
 //   - Merchants: a merchant's record, its settings and its rate-limit profile.
 //   - Notifications: the notifications owed to merchants, claimed and recorded by the
 //     deliverer and listed by the sandbox.
@@ -39,7 +40,7 @@
 // orders that race for it. An event would let a reader see one half without the other,
 // or need its own retries to keep the halves together.
 //
-// The notifications a change owes (oweRefund, oweComplaint) are written in the same
+// The notifications a change owes (oweRefund, oweComplaint, owePayment) are written in the same
 // transaction by plain functions, not by the Notifications service, which only delivers
 // what is owed.
 package pay

@@ -54,11 +54,12 @@ func (s *Orders) checkPayer(ctx context.Context, tx Tx, o *Order, q PayRequest) 
 }
 
 // checkPaySign verifies what a merchant's client hands the WeChat app to pay o: RSA-SHA256
-// by the merchant's API certificate key over appId, timeStamp, nonceStr and package
-// (JSAPI; https://pay.weixin.qq.com/doc/v3/merchant/4012791898) or appid, timestamp,
-// noncestr and prepayid (APP; https://pay.weixin.qq.com/doc/v3/merchant/4013070351), each
-// followed by "\n". A field naming another order or app is PARAM_ERROR; a signature that
-// does not verify is SIGN_ERROR.
+// by the merchant's API certificate key over appId, timeStamp, nonceStr and package, each
+// followed by "\n" (JSAPI调起支付, https://pay.weixin.qq.com/docs/merchant/apis/combine-payment-identity/orders/jsapi-transfer-payment.html;
+// for a partner, appId "若下单时候传了sub_appid，须为sub_appid的值",
+// https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter4_5_4.shtml), or, for APP
+// (APP调起支付), over appid, timestamp, noncestr and prepayid. A field naming another order
+// or app is PARAM_ERROR; a signature that does not verify is SIGN_ERROR.
 func checkPaySign(o *Order, m *Merchant, p *PaySign) error {
 	var message string
 	switch o.TradeType {

@@ -130,6 +130,7 @@ func (s *Orders) Place(ctx context.Context, q PlaceRequest) (*Order, error) {
 		if err != nil {
 			return err
 		}
+		o.PlaceDigest = q.digest()
 		prior, err := tx.Order(ctx, o.Mchid, TradeRef{OutTradeNo: q.OutTradeNo})
 		if err == nil {
 			o.PlaceDigest = q.digest()
@@ -229,7 +230,6 @@ func fill(o *Order, q PlaceRequest, now time.Time) {
 	case TradeH5:
 		o.H5URL = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=" + o.PrepayID + "&package=" + wxcrypto.Digits(10)
 	}
-	o.PlaceDigest = q.digest()
 }
 
 // newPrepayID makes a prepay_id like the real "wx201410272009395522657a690389285100":

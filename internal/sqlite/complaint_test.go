@@ -97,16 +97,7 @@ func TestMigration4RebuildsNotifications(t *testing.T) {
 // reads after it as it was: Legacy, with no snapshot.
 func TestMigration9KeepsRenderedNotifications(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	fsys, _ := fs.Sub(migrations, "migrations")
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, p := openMigrating(t)
 	if _, err := p.DownTo(ctx, 8); err != nil {
 		t.Fatalf("down to 8: %v", err)
 	}
@@ -137,7 +128,7 @@ func TestMigration9KeepsRenderedNotifications(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	err = s.View(ctx, func(tx pay.Tx) error {
+	err := s.View(ctx, func(tx pay.Tx) error {
 		n, err := tx.Notification(ctx, "n1")
 		if err != nil {
 			return err
@@ -151,4 +142,65 @@ func TestMigration9KeepsRenderedNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Ensure migration 10 makes every order stored before it paid: SUCCESS, or REFUND once
+// one of its refunds succeeded, and NATIVE.
+func TestMigration10BackfillsTradeState(t *testing.T) {
+	ctx := context.Background()
+	s, p := openMigrating(t)
+	if _, err := p.DownTo(ctx, 9); err != nil {
+		t.Fatalf("down to 9: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO merchants (mchid, kind) VALUES ('1900000109', 'direct')`,
+		`INSERT INTO orders (transaction_id, out_trade_no, mchid, total, payer_total) VALUES ('t1', 'o1', '1900000109', 100, 100)`,
+		`INSERT INTO orders (transaction_id, out_trade_no, mchid, total, payer_total) VALUES ('t2', 'o2', '1900000109', 100, 100)`,
+		`INSERT INTO orders (transaction_id, out_trade_no, mchid, total, payer_total) VALUES ('t3', 'o3', '1900000109', 100, 100)`,
+		`INSERT INTO refunds (refund_id, out_refund_no, mchid, transaction_id, api, status, amount_refund, amount_total)
+			VALUES ('r1', 'or1', '1900000109', 't1', 'v3', 'SUCCESS', 10, 100)`,
+		`INSERT INTO refunds (refund_id, out_refund_no, mchid, transaction_id, api, status, amount_refund, amount_total)
+			VALUES ('r2', 'or2', '1900000109', 't2', 'v3', 'CLOSED', 10, 100)`,
+	} {
+		if _, err := s.write.ExecContext(ctx, q); err != nil {
+			t.Fatalf("seed at version 9: %v\n%s", err, q)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	want := map[string]pay.TradeState{"t1": pay.TradeRefund, "t2": pay.TradeSuccess, "t3": pay.TradeSuccess}
+	err := s.View(ctx, func(tx pay.Tx) error {
+		for id, state := range want {
+			o, err := tx.OrderByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if o.TradeState != state || o.TradeType != pay.TradeNative || o.PrepayID != "" {
+				t.Errorf("order %s after migration 10 = %s %s prepay_id %q, want %s NATIVE and no prepay_id",
+					id, o.TradeState, o.TradeType, o.PrepayID, state)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openMigrating opens a fresh store, migrated up, with a goose provider to move it
+// between versions.
+func openMigrating(t *testing.T) (*Store, *goose.Provider) {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	fsys, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, p
 }
