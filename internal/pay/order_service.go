@@ -133,7 +133,6 @@ func (s *Orders) Place(ctx context.Context, q PlaceRequest) (*Order, error) {
 		o.PlaceDigest = q.digest()
 		prior, err := tx.Order(ctx, o.Mchid, TradeRef{OutTradeNo: q.OutTradeNo})
 		if err == nil {
-			o.PlaceDigest = q.digest()
 			out, err = placeAgain(prior, o)
 			return err
 		}
