@@ -18,15 +18,18 @@ func payCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	data := dataFlag(fs, getenv)
 	body := map[string]any{}
-	str := func(name, usage string) { strField(fs, body, name, usage) }
-	str("prepay-id", "the prepay_id of a JSAPI or APP order")
-	str("code-url", "the code_url of a NATIVE order (what its QR code holds)")
-	str("h5-url", "the h5_url of an H5 order")
-	str("mchid", "the merchant, with --out-trade-no (a partner's order: the sub merchant)")
-	str("out-trade-no", "the merchant's order number, with --mchid")
-	str("outcome", "SUCCESS (default), PAYERROR or USERPAYING")
-	str("openid", "the payer's openid (default: the one the order names)")
-	str("bank-type", "how the payer paid, e.g. CMB_CREDIT (default: WeChat balance)")
+	for _, f := range []struct{ name, usage string }{
+		{"prepay-id", "the prepay_id of a JSAPI or APP order"},
+		{"code-url", "the code_url of a NATIVE order (what its QR code holds)"},
+		{"h5-url", "the h5_url of an H5 order"},
+		{"mchid", "the merchant, with --out-trade-no (a partner's order: the sub merchant)"},
+		{"out-trade-no", "the merchant's order number, with --mchid"},
+		{"outcome", "SUCCESS (default), PAYERROR or USERPAYING"},
+		{"openid", "the payer's openid (default: the one the order names)"},
+		{"bank-type", "how the payer paid, e.g. CMB_CREDIT (default: OTHERS)"},
+	} {
+		strField(fs, body, f.name, f.usage)
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

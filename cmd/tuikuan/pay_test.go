@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -53,55 +54,47 @@ type direct struct {
 	notifyURL string
 }
 
+// placed returns what placing an order answered, failing t if it failed; it takes a pay
+// service's Prepay results whole.
+func placed[R any](t *testing.T) func(R, *core.APIResult, error) R {
+	return func(resp R, _ *core.APIResult, err error) R {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("prepay: %v", err)
+		}
+		return resp
+	}
+}
+
 func (d direct) jsapi(t *testing.T, no string, total int64) string {
-	t.Helper()
-	resp, _, err := (&jsapi.JsapiApiService{Client: d.c}).Prepay(context.Background(), jsapi.PrepayRequest{
+	return *placed[*jsapi.PrepayResponse](t)((&jsapi.JsapiApiService{Client: d.c}).Prepay(context.Background(), jsapi.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-JSAPI"),
 		OutTradeNo: core.String(no), Attach: core.String("a=1"), NotifyUrl: core.String(d.notifyURL),
 		Amount: &jsapi.Amount{Total: core.Int64(total)}, Payer: &jsapi.Payer{Openid: core.String(payer)},
-	})
-	if err != nil {
-		t.Fatalf("jsapi prepay: %v", err)
-	}
-	return *resp.PrepayId
+	})).PrepayId
 }
 
 func (d direct) native(t *testing.T, no string, total int64, expire *time.Time) string {
-	t.Helper()
-	resp, _, err := (&native.NativeApiService{Client: d.c}).Prepay(context.Background(), native.PrepayRequest{
+	return *placed[*native.PrepayResponse](t)((&native.NativeApiService{Client: d.c}).Prepay(context.Background(), native.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-NATIVE"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), TimeExpire: expire,
 		Amount: &native.Amount{Total: core.Int64(total)},
-	})
-	if err != nil {
-		t.Fatalf("native prepay: %v", err)
-	}
-	return *resp.CodeUrl
+	})).CodeUrl
 }
 
 func (d direct) h5(t *testing.T, no string, total int64) string {
-	t.Helper()
-	resp, _, err := (&h5.H5ApiService{Client: d.c}).Prepay(context.Background(), h5.PrepayRequest{
+	return *placed[*h5.PrepayResponse](t)((&h5.H5ApiService{Client: d.c}).Prepay(context.Background(), h5.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-H5"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), Amount: &h5.Amount{Total: core.Int64(total)},
 		SceneInfo: &h5.SceneInfo{PayerClientIp: core.String("127.0.0.1"), H5Info: &h5.H5Info{Type: core.String("Wap")}},
-	})
-	if err != nil {
-		t.Fatalf("h5 prepay: %v", err)
-	}
-	return *resp.H5Url
+	})).H5Url
 }
 
 func (d direct) app(t *testing.T, no string, total int64) string {
-	t.Helper()
-	resp, _, err := (&app.AppApiService{Client: d.c}).Prepay(context.Background(), app.PrepayRequest{
+	return *placed[*app.PrepayResponse](t)((&app.AppApiService{Client: d.c}).Prepay(context.Background(), app.PrepayRequest{
 		Appid: core.String(d.m.Appid), Mchid: core.String(d.m.Mchid), Description: core.String("推宽-APP"),
 		OutTradeNo: core.String(no), NotifyUrl: core.String(d.notifyURL), Amount: &app.Amount{Total: core.Int64(total)},
-	})
-	if err != nil {
-		t.Fatalf("app prepay: %v", err)
-	}
-	return *resp.PrepayId
+	})).PrepayId
 }
 
 // query is the order by out_trade_no, through the SDK's query API.
@@ -129,7 +122,8 @@ func paidTransaction(t *testing.T, d delivery, into any) {
 }
 
 // Ensure an order placed each way — JSAPI, NATIVE, H5, APP — is NOTPAY until its payer pays
-// it through the sandbox, named as that way's payer names it; that the merchant then gets
+// it through the sandbox, named as that way's payer names it, and stays payable after a
+// PAYERROR attempt; that the merchant then gets
 // TRANSACTION.SUCCESS, which the official SDK verifies and decrypts; and that the paid order
 // refunds and queries as REFUND.
 func TestPay_EveryWay(t *testing.T) {
@@ -150,15 +144,22 @@ func TestPay_EveryWay(t *testing.T) {
 		}},
 		{"APP", func(t *testing.T, no string) map[string]any {
 			d.app(t, no, 1000)
-			return map[string]any{"mchid": m.Mchid, "out_trade_no": no, "openid": payer, "bank_type": "CMB_CREDIT"}
+			return map[string]any{"mchid": m.Mchid, "out_trade_no": no, "openid": payer, "bank_type": "CMB_CREDIT",
+				"promotions": []any{map[string]any{"promotion_id": "109519", "scope": "GLOBAL", "type": "COUPON", "amount": 200}}}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tradeType, func(t *testing.T) {
 			no := uniq("P" + tt.tradeType)
 			body := tt.place(t, no)
-			if q := d.query(t, no); *q.TradeState != "NOTPAY" || *q.TradeType != tt.tradeType || q.TransactionId != nil {
-				t.Fatalf("placed order = %s, want NOTPAY %s without a transaction_id", q, tt.tradeType)
+			if q := d.query(t, no); *q.TradeState != "NOTPAY" || q.TransactionId != nil {
+				t.Fatalf("placed order = %s, want NOTPAY without a transaction_id", q)
+			}
+			// A failed attempt first: the order stays payable and nobody is notified.
+			failed := maps.Clone(body)
+			failed["outcome"] = "PAYERROR"
+			if st, got, e := s.payAs(t, failed); st != http.StatusOK || *got.TradeState != "PAYERROR" {
+				t.Fatalf("pay with outcome PAYERROR = %d %+v %s", st, e, got)
 			}
 			st, paid, e := s.payAs(t, body)
 			if st != http.StatusOK || *paid.TradeState != "SUCCESS" || *paid.OutTradeNo != no {
@@ -175,7 +176,14 @@ func TestPay_EveryWay(t *testing.T) {
 				*tx.TradeType != tt.tradeType || *tx.TradeState != "SUCCESS" || *tx.Payer.Openid != payer || *tx.BankType != wantBank {
 				t.Errorf("notified transaction = %s", tx)
 			}
-			if *tx.Amount.Total != 1000 || *tx.Amount.PayerTotal != 1000 || *tx.Amount.Currency != "CNY" || *tx.Amount.PayerCurrency != "CNY" {
+			wantPayer := int64(1000)
+			if body["promotions"] != nil {
+				wantPayer = 800
+				if len(tx.PromotionDetail) != 1 || *tx.PromotionDetail[0].Amount != 200 {
+					t.Errorf("promotion_detail = %v, want the 200-fen coupon", tx.PromotionDetail)
+				}
+			}
+			if *tx.Amount.Total != 1000 || *tx.Amount.PayerTotal != wantPayer || *tx.Amount.Currency != "CNY" || *tx.Amount.PayerCurrency != "CNY" {
 				t.Errorf("notified amount = %s", tx.Amount)
 			}
 			if tx.SuccessTime == nil {
@@ -234,19 +242,19 @@ func TestPay_Refused(t *testing.T) {
 	}
 
 	tests := []struct {
-		name, codeURL, no, state, code string
+		name, codeURL, no, state, why string
 	}{
-		{"Closed", closedURL, closedNo, "CLOSED", "ORDER_CLOSED"},
-		{"Expired", expireURL, expireNo, "", "ORDER_CLOSED"},
-		{"Paid", paidURL, paidNo, "SUCCESS", "ORDERPAID"},
+		{"Closed", closedURL, closedNo, "CLOSED", "已关闭"},
+		{"Expired", expireURL, expireNo, "NOTPAY", "过期"},
+		{"Paid", paidURL, paidNo, "SUCCESS", "已支付"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, _, e := s.payAs(t, map[string]any{"code_url": tt.codeURL})
-			if st != http.StatusConflict || e.Code != tt.code {
-				t.Errorf("pay = %d %+v, want 409 %s", st, e, tt.code)
+			if st != http.StatusConflict || e.Code != "INVALID_STATE" || !strings.Contains(e.Message, tt.why) {
+				t.Errorf("pay = %d %+v, want 409 INVALID_STATE saying %s", st, e, tt.why)
 			}
-			if q := d.query(t, tt.no); tt.state != "" && *q.TradeState != tt.state {
+			if q := d.query(t, tt.no); *q.TradeState != tt.state {
 				t.Errorf("trade_state after the refused payment = %s, want %s", *q.TradeState, tt.state)
 			}
 		})
@@ -312,7 +320,8 @@ func TestPay_RequestPayment(t *testing.T) {
 }
 
 // Ensure placing the same out_trade_no again with the same content answers the same
-// prepay_id, and with other content is refused.
+// prepay_id, and with other content is refused with OUT_TRADE_NO_USED (下单, 错误码:
+// https://pay.weixin.qq.com/doc/v3/merchant/4012791897).
 func TestPay_PlaceTwice(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -327,7 +336,7 @@ func TestPay_PlaceTwice(t *testing.T) {
 		OutTradeNo: core.String(no), Attach: core.String("a=1"), NotifyUrl: core.String(d.notifyURL),
 		Amount: &jsapi.Amount{Total: core.Int64(200)}, Payer: &jsapi.Payer{Openid: core.String(payer)},
 	})
-	if ae := apiError(t, err); ae.StatusCode != http.StatusBadRequest || ae.Code != "INVALID_REQUEST" {
+	if ae := apiError(t, err); ae.StatusCode/100 != 4 || ae.Code != "OUT_TRADE_NO_USED" {
 		t.Errorf("same out_trade_no, other total: %d %s %s", ae.StatusCode, ae.Code, ae.Message)
 	}
 }

@@ -147,3 +147,48 @@ func TestGolden_SignError(t *testing.T) {
 	}
 	goldenJSON(t, "sign_error", r.body)
 }
+
+// fixtureOrder is a JSAPI order placed by a direct merchant (partner false) or by a
+// partner for its sub-merchant, unpaid, or paid (paid true) partly with a coupon.
+func fixtureOrder(partner, paid bool) *pay.Order {
+	o := &pay.Order{
+		ID: "4200000000202506010000000001", OutTradeNo: "1217752501201407033233368018",
+		Mchid: "1230000109", Appid: "wxd678efh567hg6787", TradeType: pay.TradeJSAPI,
+		TradeState: pay.TradeNotPay, TradeStateDesc: "订单未支付", Description: "Image形象店-深圳腾大-QQ公仔",
+		Attach: "自定义数据", Total: 100, Currency: "CNY", PayerOpenid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		PrepayID: "wx01100000000000000000000000000000", CreateTime: fixedTime,
+	}
+	if partner {
+		o.Mchid, o.SpMchid, o.Appid, o.SubAppid = "1900000109", "1230000109", "wx8888888888888888", "wxd678efh567hg6999"
+		o.PayerOpenid, o.SpOpenid, o.SubOpenid = "", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6w"
+	}
+	if paid {
+		o.TradeState, o.TradeStateDesc, o.BankType = pay.TradeSuccess, "支付成功", "CMC"
+		o.SuccessTime, o.PayerTotal = fixedTime.Add(time.Minute), 90
+		o.Promotions = []pay.Promotion{{PromotionID: "109519", Scope: "GLOBAL", Type: "COUPON", Amount: 10, StockID: "8948"}}
+	}
+	return o
+}
+
+// Ensure the 下单 answers keep their exact wire shape (prepay_id, code_url, h5_url), and
+// the 查询订单 answer its shape for direct and partner orders, unpaid and paid.
+func TestGolden_Orders(t *testing.T) {
+	o := fixtureOrder(false, false)
+	goldenJSON(t, "order_prepay", mustMarshal(t, Prepay(o)))
+	o.TradeType, o.CodeURL = pay.TradeNative, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"
+	goldenJSON(t, "order_native", mustMarshal(t, Prepay(o)))
+	o.TradeType, o.H5URL = pay.TradeH5, "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx01100000000000000000000000000000&package=1037687096"
+	goldenJSON(t, "order_h5", mustMarshal(t, Prepay(o)))
+
+	for _, tt := range []struct {
+		name          string
+		partner, paid bool
+	}{
+		{"order_query_notpay", false, false},
+		{"order_query_success", false, true},
+		{"order_query_partner_notpay", true, false},
+		{"order_query_partner_success", true, true},
+	} {
+		goldenJSON(t, tt.name, mustMarshal(t, Transaction(fixtureOrder(tt.partner, tt.paid))))
+	}
+}

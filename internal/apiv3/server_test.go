@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -46,8 +47,12 @@ func (c *testClock) Set(t time.Time) {
 type testServer struct {
 	url      string
 	clock    *testClock
+	svc      *pay.Service
 	merchant *pay.Merchant   // the direct merchant
 	key      *rsa.PrivateKey // its private key
+	// merchants and keys are every default merchant, direct, partner and sub, by kind.
+	merchants map[pay.Kind]*pay.Merchant
+	keys      map[pay.Kind]*rsa.PrivateKey
 }
 
 func startServer(t *testing.T, lenient bool) *testServer {
@@ -65,20 +70,20 @@ func startServer(t *testing.T, lenient bool) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &testServer{clock: clock}
+	s := &testServer{clock: clock, merchants: map[pay.Kind]*pay.Merchant{}, keys: map[pay.Kind]*rsa.PrivateKey{}}
 	for _, m := range ms {
-		if m.Kind == pay.KindDirect {
-			s.merchant = m
+		pemBytes, err := os.ReadFile(filepath.Join(dir, m.PrivateKeyFile))
+		if err != nil {
+			t.Fatal(err)
 		}
+		if s.keys[m.Kind], err = wxcrypto.ParsePrivateKey(pemBytes); err != nil {
+			t.Fatal(err)
+		}
+		s.merchants[m.Kind] = m
 	}
-	pemBytes, err := os.ReadFile(filepath.Join(dir, s.merchant.PrivateKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.key, err = wxcrypto.ParsePrivateKey(pemBytes); err != nil {
-		t.Fatal(err)
-	}
+	s.merchant, s.key = s.merchants[pay.KindDirect], s.keys[pay.KindDirect]
 	svc := pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))
+	s.svc = svc
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := NewHandler(Config{Service: svc, Platform: platform, Logger: log, Lenient: lenient, Now: clock.Now})
 	srv := httptest.NewServer(jsonapi.Common(h, log))
@@ -91,13 +96,27 @@ func startServer(t *testing.T, lenient bool) *testServer {
 // is sent and signed exactly as given, so that malformed ones are signed too.
 func (s *testServer) authorization(t *testing.T, method, target, timestamp, nonce string, body []byte) string {
 	t.Helper()
+	return s.authorizationAs(t, pay.KindDirect, method, target, timestamp, nonce, body)
+}
+
+// authorizationAs signs as the default merchant of kind.
+func (s *testServer) authorizationAs(t *testing.T, kind pay.Kind, method, target, timestamp, nonce string, body []byte) string {
+	t.Helper()
+	m := s.merchants[kind]
 	msg := fmt.Sprintf("%s\n%s\n%s\n%s\n%s\n", method, target, timestamp, nonce, body)
-	sig, err := wxcrypto.Sign(s.key, msg)
+	sig, err := wxcrypto.Sign(s.keys[kind], msg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf(`%s mchid="%s",nonce_str="%s",timestamp="%s",serial_no="%s",signature="%s"`,
-		authScheme, s.merchant.Mchid, nonce, timestamp, s.merchant.CertSerial, sig)
+		authScheme, m.Mchid, nonce, timestamp, m.CertSerial, sig)
+}
+
+// signed sends a request signed now by the default merchant of kind.
+func (s *testServer) signed(t *testing.T, kind pay.Kind, method, target string, body []byte) response {
+	t.Helper()
+	ts := strconv.FormatInt(s.clock.Now().Unix(), 10)
+	return s.do(t, method, target, body, s.authorizationAs(t, kind, method, target, ts, wxcrypto.Nonce(32), body))
 }
 
 // response is an answer read whole.

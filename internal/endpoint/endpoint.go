@@ -53,9 +53,21 @@ const (
 	CouponReturn     = "busifavor.return"
 )
 
+// Names of the order endpoints, direct and partner alike: 下单 per trade type, 查询订单
+// by either number, 关闭订单 (https://pay.weixin.qq.com/doc/v3/merchant/4012791856).
+const (
+	PayJSAPI  = "pay.jsapi"  // POST /v3/pay/transactions/jsapi, /v3/pay/partner/transactions/jsapi
+	PayApp    = "pay.app"    // POST /v3/pay/transactions/app, …/partner/…
+	PayH5     = "pay.h5"     // POST /v3/pay/transactions/h5, …/partner/…
+	PayNative = "pay.native" // POST /v3/pay/transactions/native, …/partner/…
+	PayQuery  = "pay.query"  // GET /v3/pay/transactions/{id/…,out-trade-no/…}, …/partner/…
+	PayClose  = "pay.close"  // POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close, …/partner/…
+)
+
 // All lists every name, in the order the CLI's help shows them.
 var All = []string{RefundApply, RefundQuery, Abnormal, EcommerceApply, EcommerceQuery, ReturnAdvance, ReturnAdvanceQuery, Certificates, Notify, V2Refund, V2Query,
 	V2UnifiedOrder, V2OrderQuery, V2CloseOrder,
 	ComplaintList, ComplaintDetail, ComplaintHistory, ComplaintResponse, ComplaintComplete, ComplaintRefund,
 	ComplaintNotify, ImageUpload, ImageDownload,
-	StockCreate, StockQuery, CouponSend, CouponUse, CouponQuery, CouponList, CouponDeactivate, CouponReturn}
+	StockCreate, StockQuery, CouponSend, CouponUse, CouponQuery, CouponList, CouponDeactivate, CouponReturn,
+	PayJSAPI, PayApp, PayH5, PayNative, PayQuery, PayClose}

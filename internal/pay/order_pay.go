@@ -75,6 +75,9 @@ func checkPaySign(o *Order, m *Merchant, p *PaySign) error {
 		if p.Package != "" && p.Package != "Sign=WXPay" {
 			return ParamError("package", "APP调起支付的package固定为Sign=WXPay", p.Package)
 		}
+		if p.AppID == "" { // wechatpay-go's APP answer has no appid: the app adds its own
+			p.AppID = o.Appid
+		}
 		message = p.AppID + "\n" + p.TimeStamp + "\n" + p.NonceStr + "\n" + o.PrepayID + "\n"
 	default:
 		return ParamError("pay_sign", fmt.Sprintf("%s订单不通过paySign调起支付", o.TradeType), nil)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -27,7 +28,8 @@ type paymentBody struct {
 }
 
 // paySignKeys maps each accepted key of pay_sign to the parameter it spells: JSAPI's
-// (调起支付, camelCase), the APP SDK's (lower case) and wechatpay-go's response fields.
+// (JSAPI调起支付, https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter5_1_8.shtml, camelCase),
+// the APP SDK's (lower case) and wechatpay-go's response fields.
 var paySignKeys = map[string]string{
 	"appId": "appid", "appid": "appid",
 	"timeStamp": "timestamp", "timestamp": "timestamp",
@@ -52,7 +54,7 @@ func (h *handler) createPayment(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return orderView(o), nil
+	return apiv3.Transaction(o), nil
 }
 
 // request checks the body's own rules and turns it into the domain's request.
@@ -112,8 +114,8 @@ func (b *paymentBody) oneWay(q pay.PayRequest) error {
 }
 
 // paySign reads pay_sign's parameters, whichever spelling each comes in, and returns them
-// with the prepay_id they carry ("" if none). JSAPI signs its package ("prepay_id=…"); APP
-// signs the prepayid itself and sends the fixed package "Sign=WXPay".
+// with the prepay_id they carry. JSAPI signs its package ("prepay_id=…"); APP signs the
+// prepayid itself and sends the fixed package "Sign=WXPay".
 func paySign(m map[string]string) (*pay.PaySign, string, error) {
 	v := map[string]string{}
 	for key, val := range m {
@@ -131,24 +133,16 @@ func paySign(m map[string]string) (*pay.PaySign, string, error) {
 			return nil, "", pay.ParamError("pay_sign."+param, "字段必填", nil)
 		}
 	}
-	ps := &pay.PaySign{AppID: v["appid"], TimeStamp: v["timestamp"], NonceStr: v["noncestr"], SignType: v["signtype"], PaySign: v["sign"]}
+	ps := &pay.PaySign{AppID: v["appid"], TimeStamp: v["timestamp"], NonceStr: v["noncestr"], Package: v["package"], SignType: v["signtype"], PaySign: v["sign"]}
 	prepayID := v["prepayid"]
 	if id, ok := strings.CutPrefix(v["package"], "prepay_id="); ok { // JSAPI
 		if prepayID != "" && prepayID != id {
 			return nil, "", pay.ParamError("pay_sign.package", "与pay_sign中的prepay_id不一致", v["package"])
 		}
-		ps.Package, prepayID = v["package"], id
-		return ps, prepayID, nil
+		prepayID = id
 	}
-	if prepayID == "" { // APP
+	if prepayID == "" {
 		return nil, "", pay.ParamError("pay_sign.package", "应为prepay_id=…（JSAPI），或给出prepayid（APP）", v["package"])
 	}
-	ps.Package = prepayID
 	return ps, prepayID, nil
-}
-
-// orderView is the order as the APIv3 query shows it.
-// TODO: switch to the apiv3 shaping function once it exists.
-func orderView(o *pay.Order) any {
-	return map[string]any{"transaction_id": o.ID, "out_trade_no": o.OutTradeNo, "mchid": o.Mchid, "trade_state": o.TradeState}
 }
