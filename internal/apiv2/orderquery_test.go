@@ -6,6 +6,8 @@ import (
 
 	"github.com/go-pay/gopay"
 
+	"github.com/tuikuan/tuikuan/internal/endpoint"
+	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
@@ -91,4 +93,23 @@ func TestCloseOrder(t *testing.T) {
 	wantErrCode(t, partner, signMD5, f.order(t, partner, "/pay/unifiedorder", p), "ORDERCLOSED")
 	// The sub-merchant's own order number is not the direct merchant's.
 	wantErrCode(t, direct, signMD5, f.order(t, direct, "/pay/orderquery", map[string]string{"out_trade_no": "CLOSE-1"}), codeOrderNotExist)
+}
+
+// Ensure fault rules on the order endpoints' names answer before the handler and change
+// nothing: a 统一下单 broken by a rule places no order.
+func TestOrderFaults(t *testing.T) {
+	f := newFixture(t)
+	for _, api := range []string{endpoint.V2UnifiedOrder, endpoint.V2OrderQuery, endpoint.V2CloseOrder} {
+		if _, err := f.api.faults.Add(fault.Rule{API: api, Action: fault.Action{Error: pay.CodeSystemError}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := placeParams("out_trade_no", "FAULT-1")
+	wantErrCode(t, direct, signMD5, f.order(t, direct, "/pay/unifiedorder", p), codeSystemError)
+	q := map[string]string{"out_trade_no": "FAULT-1"}
+	wantErrCode(t, direct, signMD5, f.order(t, direct, "/pay/orderquery", q), codeSystemError)
+	wantErrCode(t, direct, signMD5, f.order(t, direct, "/pay/closeorder", q), codeSystemError)
+	// Each rule fired once: the order was never placed.
+	wantErrCode(t, direct, signMD5, f.order(t, direct, "/pay/orderquery", q), codeOrderNotExist)
+	wantFields(t, "placed after the fault", f.order(t, direct, "/pay/unifiedorder", p), "result_code", "SUCCESS")
 }
