@@ -1,6 +1,7 @@
 // Package apiv3 serves WeChat Pay's JSON APIv3: request signature checks, signed answers,
-// the error envelope, and the refund endpoints. Handlers decode, check the request's
-// shape, make one pay.Service call and encode; the rules live in package pay.
+// the error envelope, and the endpoints of refunds, orders, complaints and coupons.
+// Handlers decode, check the request's shape, make one pay.Service call and encode; the
+// rules live in package pay.
 package apiv3
 
 import (

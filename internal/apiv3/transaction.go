@@ -41,7 +41,9 @@ type transactionAmountJSON struct {
 }
 
 // transactionPromoJSON is an element of promotion_detail. Type is the query's own
-// vocabulary: CASH (充值型, the merchant pre-funded it) or NOCASH (免充值).
+// vocabulary, CASH or NOCASH (wechatpay-go's payments.PromotionDetail), not the
+// refunds' COUPON or DISCOUNT; the sandbox's promotions are the merchant's own, so the
+// merchant contributes all of each.
 type transactionPromoJSON struct {
 	CouponID            string `json:"coupon_id"`
 	Name                string `json:"name,omitempty"`
