@@ -65,10 +65,15 @@ func TestOrderFlow(t *testing.T) {
 		wantErrCode(t, direct, st, f.order(t, direct, "/pay/unifiedorder", p), "ORDERPAID")
 		wantErrCode(t, direct, st, f.order(t, direct, "/pay/closeorder", q), "ORDERPAID")
 
-		if _, err := f.svc.Refunds.Apply(ctx, pay.ApplyRequest{API: pay.APIV2, Caller: direct.Mchid, OutTradeNo: "FLOW-" + st,
-			OutRefundNo: "REFUND-" + st, Total: 88, Refund: 8}); err != nil {
+		r, err := f.svc.Refunds.Apply(ctx, pay.ApplyRequest{API: pay.APIV2, Caller: direct.Mchid, OutTradeNo: "FLOW-" + st,
+			OutRefundNo: "REFUND-" + st, Total: 88, Refund: 8})
+		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := f.svc.Refunds.Settle(ctx, r.ID, pay.StatusSuccess); err != nil {
+			t.Fatal(err)
+		}
+		wantFields(t, "refunded", f.order(t, direct, "/pay/orderquery", q), "trade_state", "REFUND", "transaction_id", o.ID, "total_fee", "88")
 	}
 	wantErrCode(t, direct, signMD5, f.order(t, direct, "/pay/orderquery", map[string]string{"out_trade_no": "nonexistent"}), codeOrderNotExist)
 	wantErrCode(t, direct, signMD5, f.order(t, direct, "/pay/closeorder", map[string]string{"out_trade_no": "nonexistent"}), codeOrderNotExist)
