@@ -105,6 +105,20 @@ var errCodes = map[errKey]string{
 	{endpoint.V2Refund, pay.CodeResourceNotExists}: codeInvalidTransactionID,
 	// Codes the handlers raise themselves.
 	{"", codeInvalidTransactionID}: codeInvalidTransactionID,
+	{"", codeLackParams}:           codeLackParams,
+	// The order endpoints' (统一下单, 查询订单, 关闭订单,
+	// https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1, chapter=9_2,
+	// chapter=9_3): an unknown order is ORDERNOTEXIST, a closed one ORDERCLOSED (a
+	// paid one ORDERPAID, by its reason below), an out_trade_no placed before with
+	// other content OUT_TRADE_NO_USED.
+	{endpoint.V2OrderQuery, pay.CodeResourceNotExists}: codeOrderNotExist,
+	{endpoint.V2CloseOrder, pay.CodeResourceNotExists}: codeOrderNotExist,
+	{"", pay.CodeOrderNotExist}:                        codeOrderNotExist,
+	{"", pay.CodeOrderClosed}:                          "ORDERCLOSED",
+	{"", pay.CodeOutTradeNoUsed}:                       "OUT_TRADE_NO_USED",
+	{"", pay.CodeAppidMchidNotMatch}:                   "APPID_MCHID_NOT_MATCH",
+	// TRADE_ERROR's one v2 name is ORDERPAID, by its reason below; any other is 业务错误.
+	{"", pay.CodeTradeError}: "ERROR",
 }
 
 // descriptions are err_code_des where the docs fix one; elsewhere the domain's message
@@ -112,24 +126,36 @@ var errCodes = map[errKey]string{
 // and for an order with no refunds alike.
 var descriptions = map[string]string{
 	codeRefundNotExist: "退款订单查询失败",
+	codeOrderNotExist:  "此交易订单号不存在",
 	codeSystemError:    "系统超时，请稍后重试",
 }
 
-// reasonCodes name the v2 codes of failures that v3 reports as INVALID_REQUEST (the refund
-// apply's err_code list, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4).
+// reasonCodes name the v2 codes of failures that v3 reports with a code v2 splits (the refund
+// apply's err_code list, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4;
+// 统一下单's, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
 var reasonCodes = map[string]string{
 	pay.ReasonFullyRefunded: "ERROR",
 	pay.ReasonTradeOverdue:  "TRADE_OVERDUE",
+	// 统一下单 and 关闭订单 of a paid order (TRADE_ERROR in APIv3).
+	pay.ReasonOrderPaid: "ORDERPAID",
 }
 
-// v2Fields renames the domain's (APIv3) field names in PARAM_ERROR to the v2 request's.
-var v2Fields = map[string]string{
-	"amount.refund":   "refund_fee",
-	"amount.total":    "total_fee",
-	"amount.currency": "refund_fee_type",
-	"reason":          "refund_desc",
-	"funds_account":   "refund_account",
-	"sub_mchid":       "sub_mch_id",
+// v2Fields renames the domain's (APIv3) field names in PARAM_ERROR to the v2 request's,
+// on one endpoint or, with api "", on every one.
+var v2Fields = map[errKey]string{
+	{"", "amount.refund"}:   "refund_fee",
+	{"", "amount.total"}:    "total_fee",
+	{"", "amount.currency"}: "refund_fee_type",
+	{"", "reason"}:          "refund_desc",
+	{"", "funds_account"}:   "refund_account",
+	{"", "sub_mchid"}:       "sub_mch_id",
+	{"", "mchid"}:           "mch_id",
+	{"", "sp_mchid"}:        "mch_id",
+	{"", "sp_appid"}:        "appid",
+	{"", "description"}:     "body",
+	{"", "payer.openid"}:    "openid",
+	// 统一下单's currency is the order's fee_type, not a refund's.
+	{endpoint.V2UnifiedOrder, "amount.currency"}: "fee_type",
 }
 
 // businessError is err's err_code and err_code_des on api. Anything that is not a
@@ -154,7 +180,9 @@ func businessError(api string, err error) (code, des string) {
 	}
 	if e.Field != "" {
 		name := e.Field
-		if v2, ok := v2Fields[name]; ok {
+		if v2, ok := v2Fields[errKey{api, name}]; ok {
+			name = v2
+		} else if v2, ok := v2Fields[errKey{"", name}]; ok {
 			name = v2
 		}
 		return code, fmt.Sprintf("%s参数错误：%s", name, e.Issue)

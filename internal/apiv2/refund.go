@@ -33,10 +33,10 @@ func applyRequest(c *call) (pay.ApplyRequest, error) {
 		return q, pay.Errorf(codeInvalidTransactionID, "transaction_id格式错误：应为28位数字")
 	}
 	var err error
-	if q.Total, err = fee(c, "total_fee"); err != nil {
+	if q.Total, err = fee(c.params, "total_fee"); err != nil {
 		return q, err
 	}
-	if q.Refund, err = fee(c, "refund_fee"); err != nil {
+	if q.Refund, err = fee(c.params, "refund_fee"); err != nil {
 		return q, err
 	}
 	switch c.get("refund_account") {
@@ -52,8 +52,8 @@ func applyRequest(c *call) (pay.ApplyRequest, error) {
 
 // fee reads a required amount in fen: v2 sends numbers as text ("Int",
 // docs/wire.md#apiv2).
-func fee(c *call, name string) (int64, error) {
-	v := c.get(name)
+func fee(p map[string]string, name string) (int64, error) {
+	v := p[name]
 	if v == "" {
 		return 0, paramError(name, "缺少参数")
 	}

@@ -192,19 +192,10 @@ func coupons(rp *reply, ps []pay.PromotionRefund, name func(string, int) string,
 	rp.addInt("coupon_refund_fee"+suffix, fee)
 	rp.addInt("coupon_refund_count"+suffix, int64(len(used)))
 	for m, p := range used {
-		rp.add(name("coupon_type", m), couponType(p.Type))
+		rp.add(name("coupon_type", m), pay.V2CouponType(p.Type))
 		rp.add(name("coupon_refund_id", m), p.PromotionID)
 		rp.addInt(name("coupon_refund_fee", m), p.RefundAmount)
 	}
-}
-
-// couponType words a promotion's type the v2 way: COUPON is pre-funded by the merchant
-// (充值代金券, CASH), DISCOUNT is not (免充值, NO_CASH) (查询退款, coupon_type_$n_$m).
-func couponType(t string) string {
-	if t == "DISCOUNT" {
-		return "NO_CASH"
-	}
-	return "CASH"
 }
 
 func currency(c string) string {

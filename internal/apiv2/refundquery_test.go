@@ -184,7 +184,7 @@ func TestRefundQuery_Fields(t *testing.T) {
 	var couponFee int64
 	for m, p := range r.Promotions {
 		couponFee += p.RefundAmount
-		if got, want := bm.GetString(indexed("coupon_type", 0, m)), couponType(p.Type); got != want {
+		if got, want := bm.GetString(indexed("coupon_type", 0, m)), pay.V2CouponType(p.Type); got != want {
 			t.Errorf("coupon_type_0_%d = %q, want %q", m, got, want)
 		}
 		if got := bm.GetString(indexed("coupon_refund_id", 0, m)); got != p.PromotionID {

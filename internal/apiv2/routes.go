@@ -1,6 +1,7 @@
-// Package apiv2 serves WeChat Pay's v2 XML refund API (docs/wire.md#apiv2): the refund
+// Package apiv2 serves WeChat Pay's v2 XML API (docs/wire.md#apiv2): the refund
 // query (https://pay.weixin.qq.com/doc/v2/merchant/4011939577) and the mutual-TLS refund
-// apply, over the same refunds APIv3 sees. It parses hostile XML, checks MD5 and
+// apply, over the same refunds APIv3 sees, and 统一下单, 查询订单 and 关闭订单
+// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1) over the same orders. It parses hostile XML, checks MD5 and
 // HMAC-SHA256 signatures, and answers in the v2 envelope; the rules of money stay in
 // package pay.
 package apiv2
@@ -61,6 +62,9 @@ func (a *api) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/pay/refundquery", a.handle(endpoint.V2Query, anyTransport, a.refundQuery))
 	mux.Handle("/secapi/pay/refund", a.handle(endpoint.V2Refund, mutualTLS, a.applyRefund))
+	mux.Handle("/pay/unifiedorder", a.handle(endpoint.V2UnifiedOrder, anyTransport, a.unifiedOrder))
+	mux.Handle("/pay/orderquery", a.handle(endpoint.V2OrderQuery, anyTransport, a.orderQuery))
+	mux.Handle("/pay/closeorder", a.handle(endpoint.V2CloseOrder, anyTransport, a.closeOrder))
 	mux.Handle("/", notFound(a.log))
 	return mux
 }

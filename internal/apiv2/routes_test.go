@@ -72,11 +72,11 @@ func TestContentTypes(t *testing.T) {
 // Ensure paths the v2 handler does not serve say so in XML.
 func TestNotFound(t *testing.T) {
 	f := newFixture(t)
-	r := onPath(request(direct, nil), "/pay/orderquery")
+	r := onPath(request(direct, nil), "/pay/micropay")
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
 	if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "<return_code><![CDATA[FAIL]]></return_code>") {
-		t.Errorf("POST /pay/orderquery = %d %s, want 404 with an XML FAIL", w.Code, w.Body)
+		t.Errorf("POST /pay/micropay = %d %s, want 404 with an XML FAIL", w.Code, w.Body)
 	}
 }
 

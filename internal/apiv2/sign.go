@@ -1,14 +1,10 @@
 package apiv2
 
 import (
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
-	"slices"
-	"strings"
+
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
 // Sign types (签名算法, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3); a
@@ -18,44 +14,10 @@ const (
 	signHMAC = "HMAC-SHA256"
 )
 
-// signString is what a v2 signature covers
-// (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3): every parameter but sign
-// whose value is not empty, sorted by name (byte order), as name=value joined with &, then
-// &key=<APIv2 key>. sign_type is a parameter like any other and is covered too.
-func signString(params map[string]string, key string) string {
-	names := make([]string, 0, len(params))
-	for k, v := range params {
-		if k != "sign" && v != "" {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	var b strings.Builder
-	for _, k := range names {
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(params[k])
-		b.WriteByte('&')
-	}
-	b.WriteString("key=")
-	b.WriteString(key)
-	return b.String()
-}
-
-// sign is the upper-case hex MD5 of the sign string, or its HMAC-SHA256 keyed with the
-// APIv2 key when signType says so.
+// sign is the request's or answer's sign under key: MD5 unless signType says HMAC-SHA256
+// (签名算法, https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=4_3).
 func sign(params map[string]string, key, signType string) string {
-	s := []byte(signString(params, key))
-	var sum []byte
-	if signType == signHMAC {
-		h := hmac.New(sha256.New, []byte(key))
-		h.Write(s)
-		sum = h.Sum(nil)
-	} else {
-		m := md5.Sum(s)
-		sum = m[:]
-	}
-	return strings.ToUpper(hex.EncodeToString(sum))
+	return wxcrypto.V2Sign(params, key, signType == signHMAC)
 }
 
 // Reasons verify gives; the client sees only 签名错误, the log sees which.

@@ -19,6 +19,13 @@ const (
 	V2Query            = "v2.refundquery"                 // POST /pay/refundquery
 )
 
+// Names of the v2 order endpoints (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_1).
+const (
+	V2UnifiedOrder = "v2.unifiedorder" // POST /pay/unifiedorder
+	V2OrderQuery   = "v2.orderquery"   // POST /pay/orderquery
+	V2CloseOrder   = "v2.closeorder"   // POST /pay/closeorder
+)
+
 // Names of the consumer complaint endpoints
 // (https://pay.weixin.qq.com/docs/merchant/products/consumer-complaint/apilist.html).
 const (
@@ -59,6 +66,7 @@ const (
 
 // All lists every name, in the order the CLI's help shows them.
 var All = []string{RefundApply, RefundQuery, Abnormal, EcommerceApply, EcommerceQuery, ReturnAdvance, ReturnAdvanceQuery, Certificates, Notify, V2Refund, V2Query,
+	V2UnifiedOrder, V2OrderQuery, V2CloseOrder,
 	ComplaintList, ComplaintDetail, ComplaintHistory, ComplaintResponse, ComplaintComplete, ComplaintRefund,
 	ComplaintNotify, ImageUpload, ImageDownload,
 	StockCreate, StockQuery, CouponSend, CouponUse, CouponQuery, CouponList, CouponDeactivate, CouponReturn,

@@ -307,6 +307,27 @@ func TestNotifyFault_V2(t *testing.T) {
 	})
 }
 
+// Ensure payment notifications, of either protocol, match by the order's out_trade_no and
+// merchant, magic numbers included.
+func TestNotifyFault_Payment(t *testing.T) {
+	for _, protocol := range []string{pay.ProtocolV3, pay.ProtocolV2} {
+		n := &pay.Notification{Mchid: "1900000200", Protocol: protocol,
+			Order: &pay.OrderSnapshot{SpMchid: "1900000200", Mchid: "1900000209", OutTradeNo: "SANDBOX_NOTIFY_FAIL_1_T9"}}
+		r := New()
+		if _, failed := r.NotifyFault(n); !failed {
+			t.Errorf("%q: first delivery of SANDBOX_NOTIFY_FAIL_1_ passed, want failed", protocol)
+		}
+		n.Attempts = 1
+		if _, failed := r.NotifyFault(n); failed {
+			t.Errorf("%q: second delivery of SANDBOX_NOTIFY_FAIL_1_ failed", protocol)
+		}
+		mustAdd(t, r, Rule{API: endpoint.Notify, Mchid: "1900000209", OutTradeNo: "SANDBOX_NOTIFY_FAIL_1_T9"})
+		if _, failed := r.NotifyFault(n); !failed {
+			t.Errorf("%q: rule on the sub-merchant and out_trade_no passed, want failed", protocol)
+		}
+	}
+}
+
 func testNotifyFaultV2(t *testing.T, n *pay.Notification) {
 	r := New()
 	if _, failed := r.NotifyFault(n); !failed {

@@ -104,6 +104,8 @@ func parseResource(n *pay.Notification) notifyResource {
 	switch {
 	case n.Refund != nil:
 		res.SubMchid, res.OutRefundNo, res.OutTradeNo = n.Refund.Mchid, n.Refund.OutRefundNo, n.Refund.OutTradeNo
+	case n.Order != nil: // a payment notification, v3 or v2
+		res.SubMchid, res.OutTradeNo = n.Order.Mchid, n.Order.OutTradeNo
 	case n.Protocol != pay.ProtocolV2:
 		_ = json.Unmarshal([]byte(n.Legacy), &res)
 	default:

@@ -20,6 +20,9 @@ import (
 // headers: WeChat Pay's official answer is that this notification carries no sign, and
 // only the merchant's key opens req_info (community thread 000e6ebdbd4be85fc10dc49bb5b000).
 func encodeV2(m *pay.Merchant, n *pay.Notification) (wire, error) {
+	if n.Order != nil {
+		return encodeV2Payment(m, n)
+	}
 	res, err := v2ResourceOf(n)
 	if err != nil {
 		return wire{}, err
