@@ -86,7 +86,7 @@ func startServer(t *testing.T, lenient bool) *testServer {
 	s.svc = svc
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := NewHandler(Config{Service: svc, Platform: platform, Logger: log, Lenient: lenient, Now: clock.Now})
-	srv := httptest.NewServer(jsonapi.Common(h, log))
+	srv := httptest.NewServer(jsonapi.Common(h, log, ""))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s
