@@ -82,6 +82,16 @@ func dbFor(t testing.TB, dir string) string {
 	return u
 }
 
+// shareDB makes dir's server use the database at u, another server's.
+func shareDB(dir, u string) {
+	testDBs.mu.Lock()
+	defer testDBs.mu.Unlock()
+	if testDBs.byDir == nil {
+		testDBs.byDir = map[string]string{}
+	}
+	testDBs.byDir[dir] = u
+}
+
 // envFor is the environment of a command run on dir: TUIKUAN_DB names dir's database.
 func envFor(t testing.TB, dir string) func(string) string {
 	db := dbFor(t, dir)

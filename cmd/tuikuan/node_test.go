@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wechatpay-apiv3/wechatpay-go/core"
+	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
+
+	"github.com/tuikuan/tuikuan/internal/identity"
+)
+
+// get fetches path from s without authentication and returns the answer, its body read.
+func (s *testServer) get(t testing.TB, path string) (*http.Response, string) {
+	t.Helper()
+	resp, err := (&http.Client{Transport: s.transport, Timeout: 30 * time.Second}).Get(s.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// Ensure the node's name prefixes the Request-IDs it makes and is in its log lines, so
+// that a request a client reports is found in the right node's log.
+func TestServe_NodeName(t *testing.T) {
+	s := startServer(t, "--node", "web-7", "--log-level", "info")
+	resp, _ := s.get(t, "/v3/refund/domestic/refunds/R1")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned query: status %d, want 401", resp.StatusCode)
+	}
+	id := resp.Header.Get("Request-ID")
+	rest, ok := strings.CutPrefix(id, "web-7:")
+	if !ok || rest == "" || strings.Contains(rest, ":") {
+		t.Errorf("Request-ID = %q, want web-7:<id>", id)
+	}
+	logs := s.logs.String()
+	if !strings.Contains(logs, "request_id="+id) {
+		t.Errorf("no log line names request %s:\n%s", id, logs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if !strings.Contains(line, " node=web-7") {
+			t.Errorf("log line without node=web-7: %s", line)
+		}
+	}
+}
+
+// Ensure the banner names the node and the store, and never the database password.
+func TestServe_Banner(t *testing.T) {
+	var b bytes.Buffer
+	printConnect(&b, "http://127.0.0.1:1", config{Data: "d", Node: "web-7", DB: "postgres://tuikuan:hunter2@db/tuikuan"})
+	out := b.String()
+	if !strings.Contains(out, "node web-7") || !strings.Contains(out, "PostgreSQL postgres://tuikuan:xxxxx@db/tuikuan") {
+		t.Errorf("banner:\n%s\nwant the node and the redacted database URL", out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("banner shows the database password:\n%s", out)
+	}
+}
+
+// Ensure /readyz answers 200 while the store answers, and /healthz stays plain liveness.
+func TestServe_Readyz(t *testing.T) {
+	s := startServer(t)
+	for _, path := range []string{"/readyz", "/healthz"} {
+		if resp, body := s.get(t, path); resp.StatusCode != http.StatusOK || body != "ok\n" {
+			t.Errorf("GET %s = %d %q, want 200 ok", path, resp.StatusCode, body)
+		}
+	}
+}
+
+// requirePostgres skips a test that needs a PostgreSQL server.
+func requirePostgres(t testing.TB) {
+	t.Helper()
+	if testDB == "" {
+		t.Skip("TUIKUAN_TEST_DB is not set: the test needs PostgreSQL")
+	}
+}
+
+// startNodes starts n servers on one database and copies of one data dir, as several
+// nodes behind a load balancer run.
+func startNodes(t *testing.T, n int, args ...string) []*testServer {
+	t.Helper()
+	first := startServer(t, args...)
+	db := dbFor(t, first.dir)
+	nodes := []*testServer{first}
+	for range n - 1 {
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, os.DirFS(first.dir)); err != nil {
+			t.Fatal(err)
+		}
+		shareDB(dir, db)
+		nodes = append(nodes, startServerIn(t, dir, args...))
+	}
+	return nodes
+}
+
+// Ensure concurrent applies for one order, spread over two nodes on one database, never
+// refund more than was paid, and refund each out_refund_no once: a pair of requests with
+// one out_refund_no, one to each node, gets one refund.
+func TestNodes_ConcurrentRefunds(t *testing.T) {
+	requirePostgres(t)
+	nodes := startNodes(t, 2, "--rate-limit", "off")
+	m := nodes[0].merchant(t, "direct")
+	clients := []refunddomestic.RefundsApiService{
+		{Client: nodes[0].wechatpayClient(t, m)},
+		{Client: nodes[1].wechatpayClient(t, m)},
+	}
+	const paid, each, pairs = 1000, 70, 24 // 24 × 70 > 1000: some must be refused
+	o := nodes[0].pay(t, map[string]any{"mchid": m.Mchid, "total": paid})
+
+	type result struct {
+		no, id string
+		err    error
+	}
+	results := make(chan result, 2*pairs)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 2 * pairs {
+		no := "P" + string(rune('A'+i/2/10)) + string(rune('0'+i/2%10))
+		wg.Go(func() {
+			<-start
+			r, _, err := clients[i%2].Create(context.Background(), refunddomestic.CreateRequest{
+				TransactionId: core.String(o.TransactionID), OutRefundNo: core.String(no),
+				Amount: &refunddomestic.AmountReq{Refund: core.Int64(each), Total: core.Int64(paid), Currency: core.String("CNY")},
+			})
+			res := result{no: no, err: err}
+			if err == nil {
+				res.id = *r.RefundId
+			}
+			results <- res
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+
+	ids := map[string]string{} // out_refund_no → refund_id answered
+	accepted, refused := 0, 0
+	for r := range results {
+		if r.err != nil {
+			ae := apiError(t, r.err)
+			if ae.Code != "INVALID_REQUEST" && ae.Code != "SYSTEM_ERROR" && ae.Code != "FREQUENCY_LIMITED" {
+				t.Errorf("%s: %d %s %s, want a refund or a refusal", r.no, ae.StatusCode, ae.Code, ae.Message)
+			}
+			refused++
+			continue
+		}
+		accepted++
+		if prev, ok := ids[r.no]; ok && prev != r.id {
+			t.Errorf("%s answered with refunds %s and %s", r.no, prev, r.id)
+		}
+		ids[r.no] = r.id
+	}
+	if accepted == 0 {
+		t.Fatal("no apply accepted")
+	}
+
+	var got struct {
+		Refunds []struct {
+			RefundID    string `json:"refund_id"`
+			OutRefundNo string `json:"out_refund_no"`
+			Status      string `json:"status"`
+			Amount      struct {
+				Refund int64 `json:"refund"`
+			} `json:"amount"`
+		} `json:"refunds"`
+	}
+	if st := nodes[1].sandbox(t, "GET", "/sandbox/v1/transactions/"+o.TransactionID, nil, &got); st != http.StatusOK {
+		t.Fatalf("get transaction: status %d", st)
+	}
+	var sum int64
+	seen := map[string]bool{}
+	for _, r := range got.Refunds {
+		if seen[r.OutRefundNo] {
+			t.Errorf("out_refund_no %s refunded twice", r.OutRefundNo)
+		}
+		seen[r.OutRefundNo] = true
+		if id, ok := ids[r.OutRefundNo]; ok && id != r.RefundID {
+			t.Errorf("%s: stored refund %s, answered %s", r.OutRefundNo, r.RefundID, id)
+		}
+		if r.Status != "CLOSED" {
+			sum += r.Amount.Refund
+		}
+	}
+	for no := range ids {
+		if !seen[no] {
+			t.Errorf("%s answered with a refund that is not stored", no)
+		}
+	}
+	if sum > paid {
+		t.Errorf("refunded %d of %d paid", sum, paid)
+	}
+	t.Logf("%d applies accepted, %d refused; %d refunds stored, %d of %d refunded", accepted, refused, len(got.Refunds), sum, paid)
+}
+
+// Ensure two nodes starting together on a new database, from copies of one data dir,
+// make one installation: one platform identity, one set of merchants.
+func TestNodes_FirstStartTogether(t *testing.T) {
+	requirePostgres(t)
+	base := t.TempDir()
+	if _, err := identity.LoadOrCreateServerKey(base); err != nil {
+		t.Fatal(err)
+	}
+	db := dbFor(t, base)
+	dirs := []string{t.TempDir(), t.TempDir()}
+	nodes := make([]*testServer, len(dirs))
+	var wg sync.WaitGroup
+	for i, dir := range dirs {
+		if err := os.CopyFS(dir, os.DirFS(base)); err != nil {
+			t.Fatal(err)
+		}
+		shareDB(dir, db)
+		wg.Go(func() { nodes[i] = startServerIn(t, dir) })
+	}
+	wg.Wait()
+	a, b := nodes[0].creds, nodes[1].creds
+	if a.Platform.PublicKeyID != b.Platform.PublicKeyID || a.Platform.CertSerial != b.Platform.CertSerial {
+		t.Errorf("platform identities differ: %s/%s and %s/%s", a.Platform.PublicKeyID, a.Platform.CertSerial, b.Platform.PublicKeyID, b.Platform.CertSerial)
+	}
+	if a.SandboxToken != b.SandboxToken {
+		t.Error("sandbox tokens differ")
+	}
+	if len(a.Merchants) != len(b.Merchants) {
+		t.Fatalf("%d and %d merchants", len(a.Merchants), len(b.Merchants))
+	}
+	for i := range a.Merchants {
+		if a.Merchants[i].Mchid != b.Merchants[i].Mchid {
+			t.Errorf("merchant %d: %s and %s", i, a.Merchants[i].Mchid, b.Merchants[i].Mchid)
+		}
+	}
+}
