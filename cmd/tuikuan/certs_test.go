@@ -26,7 +26,6 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -206,16 +205,12 @@ func makeOldForm(t testing.TB, dir string) (identity.MerchantCredential, string)
 // storeMerchant changes a merchant in dir's store while no server runs.
 func storeMerchant(t testing.TB, dir, mchid string, change func(*pay.Merchant)) {
 	t.Helper()
-	sealer, err := newSealer(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"), sqlite.WithSealer(sealer))
+	ctx := context.Background()
+	store, err := openStore(ctx, dir, dbFor(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ctx := context.Background()
 	err = store.Update(ctx, func(tx pay.Tx) error {
 		m, err := tx.Merchant(ctx, mchid)
 		if err != nil {

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
@@ -18,7 +21,6 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -231,12 +233,7 @@ func TestPlatformKey_UpgradeFromOneKey(t *testing.T) {
 func makeSingleKey(t *testing.T, dir string) *x509.Certificate {
 	t.Helper()
 	ctx := context.Background()
-	sealer, err := newSealer(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "tuikuan.db")
-	store, err := sqlite.Open(path, sqlite.WithSealer(sealer))
+	store, err := openStore(ctx, dir, dbFor(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +262,11 @@ func makeSingleKey(t *testing.T, dir string) *x509.Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", path)
+	driver, dsn := "sqlite", filepath.Join(dir, "tuikuan.db")
+	if u := dbFor(t, dir); u != "" {
+		driver, dsn = "pgx", u
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

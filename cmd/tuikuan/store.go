@@ -20,24 +20,11 @@ func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("db", getenv("TUIKUAN_DB"), "postgres:// URL of a PostgreSQL database to use instead of SQLite in the data dir (env TUIKUAN_DB)")
 }
 
-// openData opens the store — the PostgreSQL database at dbURL, else SQLite in dir — its
-// secrets sealed under dir's server key, and completes the installation if need be. The
-// caller holds dir's setup lock; on PostgreSQL, where nodes on other data dirs share the
-// database, the completion also runs under the store's install lock.
+// openData opens the store with openStore and completes the installation if need be.
+// The caller holds dir's setup lock; on PostgreSQL, where nodes on other data dirs share
+// the database, the completion also runs under the store's install lock.
 func openData(ctx context.Context, dir, dbURL string) (pay.Store, *identity.Platform, string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, "", fmt.Errorf("create data dir: %w", err)
-	}
-	sealer, err := newSealer(dir)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	var store pay.Store
-	if dbURL != "" {
-		store, err = openPostgres(ctx, dbURL, sealer)
-	} else {
-		store, err = sqlite.Open(filepath.Join(dir, "tuikuan.db"), sqlite.WithSealer(sealer))
-	}
+	store, err := openStore(ctx, dir, dbURL)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -47,6 +34,22 @@ func openData(ctx context.Context, dir, dbURL string) (pay.Store, *identity.Plat
 		return nil, nil, "", err
 	}
 	return store, platform, token, nil
+}
+
+// openStore opens the store — the PostgreSQL database at dbURL, else SQLite in dir —
+// its secrets sealed under dir's server key.
+func openStore(ctx context.Context, dir, dbURL string) (pay.Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	sealer, err := newSealer(dir)
+	if err != nil {
+		return nil, err
+	}
+	if dbURL != "" {
+		return openPostgres(ctx, dbURL, sealer)
+	}
+	return sqlite.Open(filepath.Join(dir, "tuikuan.db"), sqlite.WithSealer(sealer))
 }
 
 // locker is a store whose processes can take a named lock together. The PostgreSQL store
