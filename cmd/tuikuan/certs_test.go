@@ -206,7 +206,7 @@ func makeOldForm(t testing.TB, dir string) (identity.MerchantCredential, string)
 func storeMerchant(t testing.TB, dir, mchid string, change func(*pay.Merchant)) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := openStore(ctx, dir, dbFor(t, dir))
+	store, err := openStore(ctx, dir, dbFor(t, dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

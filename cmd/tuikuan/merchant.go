@@ -61,7 +61,7 @@ func merchantAdd(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer unlock()
-	store, platform, token, err := openData(ctx, *data, *db)
+	store, platform, token, err := openData(ctx, *data, *db, 0)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func merchantList(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer unlock()
-	store, _, _, err := openData(ctx, *data, *db)
+	store, _, _, err := openData(ctx, *data, *db, 0)
 	if err != nil {
 		return err
 	}

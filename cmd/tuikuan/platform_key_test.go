@@ -233,7 +233,7 @@ func TestPlatformKey_UpgradeFromOneKey(t *testing.T) {
 func makeSingleKey(t *testing.T, dir string) *x509.Certificate {
 	t.Helper()
 	ctx := context.Background()
-	store, err := openStore(ctx, dir, dbFor(t, dir))
+	store, err := openStore(ctx, dir, dbFor(t, dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

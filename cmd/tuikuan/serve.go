@@ -53,7 +53,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer unlockSetup()
-	rawStore, platform, token, err := openData(ctx, cfg.Data, cfg.DB)
+	rawStore, platform, token, err := openData(ctx, cfg.Data, cfg.DB, cfg.StoreTimeout)
 	if err != nil {
 		return err
 	}

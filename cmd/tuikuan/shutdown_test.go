@@ -65,7 +65,7 @@ func TestServe_ShutdownJoinsWorkers(t *testing.T) {
 
 	// A business-clock offset the settler cannot read makes it log an error every tick.
 	ctx := context.Background()
-	store, err := openStore(ctx, s.dir, dbFor(t, s.dir))
+	store, err := openStore(ctx, s.dir, dbFor(t, s.dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,8 @@ func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 // openData opens the store with openStore and completes the installation if need be.
 // The caller holds dir's setup lock; on PostgreSQL, where nodes on other data dirs share
 // the database, the completion also runs under the store's install lock.
-func openData(ctx context.Context, dir, dbURL string) (pay.Store, *identity.Platform, string, error) {
-	store, err := openStore(ctx, dir, dbURL)
+func openData(ctx context.Context, dir, dbURL string, timeout time.Duration) (pay.Store, *identity.Platform, string, error) {
+	store, err := openStore(ctx, dir, dbURL, timeout)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -37,8 +37,9 @@ func openData(ctx context.Context, dir, dbURL string) (pay.Store, *identity.Plat
 }
 
 // openStore opens the store — the PostgreSQL database at dbURL, else SQLite in dir —
-// its secrets sealed under dir's server key.
-func openStore(ctx context.Context, dir, dbURL string) (pay.Store, error) {
+// its secrets sealed under dir's server key. timeout, if not 0, bounds each statement on
+// PostgreSQL.
+func openStore(ctx context.Context, dir, dbURL string, timeout time.Duration) (pay.Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -47,7 +48,7 @@ func openStore(ctx context.Context, dir, dbURL string) (pay.Store, error) {
 		return nil, err
 	}
 	if dbURL != "" {
-		return openPostgres(ctx, dbURL, sealer)
+		return openPostgres(ctx, dbURL, sealer, timeout)
 	}
 	return sqlite.Open(filepath.Join(dir, "tuikuan.db"), sqlite.WithSealer(sealer))
 }
