@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -201,39 +202,66 @@ func TestNodes_ConcurrentRefunds(t *testing.T) {
 	t.Logf("%d applies accepted, %d refused; %d refunds stored, %d of %d refunded", accepted, refused, len(got.Refunds), sum, paid)
 }
 
-// Ensure two nodes starting together on a new database, from copies of one data dir,
-// make one installation: one platform identity, one set of merchants.
+// Ensure two nodes starting together on a new database and one data dir (on storage
+// both hosts mount) make one installation: exactly one of them creates the platform
+// identity and the merchants, under the store's install lock, and both sign with it.
 func TestNodes_FirstStartTogether(t *testing.T) {
 	requirePostgres(t)
-	base := t.TempDir()
-	if _, err := identity.LoadOrCreateServerKey(base); err != nil {
-		t.Fatal(err)
-	}
-	db := dbFor(t, base)
-	dirs := []string{t.TempDir(), t.TempDir()}
-	nodes := make([]*testServer, len(dirs))
-	var wg sync.WaitGroup
-	for i, dir := range dirs {
-		if err := os.CopyFS(dir, os.DirFS(base)); err != nil {
+	dir := t.TempDir()
+	getenv := envFor(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	var bases []string
+	done := make(chan error, 2)
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
 			t.Fatal(err)
 		}
-		shareDB(dir, db)
-		wg.Go(func() { nodes[i] = startServerIn(t, dir) })
+		addr := ln.Addr().String()
+		ln.Close()
+		bases = append(bases, "http://"+addr)
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", addr, "--data", dir, "--log-level", "error"}, getenv, io.Discard, io.Discard)
+		}()
 	}
-	wg.Wait()
-	a, b := nodes[0].creds, nodes[1].creds
-	if a.Platform.PublicKeyID != b.Platform.PublicKeyID || a.Platform.CertSerial != b.Platform.CertSerial {
-		t.Errorf("platform identities differ: %s/%s and %s/%s", a.Platform.PublicKeyID, a.Platform.CertSerial, b.Platform.PublicKeyID, b.Platform.CertSerial)
+	t.Cleanup(func() {
+		cancel()
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		}
+	})
+	s := &testServer{dir: dir, transport: http.DefaultTransport.(*http.Transport).Clone()}
+	for _, base := range bases {
+		for deadline := time.Now().Add(60 * time.Second); !s.healthy(base); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not become healthy", base)
+			}
+		}
 	}
-	if a.SandboxToken != b.SandboxToken {
-		t.Error("sandbox tokens differ")
+	creds, err := identity.ReadCredentials(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(a.Merchants) != len(b.Merchants) {
-		t.Fatalf("%d and %d merchants", len(a.Merchants), len(b.Merchants))
+	s.creds = creds
+	if len(creds.Merchants) != 3 {
+		t.Errorf("%d merchants, want the 3 of one installation", len(creds.Merchants))
 	}
-	for i := range a.Merchants {
-		if a.Merchants[i].Mchid != b.Merchants[i].Mchid {
-			t.Errorf("merchant %d: %s and %s", i, a.Merchants[i].Mchid, b.Merchants[i].Mchid)
+	if out, err := runCLI(t, "merchant", "list", "--data", dir); err != nil || strings.Count(out, "\n") != 4 {
+		t.Errorf("merchant list = %v\n%s\nwant a header and the 3 merchants of one installation", err, out)
+	}
+	m := s.merchant(t, "direct")
+	for _, base := range bases {
+		s.base = base
+		svc := refunddomestic.RefundsApiService{Client: s.wechatpayClient(t, m)}
+		o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 100})
+		// The SDK checks the answer's signature with the platform key of credentials.json.
+		if _, _, err := svc.Create(context.Background(), refunddomestic.CreateRequest{
+			TransactionId: core.String(o.TransactionID), OutRefundNo: core.String(uniq("F")),
+			Amount: &refunddomestic.AmountReq{Refund: core.Int64(100), Total: core.Int64(100), Currency: core.String("CNY")},
+		}); err != nil {
+			t.Errorf("refund through %s: %v", base, err)
 		}
 	}
 }
