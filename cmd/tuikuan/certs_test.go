@@ -227,10 +227,7 @@ func storeMerchant(t testing.TB, dir, mchid string, change func(*pay.Merchant)) 
 // Ensure a data dir from before the serial form still works: its old-form certificates
 // are issued again over the same keys, and the merchant's old serial stays accepted.
 func TestCerts_UpgradeOldSerial(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyTemplate(t)
 	before, old := makeOldForm(t, dir)
 	oldCA := readCert(t, filepath.Join(dir, identity.CAFile))
 	s := startServerIn(t, dir)

@@ -44,12 +44,7 @@ type testServer struct {
 // of the first start itself use startServerIn on an empty dir.
 func startServer(t testing.TB, args ...string) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
-		t.Fatalf("copy template data dir: %v", err)
-	}
-	markTemplateCopy(dir)
-	return startServerIn(t, dir, args...)
+	return startServerIn(t, copyTemplate(t), args...)
 }
 
 var template struct {
@@ -91,15 +86,23 @@ func templateDir(t testing.TB) string {
 	return template.dir
 }
 
-// startServerClocked is startServer with the rate limiter reading now instead of real
-// time, so that a test moves the limits' time rather than sleeping or racing it.
-func startServerClocked(t testing.TB, now func() time.Time, args ...string) *testServer {
+// copyTemplate returns a new data dir copied from the template, its database (on
+// PostgreSQL) a copy of the template's.
+func copyTemplate(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
 		t.Fatalf("copy template data dir: %v", err)
 	}
 	markTemplateCopy(dir)
+	return dir
+}
+
+// startServerClocked is startServer with the rate limiter reading now instead of real
+// time, so that a test moves the limits' time rather than sleeping or racing it.
+func startServerClocked(t testing.TB, now func() time.Time, args ...string) *testServer {
+	t.Helper()
+	dir := copyTemplate(t)
 	return startServerCtx(t, context.WithValue(context.Background(), rateClockKey{}, now), dir, args...)
 }
 

@@ -172,10 +172,7 @@ func TestPlatformKey_AbnormalBankAccount(t *testing.T) {
 // they were, the certificate file and /v3/certificates carry the new key, and both
 // modes' SDKs verify answers.
 func TestPlatformKey_UpgradeFromOneKey(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyTemplate(t)
 	oldCert := makeSingleKey(t, dir)
 	pubFile := filepath.Join(dir, identity.PublicKeyFile)
 	pubBefore, err := os.ReadFile(pubFile)
