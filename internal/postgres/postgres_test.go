@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,27 +71,27 @@ func TestStore(t *testing.T) {
 // TestTwoNodes races refunds of one order through two stores on one database, as two
 // tuikuan nodes would: the order's row lock, not a process, must keep them apart.
 func TestTwoNodes(t *testing.T) {
-	db := testDB(t)
-	a, b := mustOpen(t, db), mustOpen(t, db)
-	storetest.TestTransactions(t, func(t *testing.T) pay.Store { return twoNodes{a, b, new(int)} })
+	storetest.TestTransactions(t, func(t *testing.T) pay.Store {
+		db := testDB(t)
+		return twoNodes{mustOpen(t, db), mustOpen(t, db), new(atomic.Int64)}
+	})
 }
 
 // twoNodes sends Updates to its stores in turn.
 type twoNodes struct {
 	a, b *Store
-	n    *int
+	n    *atomic.Int64
 }
 
 func (s twoNodes) Update(ctx context.Context, fn func(pay.Tx) error) error {
-	*s.n++
-	if *s.n%2 == 0 {
+	if s.n.Add(1)%2 == 0 {
 		return s.a.Update(ctx, fn)
 	}
 	return s.b.Update(ctx, fn)
 }
 
 func (s twoNodes) View(ctx context.Context, fn func(pay.Tx) error) error { return s.a.View(ctx, fn) }
-func (s twoNodes) Close() error                                         { return nil }
+func (s twoNodes) Close() error                                          { return nil }
 
 // TestTables checks that every column the shared table lists name exists in the
 // migrated PostgreSQL schema.
