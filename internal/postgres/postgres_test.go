@@ -23,11 +23,7 @@ import (
 // through the server TUIKUAN_TEST_DB names. Without it the test skips.
 func testDB(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("TUIKUAN_TEST_DB")
-	if admin == "" {
-		t.Skip("PostgreSQL tests need TUIKUAN_TEST_DB=postgres://… (a role that may create databases); " +
-			"`eval \"$(.ci/postgres start)\"` starts a throwaway server and sets it")
-	}
+	admin := needDB(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -54,6 +50,17 @@ func testDB(t *testing.T) string {
 	return u.String()
 }
 
+// needDB returns TUIKUAN_TEST_DB, skipping the test when it is unset.
+func needDB(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("TUIKUAN_TEST_DB")
+	if admin == "" {
+		t.Skip("PostgreSQL tests need TUIKUAN_TEST_DB=postgres://… (a role that may create databases); " +
+			"`eval \"$(.ci/postgres start)\"` starts a throwaway server and sets it")
+	}
+	return admin
+}
+
 func mustOpen(t *testing.T, url string, opts ...Option) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), url, opts...)
@@ -65,12 +72,14 @@ func mustOpen(t *testing.T, url string, opts ...Option) *Store {
 }
 
 func TestStore(t *testing.T) {
+	needDB(t)
 	storetest.Run(t, func(t *testing.T) pay.Store { return mustOpen(t, testDB(t)) })
 }
 
 // TestTwoNodes races refunds of one order through two stores on one database, as two
 // tuikuan nodes would: the order's row lock, not a process, must keep them apart.
 func TestTwoNodes(t *testing.T) {
+	needDB(t)
 	storetest.TestTransactions(t, func(t *testing.T) pay.Store {
 		db := testDB(t)
 		return twoNodes{mustOpen(t, db), mustOpen(t, db), new(atomic.Int64)}
