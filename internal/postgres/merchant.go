@@ -17,7 +17,7 @@ func (t *tx) Merchant(ctx context.Context, mchid string) (*pay.Merchant, error) 
 	if err != nil {
 		return nil, err
 	}
-	return m, t.openKeys(m)
+	return m, sqltable.OpenMerchant(t.sealer, m)
 }
 
 // Merchants lists every merchant, oldest first.
@@ -27,7 +27,7 @@ func (t *tx) Merchants(ctx context.Context) ([]*pay.Merchant, error) {
 		return nil, err
 	}
 	for _, m := range out {
-		if err := t.openKeys(m); err != nil {
+		if err := sqltable.OpenMerchant(t.sealer, m); err != nil {
 			return nil, err
 		}
 	}
@@ -36,7 +36,7 @@ func (t *tx) Merchants(ctx context.Context) ([]*pay.Merchant, error) {
 
 // InsertMerchant adds m; ErrDuplicate when its mchid is taken.
 func (t *tx) InsertMerchant(ctx context.Context, m *pay.Merchant) error {
-	stored, err := t.sealKeys(m)
+	stored, err := sqltable.SealMerchant(t.sealer, m)
 	if err != nil {
 		return fmt.Errorf("insert merchant %s: %w", m.Mchid, err)
 	}
@@ -45,33 +45,9 @@ func (t *tx) InsertMerchant(ctx context.Context, m *pay.Merchant) error {
 
 // UpdateMerchant writes every column of m but its mchid and create_time.
 func (t *tx) UpdateMerchant(ctx context.Context, m *pay.Merchant) error {
-	stored, err := t.sealKeys(m)
+	stored, err := sqltable.SealMerchant(t.sealer, m)
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.Mchid, err)
 	}
 	return update(ctx, t, merchants, "update merchant "+m.Mchid, stored)
-}
-
-// sealKeys returns a copy of m as stored: its APIv3 and APIv2 keys sealed.
-func (t *tx) sealKeys(m *pay.Merchant) (*pay.Merchant, error) {
-	stored := *m
-	var err error
-	if stored.APIv3Key, err = t.seal(m.APIv3Key); err != nil {
-		return nil, err
-	}
-	if stored.APIv2Key, err = t.seal(m.APIv2Key); err != nil {
-		return nil, err
-	}
-	return &stored, nil
-}
-
-// openKeys turns m's stored keys back into clear ones.
-func (t *tx) openKeys(m *pay.Merchant) (err error) {
-	if m.APIv3Key, err = t.open(m.APIv3Key); err != nil {
-		return fmt.Errorf("merchant %s apiv3_key: %w", m.Mchid, err)
-	}
-	if m.APIv2Key, err = t.open(m.APIv2Key); err != nil {
-		return fmt.Errorf("merchant %s apiv2_key: %w", m.Mchid, err)
-	}
-	return nil
 }

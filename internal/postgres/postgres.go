@@ -78,8 +78,9 @@ func WithStatementTimeout(d time.Duration) Option {
 // serialize it (a deadlock, a serialization failure).
 const maxAttempts = 10
 
-// Open connects to the database at url (postgres://…), brings its schema up to date
-// and, with a sealer, seals any secret stored in clear.
+// Open connects to the database at url (postgres://…; pgxpool's parameters such as
+// pool_max_conns apply), brings its schema up to date and, with a sealer, seals any
+// secret stored in clear.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	s := &Store{timeout: 10 * time.Second, retries: maxAttempts}
 	for _, o := range opts {
@@ -199,8 +200,12 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, update bool, fn fun
 		return fmt.Errorf("begin: %w", err)
 	}
 	// Also covers a panic in fn; after Commit it is a no-op. Rollback gets its own
-	// context: ctx may be why fn failed.
-	defer pgTx.Rollback(context.WithoutCancel(ctx))
+	// context, still bounded: ctx may be why fn failed.
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		defer cancel()
+		pgTx.Rollback(rctx)
+	}()
 	if err := fn(&tx{tx: pgTx, sealer: s.sealer, update: update}); err != nil {
 		return err
 	}

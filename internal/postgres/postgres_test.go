@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,11 +23,7 @@ import (
 // through the server TUIKUAN_TEST_DB names. Without it the test skips.
 func testDB(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("TUIKUAN_TEST_DB")
-	if admin == "" {
-		t.Skip("PostgreSQL tests need TUIKUAN_TEST_DB=postgres://… (a role that may create databases); " +
-			"`eval \"$(.ci/postgres start)\"` starts a throwaway server and sets it")
-	}
+	admin := needDB(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -53,6 +50,17 @@ func testDB(t *testing.T) string {
 	return u.String()
 }
 
+// needDB returns TUIKUAN_TEST_DB, skipping the test when it is unset.
+func needDB(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("TUIKUAN_TEST_DB")
+	if admin == "" {
+		t.Skip("PostgreSQL tests need TUIKUAN_TEST_DB=postgres://… (a role that may create databases); " +
+			"`eval \"$(.ci/postgres start)\"` starts a throwaway server and sets it")
+	}
+	return admin
+}
+
 func mustOpen(t *testing.T, url string, opts ...Option) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), url, opts...)
@@ -64,33 +72,35 @@ func mustOpen(t *testing.T, url string, opts ...Option) *Store {
 }
 
 func TestStore(t *testing.T) {
+	needDB(t)
 	storetest.Run(t, func(t *testing.T) pay.Store { return mustOpen(t, testDB(t)) })
 }
 
 // TestTwoNodes races refunds of one order through two stores on one database, as two
 // tuikuan nodes would: the order's row lock, not a process, must keep them apart.
 func TestTwoNodes(t *testing.T) {
-	db := testDB(t)
-	a, b := mustOpen(t, db), mustOpen(t, db)
-	storetest.TestTransactions(t, func(t *testing.T) pay.Store { return twoNodes{a, b, new(int)} })
+	needDB(t)
+	storetest.TestTransactions(t, func(t *testing.T) pay.Store {
+		db := testDB(t)
+		return twoNodes{mustOpen(t, db), mustOpen(t, db), new(atomic.Int64)}
+	})
 }
 
 // twoNodes sends Updates to its stores in turn.
 type twoNodes struct {
 	a, b *Store
-	n    *int
+	n    *atomic.Int64
 }
 
 func (s twoNodes) Update(ctx context.Context, fn func(pay.Tx) error) error {
-	*s.n++
-	if *s.n%2 == 0 {
+	if s.n.Add(1)%2 == 0 {
 		return s.a.Update(ctx, fn)
 	}
 	return s.b.Update(ctx, fn)
 }
 
 func (s twoNodes) View(ctx context.Context, fn func(pay.Tx) error) error { return s.a.View(ctx, fn) }
-func (s twoNodes) Close() error                                         { return nil }
+func (s twoNodes) Close() error                                          { return nil }
 
 // TestTables checks that every column the shared table lists name exists in the
 // migrated PostgreSQL schema.

@@ -97,13 +97,9 @@ func collect[T any](ctx context.Context, q pgx.Tx, scan func(sqltable.Scanner) (
 		return nil, err
 	}
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
+	out, err := sqltable.ScanAll(rows, scan)
+	if err != nil {
+		return nil, err
 	}
 	return out, rows.Err()
 }

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+
+	"github.com/tuikuan/tuikuan/internal/sqltable"
 )
 
 // collect runs query and reads every row it returns with scan.
@@ -12,13 +14,9 @@ func collect[T any](ctx context.Context, tx *sql.Tx, scan func(scanner) (T, erro
 		return nil, err
 	}
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
+	out, err := sqltable.ScanAll(rows, scan)
+	if err != nil {
+		return nil, err
 	}
 	return out, rows.Err()
 }

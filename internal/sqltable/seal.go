@@ -42,3 +42,27 @@ func Open(sealer pay.Sealer, v string) (string, error) {
 	}
 	return clear, nil
 }
+
+// SealMerchant returns a copy of m as stored: its APIv3 and APIv2 keys sealed.
+func SealMerchant(sealer pay.Sealer, m *pay.Merchant) (*pay.Merchant, error) {
+	stored := *m
+	var err error
+	if stored.APIv3Key, err = Seal(sealer, m.APIv3Key); err != nil {
+		return nil, err
+	}
+	if stored.APIv2Key, err = Seal(sealer, m.APIv2Key); err != nil {
+		return nil, err
+	}
+	return &stored, nil
+}
+
+// OpenMerchant turns m's stored keys back into clear ones.
+func OpenMerchant(sealer pay.Sealer, m *pay.Merchant) (err error) {
+	if m.APIv3Key, err = Open(sealer, m.APIv3Key); err != nil {
+		return fmt.Errorf("merchant %s apiv3_key: %w", m.Mchid, err)
+	}
+	if m.APIv2Key, err = Open(sealer, m.APIv2Key); err != nil {
+		return fmt.Errorf("merchant %s apiv2_key: %w", m.Mchid, err)
+	}
+	return nil
+}

@@ -128,3 +128,22 @@ func Shapes() []Shape {
 		Stocks.shape(), Coupons.shape(), CouponRequests.shape(), AdvanceReturns.shape(),
 	}
 }
+
+// Rows is what the rows of every driver have in common for reading: *sql.Rows, pgx.Rows.
+type Rows interface {
+	Scanner
+	Next() bool
+}
+
+// ScanAll reads every row with scan; the caller closes rows and checks their Err.
+func ScanAll[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
