@@ -13,6 +13,9 @@ import (
 //
 // Updates never nest (SQLite's one write connection is held by the outer one), and a Tx
 // whose statement failed is not used again: PostgreSQL aborts the whole transaction.
+// Update may run fn more than once — PostgreSQL rolls back a transaction caught in a
+// deadlock, and the store runs it again — so fn must do nothing outside the Tx that
+// cannot be repeated, and must not keep what it read from a run that failed.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error

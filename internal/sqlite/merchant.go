@@ -5,39 +5,16 @@ import (
 	"fmt"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/sqltable"
 )
-
-// merchants stores pay.Merchant. notify_mode holds PlatformKeyMode: the setting outgrew
-// its first name, and renaming a column would cost every existing database a table
-// rebuild for nothing a user sees. apiv3_key and apiv2_key hold sealed keys: values and
-// dest see them as stored, sealKeys and openKeys convert.
-var merchants = &table[pay.Merchant]{
-	name: "merchants",
-	columns: []string{"mchid", "kind", "sp_mchid", "appid", "cert_serial", "cert_pem", "apiv3_key",
-		"apiv2_key", "private_key_file", "cert_file", "create_time", "notify_url", "notify_mode", "rate_profile",
-		"former_cert_serial"},
-	key: []string{"mchid"},
-	update: []string{"kind", "sp_mchid", "appid", "cert_serial", "cert_pem", "apiv3_key", "apiv2_key",
-		"private_key_file", "cert_file", "notify_url", "notify_mode", "rate_profile", "former_cert_serial"},
-	values: func(m *pay.Merchant) []any {
-		return []any{m.Mchid, string(m.Kind), m.SpMchid, m.Appid, m.CertSerial, m.CertPEM, m.APIv3Key,
-			m.APIv2Key, m.PrivateKeyFile, m.CertFile, millis(m.CreateTime), m.NotifyURL, m.PlatformKeyMode, m.RateProfile,
-			m.FormerCertSerial}
-	},
-	dest: func(m *pay.Merchant) []any {
-		return []any{&m.Mchid, &m.Kind, &m.SpMchid, &m.Appid, &m.CertSerial, &m.CertPEM, &m.APIv3Key,
-			&m.APIv2Key, &m.PrivateKeyFile, &m.CertFile, timeDest(&m.CreateTime), &m.NotifyURL, &m.PlatformKeyMode, &m.RateProfile,
-			&m.FormerCertSerial}
-	},
-}
 
 // Merchant finds a merchant by mchid.
 func (tx *tx) Merchant(ctx context.Context, mchid string) (*pay.Merchant, error) {
-	m, err := merchants.scan(tx.tx.QueryRowContext(ctx, merchants.selectSQL("")+` WHERE mchid = ?`, mchid))
+	m, err := sqltable.Merchants.Scan(tx.tx.QueryRowContext(ctx, sqltable.Merchants.SelectSQL("")+` WHERE mchid = ?`, mchid))
 	if err != nil {
 		return nil, dbError("merchant "+mchid, err)
 	}
-	if err := tx.openKeys(m); err != nil {
+	if err := sqltable.OpenMerchant(tx.sealer, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -45,12 +22,12 @@ func (tx *tx) Merchant(ctx context.Context, mchid string) (*pay.Merchant, error)
 
 // Merchants lists every merchant, oldest first.
 func (tx *tx) Merchants(ctx context.Context) ([]*pay.Merchant, error) {
-	out, err := collect(ctx, tx.tx, merchants.scan, merchants.selectSQL("")+` ORDER BY create_time, mchid`)
+	out, err := collect(ctx, tx.tx, sqltable.Merchants.Scan, sqltable.Merchants.SelectSQL("")+` ORDER BY create_time, mchid`)
 	if err != nil {
 		return nil, dbError("list merchants", err)
 	}
 	for _, m := range out {
-		if err := tx.openKeys(m); err != nil {
+		if err := sqltable.OpenMerchant(tx.sealer, m); err != nil {
 			return nil, err
 		}
 	}
@@ -59,11 +36,11 @@ func (tx *tx) Merchants(ctx context.Context) ([]*pay.Merchant, error) {
 
 // InsertMerchant adds m; ErrDuplicate when its mchid is taken.
 func (tx *tx) InsertMerchant(ctx context.Context, m *pay.Merchant) error {
-	stored, err := tx.sealKeys(m)
+	stored, err := sqltable.SealMerchant(tx.sealer, m)
 	if err != nil {
 		return fmt.Errorf("insert merchant %s: %w", m.Mchid, err)
 	}
-	if _, err := tx.tx.ExecContext(ctx, merchants.insertSQL(sqlitePlaceholder), merchants.values(stored)...); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, sqltable.Merchants.InsertSQL(sqltable.Question), sqltable.Merchants.Values(stored)...); err != nil {
 		return dbError("insert merchant "+m.Mchid, err)
 	}
 	return nil
@@ -71,34 +48,10 @@ func (tx *tx) InsertMerchant(ctx context.Context, m *pay.Merchant) error {
 
 // UpdateMerchant writes every column of m but its mchid and create_time.
 func (tx *tx) UpdateMerchant(ctx context.Context, m *pay.Merchant) error {
-	stored, err := tx.sealKeys(m)
+	stored, err := sqltable.SealMerchant(tx.sealer, m)
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.Mchid, err)
 	}
-	res, err := tx.tx.ExecContext(ctx, merchants.updateSQL(sqlitePlaceholder), merchants.updateArgs(stored)...)
+	res, err := tx.tx.ExecContext(ctx, sqltable.Merchants.UpdateSQL(sqltable.Question), sqltable.Merchants.UpdateArgs(stored)...)
 	return mustAffect("update merchant "+m.Mchid, res, err)
-}
-
-// sealKeys returns a copy of m as stored: its APIv3 and APIv2 keys sealed.
-func (tx *tx) sealKeys(m *pay.Merchant) (*pay.Merchant, error) {
-	stored := *m
-	var err error
-	if stored.APIv3Key, err = tx.seal(m.APIv3Key); err != nil {
-		return nil, err
-	}
-	if stored.APIv2Key, err = tx.seal(m.APIv2Key); err != nil {
-		return nil, err
-	}
-	return &stored, nil
-}
-
-// openKeys turns m's stored keys back into clear ones.
-func (tx *tx) openKeys(m *pay.Merchant) (err error) {
-	if m.APIv3Key, err = tx.open(m.APIv3Key); err != nil {
-		return fmt.Errorf("merchant %s apiv3_key: %w", m.Mchid, err)
-	}
-	if m.APIv2Key, err = tx.open(m.APIv2Key); err != nil {
-		return fmt.Errorf("merchant %s apiv2_key: %w", m.Mchid, err)
-	}
-	return nil
 }

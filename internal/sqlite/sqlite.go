@@ -77,10 +77,6 @@ var pragmas = []string{
 	"journal_size_limit(4194304)",
 }
 
-// sealedPrefix marks a sealed value; clear secrets never contain ':' (keys are letters
-// and digits, PEM starts with '-').
-const sealedPrefix = "sealed:"
-
 // Open opens the SQLite database at path, creating it if needed, and brings its schema
 // up to date. The database and its WAL and shared-memory files are readable by their
 // owner only.

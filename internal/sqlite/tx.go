@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/sqltable"
 )
 
 var _ pay.Tx = (*tx)(nil)
@@ -24,34 +23,10 @@ type tx struct {
 }
 
 // seal returns what is stored for the secret v.
-func (t *tx) seal(v string) (string, error) {
-	if t.sealer == nil || v == "" {
-		return v, nil
-	}
-	sealed, err := t.sealer.Seal(v)
-	if err != nil {
-		return "", fmt.Errorf("seal: %w", err)
-	}
-	return sealedPrefix + sealed, nil
-}
+func (t *tx) seal(v string) (string, error) { return sqltable.Seal(t.sealer, v) }
 
-// open reverses seal. A value without the marker is clear: a store opened without a
-// sealer wrote it.
-func (t *tx) open(v string) (string, error) {
-	rest, ok := strings.CutPrefix(v, sealedPrefix)
-	if !ok {
-		return v, nil
-	}
-	if t.sealer == nil {
-		return "", errors.New("value is sealed and the store has no sealer")
-	}
-	clear, err := t.sealer.Open(rest)
-	if err != nil {
-		// Most likely a server key other than the one that sealed it.
-		return "", fmt.Errorf("open sealed value (is this the data dir's server.key?): %w", err)
-	}
-	return clear, nil
-}
+// open reverses seal.
+func (t *tx) open(v string) (string, error) { return sqltable.Open(t.sealer, v) }
 
 // sealClearRows seals the second column of the rows query selects, writing it back
 // with update(sealed, first column). It returns how many rows it sealed.
@@ -77,9 +52,7 @@ func (t *tx) sealClearRows(ctx context.Context, query, update string) (int, erro
 }
 
 // scanner is what *sql.Row and *sql.Rows have in common.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = sqltable.Scanner
 
 // dbError turns a driver error into the domain's sentinels, so that refund never sees
 // SQLite's types. what names the operation, e.g. "insert refund 5030…".
@@ -110,32 +83,6 @@ func mustAffect(what string, res sql.Result, err error) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("%s: %w", what, pay.ErrNotFound)
-	}
-	return nil
-}
-
-// millis stores the zero time as 0 so that "not set" survives the round trip; a time at
-// exactly the Unix epoch reads back as unset, which no real order or refund has.
-func millis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-// timeDest returns a Scan destination that reads what millis wrote into *t.
-func timeDest(t *time.Time) sql.Scanner { return millisScanner{t} }
-
-type millisScanner struct{ t *time.Time }
-
-func (s millisScanner) Scan(src any) error {
-	v, ok := src.(int64)
-	if !ok {
-		return fmt.Errorf("time column holds %T, want int64", src)
-	}
-	*s.t = time.Time{}
-	if v != 0 {
-		*s.t = time.UnixMilli(v)
 	}
 	return nil
 }

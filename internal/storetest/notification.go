@@ -136,7 +136,9 @@ func testUpdateNotification(t *testing.T, s pay.Store) {
 func testNotificationsOfRefund(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	r := seedRefund(t, s, "50000000001")
-	other := newRefund("50000000002", "refund-2", &pay.Order{ID: r.TransactionID, Mchid: r.Mchid, SpMchid: r.SpMchid, OutTradeNo: r.OutTradeNo})
+	// The order's total too: a store may refuse a refund of more than was paid.
+	other := newRefund("50000000002", "refund-2", &pay.Order{ID: r.TransactionID, Mchid: r.Mchid, SpMchid: r.SpMchid, OutTradeNo: r.OutTradeNo,
+		Total: r.Amount.Total, PayerTotal: r.Amount.PayerTotal})
 	insertRefunds(t, s, other)
 
 	// Inserted out of order; the list goes by create time, ties in insertion order.

@@ -1,4 +1,4 @@
-package sqlite
+package sqltable
 
 import (
 	"database/sql"
@@ -70,8 +70,8 @@ func fromStoredGoods(g storedGoods) pay.GoodsDetail {
 	return pay.GoodsDetail(g)
 }
 
-// encodeList returns items as a JSON text argument, nil (NULL) when it is empty.
-func encodeList[T, S any](items []T, toStored func(T) S) any {
+// EncodeList returns items as a JSON text argument, nil (NULL) when it is empty.
+func EncodeList[T, S any](items []T, toStored func(T) S) any {
 	if len(items) == 0 {
 		return nil
 	}
@@ -87,9 +87,9 @@ func encodeList[T, S any](items []T, toStored func(T) S) any {
 	return string(b)
 }
 
-// listDest returns a Scan destination that reads what encodeList wrote into *dst. NULL, ""
+// ListDest returns a Scan destination that reads what EncodeList wrote into *dst. NULL, ""
 // and "[]" all read as nil.
-func listDest[T, S any](dst *[]T, fromStored func(S) T) sql.Scanner {
+func ListDest[T, S any](dst *[]T, fromStored func(S) T) sql.Scanner {
 	return listScanner[T, S]{dst, fromStored}
 }
 
