@@ -81,12 +81,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	unlockSetup()
 
 	// faults are the fault rules of the sandbox API, obeyed by the APIv3 and v2 handlers and the
-	// notification deliverer alike.
-	faults := fault.New()
+	// notification deliverer alike, kept in the store so that every node obeys them.
+	faults := fault.NewShared(store)
 	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
 	limits := ratelimit.New(rateClock(ctx))
 	mux := http.NewServeMux()
-	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits})
+	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits,
+		Nonces: apiv3.StoreNonces(store)})
 	mux.Handle("/v3/", v3)
 	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
 	mux.Handle("/pay/", v2)

@@ -178,7 +178,7 @@ func (a *api) authenticate(r *http.Request, body []byte) (*pay.Merchant, error) 
 	if !verifyAny(pub, r.Method, targets, ts, auth, body) {
 		return nil, se.with("错误的签名，验签失败", "signature", "sign not match", "sign not match")
 	}
-	fresh, err := a.nonces.Remember(r.Context(), m.Mchid+"\x00"+auth.Nonce, now, nonceKeep)
+	fresh, err := a.nonces.Remember(r.Context(), m.Mchid, auth.Nonce, now, nonceKeep)
 	if err != nil {
 		return nil, fmt.Errorf("remember nonce: %w", err)
 	}
@@ -248,9 +248,9 @@ func parseTimestamp(s string) (int64, bool) {
 // NonceStore remembers the nonces of signed requests, so that a request is refused when
 // it is sent again. Nodes that share one store refuse a request replayed on another.
 type NonceStore interface {
-	// Remember records key as seen at now, to be kept at least for keep, and reports
-	// whether it is new: not seen within keep before now.
-	Remember(ctx context.Context, key string, now time.Time, keep time.Duration) (bool, error)
+	// Remember records mchid's nonce as seen at now, to be kept at least for keep, and
+	// reports whether it is new: not seen within keep before now.
+	Remember(ctx context.Context, mchid, nonce string, now time.Time, keep time.Duration) (bool, error)
 }
 
 // memoryNonces is a NonceStore for one node.
@@ -264,7 +264,8 @@ func newMemoryNonces() *memoryNonces {
 	return &memoryNonces{seen: make(map[string]time.Time), nextSweep: 1024}
 }
 
-func (c *memoryNonces) Remember(_ context.Context, key string, now time.Time, keep time.Duration) (bool, error) {
+func (c *memoryNonces) Remember(_ context.Context, mchid, nonce string, now time.Time, keep time.Duration) (bool, error) {
+	key := mchid + "\x00" + nonce
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if at, ok := c.seen[key]; ok && now.Sub(at) < keep {

@@ -53,9 +53,13 @@ type testServer struct {
 	// merchants and keys are every default merchant, direct, partner and sub, by kind.
 	merchants map[pay.Kind]*pay.Merchant
 	keys      map[pay.Kind]*rsa.PrivateKey
+	// store and platform are what another node on the same store needs (see node).
+	store    pay.Store
+	platform *identity.Platform
 }
 
-func startServer(t *testing.T, lenient bool) *testServer {
+// startServer starts the handler; opts change its Config.
+func startServer(t *testing.T, lenient bool, opts ...func(*testServer, *Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -82,14 +86,31 @@ func startServer(t *testing.T, lenient bool) *testServer {
 		s.merchants[m.Kind] = m
 	}
 	s.merchant, s.key = s.merchants[pay.KindDirect], s.keys[pay.KindDirect]
-	svc := pay.NewService(store, pay.Simulated{}, pay.NewClock(nil))
-	s.svc = svc
+	s.store, s.platform = store, platform
+	s.listen(t, Config{Lenient: lenient}, opts)
+	return s
+}
+
+// node starts another handler, with a service of its own, on s's store and clock: a
+// second node of one installation. It answers at the returned server's url.
+func (s *testServer) node(t *testing.T, opts ...func(*testServer, *Config)) *testServer {
+	t.Helper()
+	n := *s
+	n.listen(t, Config{}, opts)
+	return &n
+}
+
+// listen serves a new handler with a new service on s.store, configured by c and opts.
+func (s *testServer) listen(t *testing.T, c Config, opts []func(*testServer, *Config)) {
+	s.svc = pay.NewService(s.store, pay.Simulated{}, pay.NewClock(nil))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := NewHandler(Config{Service: svc, Platform: platform, Logger: log, Lenient: lenient, Now: clock.Now})
-	srv := httptest.NewServer(jsonapi.Common(h, log, ""))
+	c.Service, c.Platform, c.Logger, c.Now = s.svc, s.platform, log, s.clock.Now
+	for _, o := range opts {
+		o(s, &c)
+	}
+	srv := httptest.NewServer(jsonapi.Common(NewHandler(c), log, ""))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
-	return s
 }
 
 // authorization signs method, target and body with the direct merchant's key. timestamp

@@ -1,10 +1,12 @@
 // Package fault makes tuikuan misbehave on demand the way WeChat Pay does: rules that
 // answer a documented error, add latency or drop the connection, and magic out_refund_no /
-// out_trade_no prefixes that need no setup. Rules live in memory; a Registry is safe for
-// concurrent use.
+// out_trade_no prefixes that need no setup. Rules live in memory (New) or in the store
+// every node shares (NewShared); a Registry is safe for concurrent use.
 package fault
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -80,6 +82,11 @@ type Registry struct {
 	nextID int
 	// timedOut remembers the SANDBOX_TIMEOUT_ refunds whose first request was dropped.
 	timedOut map[string]bool
+
+	// store, when set, keeps the rules and marks instead (see NewShared); draws are
+	// this node's places in its probability rules' streams.
+	store pay.Store
+	draws map[int64]*drawState
 }
 
 type entry struct {
@@ -87,7 +94,7 @@ type entry struct {
 	rng *rand.Rand
 }
 
-// New returns an empty Registry.
+// New returns an empty Registry in this process's memory.
 func New() *Registry {
 	return &Registry{timedOut: make(map[string]bool)}
 }
@@ -105,6 +112,9 @@ func (g *Registry) Add(r Rule) (Rule, error) {
 		// can be repeated; it stays below 2^53 to survive JSON numbers.
 		r.Seed = rand.Uint64N(1e9) + 1
 	}
+	if g.store != nil {
+		return g.addShared(r)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.nextID++
@@ -120,7 +130,10 @@ func (g *Registry) Add(r Rule) (Rule, error) {
 }
 
 // List returns the rules, oldest first, spent ones included.
-func (g *Registry) List() []Rule {
+func (g *Registry) List() ([]Rule, error) {
+	if g.store != nil {
+		return g.rulesShared(context.Background(), "")
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := make([]Rule, len(g.rules))
@@ -128,11 +141,14 @@ func (g *Registry) List() []Rule {
 		out[i] = e.Rule
 		out[i].Sequence = slices.Clone(e.Sequence)
 	}
-	return out
+	return out, nil
 }
 
 // Remove deletes rule id.
 func (g *Registry) Remove(id string) error {
+	if g.store != nil {
+		return g.removeShared(id)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i, e := range g.rules {
@@ -141,20 +157,35 @@ func (g *Registry) Remove(id string) error {
 			return nil
 		}
 	}
+	return notExists(id)
+}
+
+func notExists(id string) error {
 	return pay.Errorf(pay.CodeResourceNotExists, "故障规则%s不存在", id)
 }
 
 // Clear deletes every rule. The magic numbers' memory stays: a SANDBOX_TIMEOUT_ refund
 // already dropped once is not dropped again.
-func (g *Registry) Clear() {
+func (g *Registry) Clear() error {
+	if g.store != nil {
+		ctx := context.Background()
+		if err := g.store.Update(ctx, func(tx pay.Tx) error { return tx.DeleteFaultRules(ctx) }); err != nil {
+			return fmt.Errorf("clear fault rules: %w", err)
+		}
+		return nil
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.rules = nil
+	return nil
 }
 
 // Decide says what to do with an API request: the first live rule that matches it, else
 // the magic numbers of refund applies, else nothing.
 func (g *Registry) Decide(q Request) Decision {
+	if g.store != nil {
+		return g.decideShared(q)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if a, by, ok := g.fire(q); ok {
@@ -163,7 +194,36 @@ func (g *Registry) Decide(q Request) Decision {
 	if !isApply(q.API) {
 		return Decision{}
 	}
-	return g.magic(q)
+	d, _ := g.magic(q, func(key string) (bool, error) {
+		first := !g.timedOut[key]
+		g.timedOut[key] = true
+		return first, nil
+	})
+	return d
+}
+
+func (g *Registry) decideShared(q Request) Decision {
+	ctx := context.Background()
+	a, by, ok, err := g.fireShared(ctx, q)
+	switch {
+	case err != nil:
+		return storeFailure(q.API, err)
+	case ok:
+		return decision(a, q.API, by)
+	case !isApply(q.API):
+		return Decision{}
+	}
+	d, err := g.magic(q, func(key string) (bool, error) {
+		err := g.store.Update(ctx, func(tx pay.Tx) error { return tx.InsertFaultMark(ctx, key) })
+		if errors.Is(err, pay.ErrDuplicate) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	if err != nil {
+		return storeFailure(q.API, err)
+	}
+	return d
 }
 
 // isApply reports whether api is a refund apply, the only requests magic numbers affect.

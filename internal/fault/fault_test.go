@@ -9,7 +9,28 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 )
+
+// sharedTests makes newRegistry return Registries on a store (see TestShared).
+var sharedTests bool
+
+// newRegistry returns an empty Registry: in memory, or on a fresh SQLite store.
+func newRegistry(t *testing.T) *Registry {
+	if sharedTests {
+		return NewShared(storetest.NewSQLite(t))
+	}
+	return New()
+}
+
+func mustList(t *testing.T, g *Registry) []Rule {
+	t.Helper()
+	rules, err := g.List()
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	return rules
+}
 
 func mustAdd(t *testing.T, g *Registry, r Rule) Rule {
 	t.Helper()
@@ -43,7 +64,7 @@ func TestDecide_Match(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := New()
+			g := newRegistry(t)
 			tt.rule.Action = Action{Error: pay.CodeSystemError}
 			mustAdd(t, g, tt.rule)
 			if got := g.Decide(q).Err != nil; got != tt.want {
@@ -56,7 +77,7 @@ func TestDecide_Match(t *testing.T) {
 // Ensure the first live rule wins, rules run out after their times, and a sequence plays
 // its steps in order before the request passes.
 func TestDecide_Order(t *testing.T) {
-	g := New()
+	g := newRegistry(t)
 	q := Request{API: endpoint.RefundApply, Mchid: "1", OutRefundNo: "R1"}
 	mustAdd(t, g, Rule{API: endpoint.RefundApply, OutRefundNo: "R1", Sequence: []Action{
 		{Error: pay.CodeFrequencyLimited}, {}, {Latency: time.Second}, {DropAfter: true},
@@ -81,7 +102,7 @@ func TestDecide_Order(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Decide sequence mismatch (-want +got):\n%s", diff)
 	}
-	list := g.List()
+	list := mustList(t, g)
 	if list[0].Remaining != 0 || list[0].Fired != 4 || list[1].Remaining != 0 || list[1].Fired != 2 {
 		t.Errorf("List = %+v, want both spent", list)
 	}
@@ -90,7 +111,7 @@ func TestDecide_Order(t *testing.T) {
 // Ensure an error decision carries the documented code and message, with the refund
 // rather than the order missing outside applies.
 func TestDecide_Error(t *testing.T) {
-	g := New()
+	g := newRegistry(t)
 	mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeNotEnough}})
 	mustAdd(t, g, Rule{API: endpoint.RefundQuery, Action: Action{Error: pay.CodeResourceNotExists}})
 	tests := []struct {
@@ -111,7 +132,7 @@ func TestDecide_Error(t *testing.T) {
 // let later rules act, and a rule without a seed is given one.
 func TestDecide_Probability(t *testing.T) {
 	run := func(seed uint64) []string {
-		g := New()
+		g := newRegistry(t)
 		mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError}, Probability: 0.3, Seed: seed})
 		mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Latency: time.Millisecond}, Probability: 1})
 		var bys []string
@@ -135,7 +156,7 @@ func TestDecide_Probability(t *testing.T) {
 	if fired < 4 || fired > 24 {
 		t.Errorf("probability 0.3 fired %d times in 40", fired)
 	}
-	if r := mustAdd(t, New(), Rule{API: endpoint.RefundApply, Action: Action{Drop: true}, Probability: 0.5}); r.Seed == 0 || r.Remaining != -1 {
+	if r := mustAdd(t, newRegistry(t), Rule{API: endpoint.RefundApply, Action: Action{Drop: true}, Probability: 0.5}); r.Seed == 0 || r.Remaining != -1 {
 		t.Errorf("Add without seed = seed %d remaining %d, want a seed and no end", r.Seed, r.Remaining)
 	}
 }
@@ -164,7 +185,7 @@ func TestAdd_Invalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New().Add(tt.rule)
+			_, err := newRegistry(t).Add(tt.rule)
 			e, ok := err.(*pay.Error)
 			if !ok || e.Code != pay.CodeParamError || e.Field != tt.field {
 				t.Errorf("Add(%+v) = %v, want PARAM_ERROR on %s", tt.rule, err, tt.field)
@@ -175,7 +196,7 @@ func TestAdd_Invalid(t *testing.T) {
 
 // Ensure rules can be listed, removed one by one and cleared.
 func TestRegistry_Remove(t *testing.T) {
-	g := New()
+	g := newRegistry(t)
 	a := mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Drop: true}})
 	b := mustAdd(t, g, Rule{API: endpoint.Notify, Times: 3})
 	if err := g.Remove(a.ID); err != nil {
@@ -184,11 +205,11 @@ func TestRegistry_Remove(t *testing.T) {
 	if err := g.Remove(a.ID); pay.ErrorCode(err) != pay.CodeResourceNotExists {
 		t.Errorf("Remove(%s) twice = %v, want RESOURCE_NOT_EXISTS", a.ID, err)
 	}
-	if got := g.List(); len(got) != 1 || got[0].ID != b.ID || got[0].Remaining != 3 {
+	if got := mustList(t, g); len(got) != 1 || got[0].ID != b.ID || got[0].Remaining != 3 {
 		t.Errorf("List = %+v, want rule %s with 3 remaining", got, b.ID)
 	}
 	g.Clear()
-	if got := g.List(); len(got) != 0 {
+	if got := mustList(t, g); len(got) != 0 {
 		t.Errorf("List after Clear = %+v", got)
 	}
 }
@@ -212,7 +233,7 @@ func TestDecide_Magic(t *testing.T) {
 	for _, tt := range tests {
 		for _, api := range []string{endpoint.RefundApply, endpoint.EcommerceApply} {
 			for _, q := range []Request{{API: api, OutRefundNo: tt.no}, {API: api, OutRefundNo: "R", OutTradeNo: tt.no}} {
-				d := New().Decide(q)
+				d := newRegistry(t).Decide(q)
 				if diff := cmp.Diff(tt.want, d, ignoreErr); diff != "" {
 					t.Errorf("Decide(%+v) mismatch (-want +got):\n%s", q, diff)
 				}
@@ -221,7 +242,7 @@ func TestDecide_Magic(t *testing.T) {
 				}
 			}
 		}
-		if d := New().Decide(Request{API: endpoint.RefundQuery, OutRefundNo: tt.no}); d.By != "" {
+		if d := newRegistry(t).Decide(Request{API: endpoint.RefundQuery, OutRefundNo: tt.no}); d.By != "" {
 			t.Errorf("query of %s decided by %q, want nothing", tt.no, d.By)
 		}
 	}
@@ -230,7 +251,7 @@ func TestDecide_Magic(t *testing.T) {
 // Ensure a SANDBOX_TIMEOUT_ refund is dropped after handling on its first request only,
 // per merchant.
 func TestDecide_Timeout(t *testing.T) {
-	r := New()
+	r := newRegistry(t)
 	q := Request{API: endpoint.RefundApply, Mchid: "1", OutRefundNo: "SANDBOX_TIMEOUT_1"}
 	if d := r.Decide(q); !d.DropAfter || d.By != MagicTimeout {
 		t.Errorf("first Decide(%+v) = %+v, want drop_after", q, d)
@@ -265,7 +286,7 @@ func TestNotifyFault(t *testing.T) {
 }
 
 func testNotifyFault(t *testing.T, direct, partner *pay.Notification) {
-	r := New()
+	r := newRegistry(t)
 	for attempts, want := range []bool{true, true, false, false} {
 		direct.Attempts = attempts
 		if _, failed := r.NotifyFault(direct); failed != want {
@@ -313,7 +334,7 @@ func TestNotifyFault_Payment(t *testing.T) {
 	for _, protocol := range []string{pay.ProtocolV3, pay.ProtocolV2} {
 		n := &pay.Notification{Mchid: "1900000200", Protocol: protocol,
 			Order: &pay.OrderSnapshot{SpMchid: "1900000200", Mchid: "1900000209", OutTradeNo: "SANDBOX_NOTIFY_FAIL_1_T9"}}
-		r := New()
+		r := newRegistry(t)
 		if _, failed := r.NotifyFault(n); !failed {
 			t.Errorf("%q: first delivery of SANDBOX_NOTIFY_FAIL_1_ passed, want failed", protocol)
 		}
@@ -329,7 +350,7 @@ func TestNotifyFault_Payment(t *testing.T) {
 }
 
 func testNotifyFaultV2(t *testing.T, n *pay.Notification) {
-	r := New()
+	r := newRegistry(t)
 	if _, failed := r.NotifyFault(n); !failed {
 		t.Error("NotifyFault(v2 SANDBOX_NOTIFY_FAIL_1_, first delivery) passed, want failed")
 	}
@@ -345,7 +366,7 @@ func testNotifyFaultV2(t *testing.T, n *pay.Notification) {
 
 // Ensure a Registry used from many goroutines at once fires a rule exactly its times.
 func TestRegistry_Concurrent(t *testing.T) {
-	g := New()
+	g := newRegistry(t)
 	mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError}, Times: 50})
 	fired := make(chan bool, 400)
 	var wg sync.WaitGroup

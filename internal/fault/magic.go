@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -42,25 +43,25 @@ var magicErrors = []struct{ prefix, code string }{
 	{MagicFrequencyLimited, pay.CodeFrequencyLimited},
 }
 
-// magic decides a refund apply by its numbers' prefixes. The caller holds g.mu.
-func (g *Registry) magic(q Request) Decision {
+// magic decides a refund apply by its numbers' prefixes. first marks a key and reports
+// whether it was not marked before.
+func (g *Registry) magic(q Request, first func(key string) (bool, error)) (Decision, error) {
 	for _, no := range []string{q.OutRefundNo, q.OutTradeNo} {
 		for _, m := range magicErrors {
 			if strings.HasPrefix(no, m.prefix) {
-				return decision(Action{Error: m.code}, q.API, m.prefix)
+				return decision(Action{Error: m.code}, q.API, m.prefix), nil
 			}
 		}
 		if strings.HasPrefix(no, MagicTimeout) {
 			// Keyed like the refund itself: out_refund_no is unique per merchant.
-			key := q.Mchid + "\x00" + q.SubMchid + "\x00" + q.OutRefundNo
-			if g.timedOut[key] {
-				return Decision{}
+			key := MagicTimeout + q.Mchid + "\x00" + q.SubMchid + "\x00" + q.OutRefundNo
+			if ok, err := first(key); !ok || err != nil {
+				return Decision{}, err
 			}
-			g.timedOut[key] = true
-			return Decision{Action: Action{DropAfter: true}, By: MagicTimeout}
+			return Decision{Action: Action{DropAfter: true}, By: MagicTimeout}, nil
 		}
 	}
-	return Decision{}
+	return Decision{}, nil
 }
 
 // notifyResource is the part of a notification's plaintext resource rules match.
@@ -82,9 +83,18 @@ func (g *Registry) NotifyFault(n *pay.Notification) (string, bool) {
 		sub = res.Mchid
 	}
 	q := Request{API: endpoint.Notify, Mchid: n.Mchid, SubMchid: sub, OutRefundNo: res.OutRefundNo, OutTradeNo: res.OutTradeNo}
-	g.mu.Lock()
-	_, by, ok := g.fire(q)
-	g.mu.Unlock()
+	var by string
+	var ok bool
+	if g.store != nil {
+		var err error
+		if _, by, ok, err = g.fireShared(context.Background(), q); err != nil {
+			return "fault store failure: " + err.Error(), true
+		}
+	} else {
+		g.mu.Lock()
+		_, by, ok = g.fire(q)
+		g.mu.Unlock()
+	}
 	if ok {
 		return "fault " + by, true
 	}

@@ -17,7 +17,18 @@ type Clock struct {
 
 	mu     sync.RWMutex
 	offset time.Duration
+
+	// source, set by NewService, reads the offset every node shares; Now reads it again
+	// once the offset it has is ClockRefresh old. loading keeps that to one read at a time.
+	source   func(context.Context) (time.Duration, error)
+	loadedAt time.Time
+	loading  sync.Mutex
 }
+
+// ClockRefresh bounds how long a node goes on with the business-clock offset it read:
+// an advance made through another node is seen here at most this much later. Reading the
+// offset is one small read, so the bound can be short.
+const ClockRefresh = 100 * time.Millisecond
 
 // MaxClockOffset bounds how far business time may run ahead of real time. A century is
 // far beyond a refund's one-year window or any coupon's validity, and far inside the 292
@@ -32,11 +43,31 @@ func NewClock(real func() time.Time) *Clock {
 	return &Clock{real: real}
 }
 
-// Now is the business time.
+// Now is the business time. A clock of a Service reads the shared offset again when
+// what it has is older than ClockRefresh; if that read fails it goes on with what it has
+// and tries again on the next call.
 func (c *Clock) Now() time.Time {
+	now := c.real()
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.real().Add(c.offset)
+	offset, age := c.offset, now.Sub(c.loadedAt)
+	stale := c.source != nil && (age >= ClockRefresh || age < 0)
+	c.mu.RUnlock()
+	if stale && c.loading.TryLock() {
+		defer c.loading.Unlock()
+		if d, err := c.source(context.Background()); err == nil {
+			c.loaded(d, now)
+			offset = c.Offset()
+		}
+	}
+	return now.Add(offset)
+}
+
+// loaded records the offset read from the store at real time at.
+func (c *Clock) loaded(offset time.Duration, at time.Time) {
+	c.setOffset(offset)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loadedAt = at
 }
 
 // Offset is how far business time is ahead of real time.
@@ -71,6 +102,17 @@ func (s *Time) Load(ctx context.Context) error { return s.loadClock(ctx) }
 // loadClock is Load for the settler too, which reloads before each round so that an
 // advance made on another node settles refunds here.
 func (s core) loadClock(ctx context.Context) error {
+	at := s.clock.real()
+	offset, err := s.readOffset(ctx)
+	if err != nil {
+		return err
+	}
+	s.clock.loaded(offset, at)
+	return nil
+}
+
+// readOffset reads the offset in the store in a View of its own.
+func (s core) readOffset(ctx context.Context) (time.Duration, error) {
 	var offset time.Duration
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -78,10 +120,9 @@ func (s core) loadClock(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("load clock: %w", err)
+		return 0, fmt.Errorf("load clock: %w", err)
 	}
-	s.clock.setOffset(offset)
-	return nil
+	return offset, nil
 }
 
 // storedOffset is the offset in the store, 0 if none was ever set. A value that is not an

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 )
 
 const clockSetting = "clock_offset_ms"
@@ -144,5 +146,46 @@ func TestService_BadStoredClock(t *testing.T) {
 				t.Errorf("Offset() = %v, want 0", got)
 			}
 		})
+	}
+}
+
+// manualTime is real time moved by the test.
+type manualTime struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (m *manualTime) Now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.now
+}
+
+func (m *manualTime) Add(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.now = m.now.Add(d)
+}
+
+// Ensure an advance through one node is seen by another on the same store at most
+// ClockRefresh later, with no reload asked for.
+func TestClock_TwoNodes(t *testing.T) {
+	store := storetest.NewSQLite(t)
+	real := &manualTime{now: now0}
+	one := pay.NewService(store, pay.Simulated{}, pay.NewClock(real.Now))
+	two := pay.NewService(store, pay.Simulated{}, pay.NewClock(real.Now))
+	if got := two.Time.Clock().Now(); !got.Equal(now0) {
+		t.Fatalf("node 2 before any advance = %v, want %v", got, now0)
+	}
+	if _, err := one.Time.Advance(t.Context(), 48*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	real.Add(pay.ClockRefresh)
+	want := now0.Add(pay.ClockRefresh + 48*time.Hour)
+	if got := two.Time.Clock().Now(); !got.Equal(want) {
+		t.Errorf("node 2 %v after node 1 advanced 48h = %v, want %v", pay.ClockRefresh, got, want)
+	}
+	if got := one.Time.Clock().Now(); !got.Equal(want) {
+		t.Errorf("node 1 = %v, want %v", got, want)
 	}
 }

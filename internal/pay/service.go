@@ -52,9 +52,13 @@ type Service struct {
 	Time          *Time
 }
 
-// NewService returns the services over store, settling refunds through channel on clock.
+// NewService returns the services over store, settling refunds through channel on clock,
+// which from then on follows the offset in store (see Clock.Now).
 func NewService(store Store, channel Channel, clock *Clock) *Service {
 	c := core{store: store, clock: clock, Settings: &Settings{}}
+	clock.mu.Lock()
+	clock.source = c.readOffset
+	clock.mu.Unlock()
 	complaints := &Complaints{core: c}
 	coupons := &Coupons{core: c}
 	return &Service{

@@ -37,6 +37,8 @@ type Tx interface {
 	ComplaintTx
 	CouponTx
 	AdvanceTx
+	NonceTx
+	FaultTx
 }
 
 // MerchantTx is the part of Tx that keeps merchants. Their APIv3 and APIv2 keys are

@@ -1,6 +1,13 @@
 // Package ratelimit holds WeChat Pay's per-second request limits, per merchant, API and
 // rate-limit profile, for the APIv3 and v2 handlers alike. A refused request is a
 // *pay.Error FREQUENCY_LIMITED; each transport answers it in its own envelope.
+//
+// Limits are counted in each process's memory, not in the store. Several nodes on one
+// database each enforce a share of a merchant's limit (NewShare): with n nodes, each lets
+// through ceil(limit/n) a second, so a merchant whose requests are spread evenly gets
+// about its documented limit in all, and one whose requests all land on one node gets
+// that node's share. Counting in the store would make every request a write for a limit
+// that is approximate anyway (see Admit); the share costs nothing.
 package ratelimit
 
 import (
@@ -53,6 +60,7 @@ var profiles = map[string]map[string]limit{
 type Limiter struct {
 	profiles map[string]map[string]limit
 	now      func() time.Time
+	nodes    int // the limits are shared by this many nodes
 
 	mu      sync.Mutex
 	buckets map[bucketKey]*rate.Limiter
@@ -69,11 +77,24 @@ func New(now func() time.Time) *Limiter {
 	return newLimiter(profiles, now)
 }
 
+// NewShare returns New's Limiter for one of nodes nodes that share a database: each
+// limit is divided among them, rounded up.
+func NewShare(now func() time.Time, nodes int) *Limiter {
+	l := newLimiter(profiles, now)
+	l.nodes = max(nodes, 1)
+	return l
+}
+
+// share is this node's part of a limit of n a second.
+func (l *Limiter) share(n int) int {
+	return (n + l.nodes - 1) / l.nodes
+}
+
 func newLimiter(p map[string]map[string]limit, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{profiles: p, now: now, buckets: make(map[bucketKey]*rate.Limiter)}
+	return &Limiter{profiles: p, now: now, nodes: 1, buckets: make(map[bucketKey]*rate.Limiter)}
 }
 
 // bucket returns the bucket for k, holding perSecond tokens and refilling at that rate.
@@ -102,7 +123,7 @@ func (l *Limiter) Admit(profile, mchid, api string) (done func(ok bool), err err
 	now := l.now()
 	var failures *rate.Limiter
 	if lim.failure > 0 {
-		failures = l.bucket(bucketKey{profile, mchid, api, true}, lim.failure)
+		failures = l.bucket(bucketKey{profile, mchid, api, true}, l.share(lim.failure))
 		if failures.TokensAt(now) < 1 {
 			return nil, pay.Errorf(pay.CodeFrequencyLimited,
 				"频率限制，该笔退款未受理，请降低频率后重试：每个商户每秒失败的申请退款请求不超过%d次", lim.failure)
@@ -110,7 +131,7 @@ func (l *Limiter) Admit(profile, mchid, api string) (done func(ok bool), err err
 	}
 	var res *rate.Reservation
 	if lim.success > 0 {
-		res = l.bucket(bucketKey{profile, mchid, api, false}, lim.success).ReserveN(now, 1)
+		res = l.bucket(bucketKey{profile, mchid, api, false}, l.share(lim.success)).ReserveN(now, 1)
 		if !res.OK() || res.DelayFrom(now) > 0 {
 			res.CancelAt(now)
 			return nil, pay.Errorf(pay.CodeFrequencyLimited,

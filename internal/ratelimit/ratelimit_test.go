@@ -167,3 +167,21 @@ func TestProfiles(t *testing.T) {
 		}
 	}
 }
+
+// Ensure a node's share of a limit is the limit divided by the nodes, rounded up.
+func TestLimiter_Share(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1700000000, 0)}
+	l := NewShare(c.now, 2)
+	l.profiles = smallProfiles
+	for i := range 2 {
+		if !request(t, l, "m", "apply", true) {
+			t.Fatalf("success %d refused, want ceil(3/2) = 2 a second", i+1)
+		}
+	}
+	if request(t, l, "m", "apply", true) {
+		t.Error("3rd success on one of two nodes let through, want 429")
+	}
+	if !request(t, l, "m", "query", false) {
+		t.Error("a failing query refused")
+	}
+}

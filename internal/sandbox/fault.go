@@ -102,7 +102,10 @@ func (s actionJSON) action(prefix string) (fault.Action, error) {
 }
 
 func (h *handler) listFaults(r *http.Request) (any, error) {
-	rules := h.faults.List()
+	rules, err := h.faults.List()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]faultJSON, len(rules))
 	for i, rule := range rules {
 		out[i] = faultView(rule)
@@ -117,8 +120,7 @@ func (h *handler) removeFault(r *http.Request) error {
 }
 
 func (h *handler) clearFaults(r *http.Request) error {
-	h.faults.Clear()
-	return nil
+	return h.faults.Clear()
 }
 
 // deleted adapts a DELETE handler, which answers 204 with no body.

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) pay.Store) {
 		{"Complaints", TestComplaints},
 		{"Coupons", TestCoupons},
 		{"AdvanceReturns", TestAdvanceReturns},
+		{"Nonces", TestNonces},
+		{"Faults", TestFaults},
 		{"Transactions", TestTransactions},
 	} {
 		t.Run(part.name, func(t *testing.T) { part.test(t, open) })
