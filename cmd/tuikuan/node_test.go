@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,19 +90,8 @@ func requirePostgres(t testing.TB) {
 // nodes behind a load balancer run.
 func startNodes(t *testing.T, n int, args ...string) []*testServer {
 	t.Helper()
-	dir := copyTemplate(t)
-	u, err := url.Parse(dbFor(t, dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Known limit: the business clock, refreshed inside a refund's transaction, takes a
-	// second pooled connection; with more concurrent refunds than connections the pool
-	// starves until the store timeout. A pool as large as the test's concurrency avoids it.
-	q := u.Query()
-	q.Set("pool_max_conns", "64")
-	u.RawQuery = q.Encode()
-	db := u.String()
-	first := startServerIn(t, dir, append([]string{"--db", db}, args...)...)
+	first := startServer(t, args...)
+	db := dbFor(t, first.dir)
 	nodes := []*testServer{first}
 	for range n - 1 {
 		dir := t.TempDir()
