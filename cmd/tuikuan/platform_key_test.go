@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"database/sql"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -260,8 +261,11 @@ func makeSingleKey(t *testing.T, dir string) *x509.Certificate {
 		t.Fatal(err)
 	}
 	driver, dsn := "sqlite", filepath.Join(dir, "tuikuan.db")
-	if u := dbFor(t, dir); u != "" {
-		driver, dsn = "pgx", u
+	if u, _ := url.Parse(dbFor(t, dir)); u.Scheme != "" {
+		q := u.Query()
+		q.Del("pool_max_conns") // the pool's, not the connection's
+		u.RawQuery = q.Encode()
+		driver, dsn = "pgx", u.String()
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
