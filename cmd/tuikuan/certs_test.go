@@ -26,7 +26,6 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -206,16 +205,12 @@ func makeOldForm(t testing.TB, dir string) (identity.MerchantCredential, string)
 // storeMerchant changes a merchant in dir's store while no server runs.
 func storeMerchant(t testing.TB, dir, mchid string, change func(*pay.Merchant)) {
 	t.Helper()
-	sealer, err := newSealer(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"), sqlite.WithSealer(sealer))
+	ctx := context.Background()
+	store, err := openStore(ctx, dir, dbFor(t, dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ctx := context.Background()
 	err = store.Update(ctx, func(tx pay.Tx) error {
 		m, err := tx.Merchant(ctx, mchid)
 		if err != nil {
@@ -232,10 +227,7 @@ func storeMerchant(t testing.TB, dir, mchid string, change func(*pay.Merchant)) 
 // Ensure a data dir from before the serial form still works: its old-form certificates
 // are issued again over the same keys, and the merchant's old serial stays accepted.
 func TestCerts_UpgradeOldSerial(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyTemplate(t)
 	before, old := makeOldForm(t, dir)
 	oldCA := readCert(t, filepath.Join(dir, identity.CAFile))
 	s := startServerIn(t, dir)

@@ -27,7 +27,11 @@ import (
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr)
+	getenv := func(string) string { return "" }
+	if i := slices.Index(args, "--data"); i >= 0 && i+1 < len(args) {
+		getenv = envFor(t, args[i+1])
+	}
+	err := run(context.Background(), args, getenv, &stdout, &stderr)
 	return stdout.String(), err
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,14 @@ type config struct {
 	// NotifyDeny adds address ranges notifications are never sent to; NotifyAllow takes
 	// ranges out of the denied ones, the defaults included.
 	NotifyDeny, NotifyAllow []netip.Prefix
+	// DB is a postgres:// URL: the store is that PostgreSQL database instead of SQLite in
+	// the data dir, and several nodes may share it.
+	DB string
+	// StoreTimeout bounds each store call, so that a request during a database outage is
+	// answered SYSTEM_ERROR instead of hanging.
+	StoreTimeout time.Duration
+	// Node names this process in log lines, Request-IDs and the banner.
+	Node string
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting. Its usage, asked
@@ -91,11 +100,18 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&c.NotifyTimeScale, "notify-time-scale", scale, "multiplies the notification retry schedule, e.g. 0.01 for tests (env TUIKUAN_NOTIFY_TIME_SCALE)")
 	deny := fs.String("notify-deny", getenv("TUIKUAN_NOTIFY_DENY"), "comma-separated CIDR ranges notifications are never sent to, on top of link-local, multicast and unspecified addresses (env TUIKUAN_NOTIFY_DENY)")
 	allow := fs.String("notify-allow", getenv("TUIKUAN_NOTIFY_ALLOW"), "comma-separated CIDR ranges notifications may be sent to even if denied, e.g. 169.254.0.0/16 (env TUIKUAN_NOTIFY_ALLOW)")
+	db := dbFlag(fs, getenv)
+	storeTimeout, err := envDuration(getenv, "TUIKUAN_STORE_TIMEOUT", 5*time.Second)
+	if err != nil {
+		return c, err
+	}
+	fs.DurationVar(&c.StoreTimeout, "store-timeout", storeTimeout, "longest a store call may take before the request fails with SYSTEM_ERROR (env TUIKUAN_STORE_TIMEOUT)")
+	fs.StringVar(&c.Node, "node", envOr(getenv, "TUIKUAN_NODE", defaultNode()), "name of this node in logs and Request-IDs: letters, digits, '.', '_', '-' (env TUIKUAN_NODE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	c.Data = *data
+	c.Data, c.DB = *data, *db
 	switch c.RateLimit {
 	case "sandbox", "wechat", "off":
 	default:
@@ -109,6 +125,15 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.NotifyAllow, err = notify.ParsePrefixes(*allow); err != nil {
 		return c, fmt.Errorf("--notify-allow: %w", err)
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return c, fmt.Errorf("--db: want a postgres:// URL")
+	}
+	if c.StoreTimeout <= 0 {
+		return c, fmt.Errorf("--store-timeout %v: want a positive duration", c.StoreTimeout)
+	}
+	if !validNode(c.Node) {
+		return c, fmt.Errorf("--node %q: want 1 to 64 letters, digits, '.', '_' or '-'", c.Node)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
@@ -161,4 +186,33 @@ func envDuration(getenv func(string) string, key string, def time.Duration) (tim
 		return 0, fmt.Errorf("%s: %w", key, err)
 	}
 	return d, nil
+}
+
+// defaultNode names a node that was given no name: the host name and the process id,
+// which tell apart two nodes on one host and a restarted node from its predecessor.
+func defaultNode() string {
+	host, err := os.Hostname()
+	if err != nil || !validNode(host) {
+		host = "node"
+	}
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		host = host[:i]
+	}
+	return host + "-" + strconv.Itoa(os.Getpid())
+}
+
+// validNode says whether name may name a node: it goes into every Request-ID before a
+// ':', so it must hold no ':' and nothing a header or a log line would need to quote.
+func validNode(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"io"
 	"net/netip"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +32,12 @@ func TestParseServe_BadEnv(t *testing.T) {
 		{"TUIKUAN_NOTIFY_DENY", "169.254.0.0/33"},
 		{"TUIKUAN_NOTIFY_DENY", "metadata.internal"},
 		{"TUIKUAN_NOTIFY_ALLOW", "10.0.0.0/8;127.0.0.1"},
+		{"TUIKUAN_DB", "mysql://localhost/tuikuan"},
+		{"TUIKUAN_DB", "tuikuan.db"},
+		{"TUIKUAN_STORE_TIMEOUT", "5"},
+		{"TUIKUAN_STORE_TIMEOUT", "0s"},
+		{"TUIKUAN_NODE", "a:b"},
+		{"TUIKUAN_NODE", "node 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -60,6 +68,9 @@ func TestParseServe_Env(t *testing.T) {
 		"TUIKUAN_NOTIFY_TIME_SCALE": "0.5",
 		"TUIKUAN_NOTIFY_DENY":       "127.0.0.2/32",
 		"TUIKUAN_NOTIFY_ALLOW":      "169.254.169.254",
+		"TUIKUAN_DB":                "postgres://db.internal/tuikuan",
+		"TUIKUAN_STORE_TIMEOUT":     "2s",
+		"TUIKUAN_NODE":              "web-1",
 	}
 	c, err := parseServe([]string{"--lenient=false"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -71,5 +82,19 @@ func TestParseServe_Env(t *testing.T) {
 	wantDeny, wantAllow := []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}, []netip.Prefix{netip.MustParsePrefix("169.254.169.254/32")}
 	if !slices.Equal(c.NotifyDeny, wantDeny) || !slices.Equal(c.NotifyAllow, wantAllow) {
 		t.Errorf("parseServe deny %v allow %v, want %v and %v", c.NotifyDeny, c.NotifyAllow, wantDeny, wantAllow)
+	}
+	if c.DB != "postgres://db.internal/tuikuan" || c.StoreTimeout != 2*time.Second || c.Node != "web-1" {
+		t.Errorf("parseServe db %q store timeout %v node %q, want the environment's", c.DB, c.StoreTimeout, c.Node)
+	}
+}
+
+// Ensure a node given no name gets one that tells it from other processes and is valid.
+func TestParseServe_DefaultNode(t *testing.T) {
+	c, err := parseServe(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatalf("parseServe: %v", err)
+	}
+	if !validNode(c.Node) || !strings.HasSuffix(c.Node, "-"+strconv.Itoa(os.Getpid())) {
+		t.Errorf("default node %q, want a valid name ending in -<pid>", c.Node)
 	}
 }

@@ -29,13 +29,17 @@ import (
 // instead of the tests, so that a test can kill a real first start with SIGKILL.
 const serveChildEnv = "TUIKUAN_TEST_SERVE_CHILD"
 
+// serveChildDBEnv is the child's TUIKUAN_DB.
+const serveChildDBEnv = "TUIKUAN_TEST_SERVE_CHILD_DB"
+
 func init() {
 	dir := os.Getenv(serveChildEnv)
 	if dir == "" {
 		return
 	}
+	db := os.Getenv(serveChildDBEnv)
 	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-level", "error"},
-		func(string) string { return "" }, io.Discard, os.Stderr)
+		func(k string) string { return map[string]string{"TUIKUAN_DB": db}[k] }, io.Discard, os.Stderr)
 	fmt.Fprintln(os.Stderr, "serve:", err)
 	os.Exit(1)
 }
@@ -44,7 +48,7 @@ func init() {
 func startChild(t *testing.T, dir string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), serveChildEnv+"="+dir)
+	cmd.Env = append(os.Environ(), serveChildEnv+"="+dir, serveChildDBEnv+"="+dbFor(t, dir))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +140,7 @@ func checkInstallation(t *testing.T, s *testServer) {
 // Ensure a second server on a data dir in use refuses to start, and leaves the first
 // one's credentials.json alone.
 func TestServe_SecondServerRefuses(t *testing.T) {
+	skipOnPostgres(t, "serve.lock, one server per data dir,")
 	s := startServer(t)
 	var stderr bytes.Buffer
 	// Bounded, in case the second server does start.
@@ -158,6 +163,7 @@ func TestServe_SecondServerRefuses(t *testing.T) {
 // Ensure no key, token or private key is in the database files in clear, and that those
 // files are readable by their owner only.
 func TestServe_SecretsSealedAtRest(t *testing.T) {
+	skipOnPostgres(t, "a database file to search and whose mode to check")
 	s := startServerIn(t, t.TempDir())
 	secrets := map[string]string{"sandbox_token": s.creds.SandboxToken}
 	for _, m := range s.creds.Merchants {

@@ -44,16 +44,13 @@ type testServer struct {
 // of the first start itself use startServerIn on an empty dir.
 func startServer(t testing.TB, args ...string) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
-		t.Fatalf("copy template data dir: %v", err)
-	}
-	return startServerIn(t, dir, args...)
+	return startServerIn(t, copyTemplate(t), args...)
 }
 
 var template struct {
 	once sync.Once
 	dir  string
+	db   string // its database on PostgreSQL
 	err  error
 }
 
@@ -64,11 +61,16 @@ func templateDir(t testing.TB) string {
 		if template.err != nil {
 			return
 		}
+		if testDB != "" {
+			if template.db, template.err = createDB(fmt.Sprintf("tuikuan_template_%d", os.Getpid()), ""); template.err != nil {
+				return
+			}
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", template.dir, "--log-level", "error"},
-				func(string) string { return "" }, io.Discard, io.Discard)
+				func(k string) string { return map[string]string{"TUIKUAN_DB": template.db}[k] }, io.Discard, io.Discard)
 		}()
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			if _, err := identity.ReadCredentials(template.dir); err == nil {
@@ -84,14 +86,23 @@ func templateDir(t testing.TB) string {
 	return template.dir
 }
 
-// startServerClocked is startServer with the rate limiter reading now instead of real
-// time, so that a test moves the limits' time rather than sleeping or racing it.
-func startServerClocked(t testing.TB, now func() time.Time, args ...string) *testServer {
+// copyTemplate returns a new data dir copied from the template, its database (on
+// PostgreSQL) a copy of the template's.
+func copyTemplate(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
 		t.Fatalf("copy template data dir: %v", err)
 	}
+	markTemplateCopy(dir)
+	return dir
+}
+
+// startServerClocked is startServer with the rate limiter reading now instead of real
+// time, so that a test moves the limits' time rather than sleeping or racing it.
+func startServerClocked(t testing.TB, now func() time.Time, args ...string) *testServer {
+	t.Helper()
+	dir := copyTemplate(t)
 	return startServerCtx(t, context.WithValue(context.Background(), rateClockKey{}, now), dir, args...)
 }
 
@@ -106,7 +117,8 @@ func startServerCtx(t testing.TB, parent context.Context, dir string, args ...st
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--settle-delay", "0", "--log-level", "error"}, args...)
 	done := make(chan error, 1)
 	logs := &lockedWriter{w: new(bytes.Buffer)}
-	go func() { done <- run(ctx, all, func(string) string { return "" }, io.Discard, logs) }()
+	getenv := envFor(t, dir)
+	go func() { done <- run(ctx, all, getenv, io.Discard, logs) }()
 	s := &testServer{dir: dir, logs: logs, transport: http.DefaultTransport.(*http.Transport).Clone()}
 	var once sync.Once
 	s.stop = func() {
@@ -333,6 +345,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if template.dir != "" {
 		os.RemoveAll(template.dir)
+	}
+	if template.db != "" {
+		if err := dropDB(fmt.Sprintf("tuikuan_template_%d", os.Getpid())); err != nil {
+			fmt.Fprintln(os.Stderr, "drop template database:", err)
+		}
 	}
 	os.Exit(code)
 }

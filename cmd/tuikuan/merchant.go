@@ -36,7 +36,7 @@ func merchant(ctx context.Context, args []string, getenv func(string) string, st
 
 func merchantAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merchant add", stderr)
-	data := dataFlag(fs, getenv)
+	data, db := dataFlag(fs, getenv), dbFlag(fs, getenv)
 	kind := fs.String("kind", "direct", "direct, partner or sub")
 	sp := fs.String("sp-mchid", "", "the partner of a sub merchant")
 	mchid := fs.String("mchid", "", "merchant number (generated if empty)")
@@ -55,13 +55,13 @@ func merchantAdd(ctx context.Context, args []string, getenv func(string) string,
 		}
 		nm.CertPEM = pem
 	}
-	// Not the serve lock: a running server is fine, SQLite takes a second process.
+	// Not the serve lock: a running server is fine, the store takes a second process.
 	unlock, err := lockDir(*data, setupLock, true)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	store, platform, token, err := openData(ctx, *data)
+	store, platform, token, err := openData(ctx, *data, *db, 0)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func merchantAdd(ctx context.Context, args []string, getenv func(string) string,
 
 func merchantList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merchant list", stderr)
-	data := dataFlag(fs, getenv)
+	data, db := dataFlag(fs, getenv), dbFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func merchantList(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer unlock()
-	store, _, _, err := openData(ctx, *data)
+	store, _, _, err := openData(ctx, *data, *db, 0)
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,14 @@ import (
 	"crypto/x509"
 	"database/sql"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
@@ -18,7 +22,6 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -170,10 +173,7 @@ func TestPlatformKey_AbnormalBankAccount(t *testing.T) {
 // they were, the certificate file and /v3/certificates carry the new key, and both
 // modes' SDKs verify answers.
 func TestPlatformKey_UpgradeFromOneKey(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(templateDir(t))); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyTemplate(t)
 	oldCert := makeSingleKey(t, dir)
 	pubFile := filepath.Join(dir, identity.PublicKeyFile)
 	pubBefore, err := os.ReadFile(pubFile)
@@ -231,12 +231,7 @@ func TestPlatformKey_UpgradeFromOneKey(t *testing.T) {
 func makeSingleKey(t *testing.T, dir string) *x509.Certificate {
 	t.Helper()
 	ctx := context.Background()
-	sealer, err := newSealer(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "tuikuan.db")
-	store, err := sqlite.Open(path, sqlite.WithSealer(sealer))
+	store, err := openStore(ctx, dir, dbFor(t, dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +260,14 @@ func makeSingleKey(t *testing.T, dir string) *x509.Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", path)
+	driver, dsn := "sqlite", filepath.Join(dir, "tuikuan.db")
+	if u, _ := url.Parse(dbFor(t, dir)); u.Scheme != "" {
+		q := u.Query()
+		q.Del("pool_max_conns") // the pool's, not the connection's
+		u.RawQuery = q.Encode()
+		driver, dsn = "pgx", u.String()
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,7 +24,6 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
 	"github.com/tuikuan/tuikuan/internal/sandbox"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
@@ -39,21 +38,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	unlockServe, err := lockDir(cfg.Data, serveLock, false)
-	if err != nil {
-		return err
+	log = log.With("node", cfg.Node)
+	// On SQLite one server owns the data dir. On PostgreSQL several nodes share the
+	// database, on one data dir or on copies of it.
+	if cfg.DB == "" {
+		unlockServe, err := lockDir(cfg.Data, serveLock, false)
+		if err != nil {
+			return err
+		}
+		defer unlockServe()
 	}
-	defer unlockServe()
 	unlockSetup, err := lockDir(cfg.Data, setupLock, true)
 	if err != nil {
 		return err
 	}
 	defer unlockSetup()
-	store, platform, token, err := openData(ctx, cfg.Data)
+	rawStore, platform, token, err := openData(ctx, cfg.Data, cfg.DB, cfg.StoreTimeout)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer rawStore.Close()
+	store := boundedStore{Store: rawStore, timeout: cfg.StoreTimeout}
 
 	svc := pay.NewService(store, pay.Simulated{Delay: cfg.SettleDelay}, pay.NewClock(nil))
 	svc.Spacing = cfg.RefundSpacing
@@ -91,8 +96,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow})
 	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
 	mux.Handle("/sandbox/", sb)
+	// healthz says the process is alive; readyz that it can serve, its database reachable.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	srv := httpServer(jsonapi.Common(jsonapi.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb}), log))
+	mux.HandleFunc("GET /readyz", readyz(rawStore, min(cfg.StoreTimeout, 2*time.Second)))
+	routed := jsonapi.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb})
+	srv := httpServer(jsonapi.Common(withStoreBound(routed), log, cfg.Node))
 
 	// Deferred next after the store's Close, so it runs just before it, after the rest.
 	defer func() {
@@ -118,7 +126,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	go func() { errc <- srv.Serve(newDualListener(ln, tlsConfig)) }()
-	printConnect(stdout, apiBase, cfg.Data)
+	printConnect(stdout, apiBase, cfg)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -184,28 +192,6 @@ func newSealer(dir string) (*wxcrypto.Sealer, error) {
 	return wxcrypto.NewSealer(key)
 }
 
-// openData opens the store in dir, its secrets sealed under the server key, and
-// completes the installation if need be. The caller holds dir's setup lock.
-func openData(ctx context.Context, dir string) (*sqlite.Store, *identity.Platform, string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, "", fmt.Errorf("create data dir: %w", err)
-	}
-	sealer, err := newSealer(dir)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	store, err := sqlite.Open(filepath.Join(dir, "tuikuan.db"), sqlite.WithSealer(sealer))
-	if err != nil {
-		return nil, nil, "", err
-	}
-	platform, token, err := identity.EnsureInstallation(ctx, dir, store, time.Now())
-	if err != nil {
-		store.Close()
-		return nil, nil, "", err
-	}
-	return store, platform, token, nil
-}
-
 // writeCredentials re-issues old-form merchant certificates before it writes the files,
 // so that the store, the certificate files and credentials.json change together.
 func writeCredentials(ctx context.Context, dir, apiBase string, store pay.Store, p *identity.Platform, token string) error {
@@ -236,15 +222,21 @@ func baseURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func printConnect(w io.Writer, apiBase, dir string) {
-	fmt.Fprintf(w, `tuikuan is listening on %s
+func printConnect(w io.Writer, apiBase string, cfg config) {
+	dir := cfg.Data
+	db := "SQLite in the data dir"
+	if cfg.DB != "" {
+		db = "PostgreSQL " + redactURL(cfg.DB)
+	}
+	fmt.Fprintf(w, `tuikuan node %s is listening on %s
+  store:        %s
   credentials:  %s
   merchants, keys and the platform public key are listed there; point your WeChat Pay
   client at %s instead of https://api.mch.weixin.qq.com (see README "Connect a client").
   v2 XML API:   the same port over https:// too (%s), client certificates
                 for /secapi/ in merchants/<mchid>/apiclient_client_cert.pem
   sandbox API:  %s/sandbox/v1/… with "Authorization: Bearer <sandbox_token>"
-`, apiBase, filepath.Join(dir, identity.CredentialsFile), apiBase, strings.Replace(apiBase, "http://", "https://", 1), apiBase)
+`, cfg.Node, apiBase, db, filepath.Join(dir, identity.CredentialsFile), apiBase, strings.Replace(apiBase, "http://", "https://", 1), apiBase)
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
@@ -253,4 +245,13 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// redactURL is a database URL fit for the banner and logs: without its password.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
-	"github.com/tuikuan/tuikuan/internal/sqlite"
 )
 
 // stallingLog is a log sink that is slow once: the first line containing match waits
@@ -66,7 +65,7 @@ func TestServe_ShutdownJoinsWorkers(t *testing.T) {
 
 	// A business-clock offset the settler cannot read makes it log an error every tick.
 	ctx := context.Background()
-	store, err := sqlite.Open(s.path("tuikuan.db"))
+	store, err := openStore(ctx, s.dir, dbFor(t, s.dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

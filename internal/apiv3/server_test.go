@@ -108,7 +108,7 @@ func (s *testServer) listen(t *testing.T, c Config, opts []func(*testServer, *Co
 	for _, o := range opts {
 		o(s, &c)
 	}
-	srv := httptest.NewServer(jsonapi.Common(NewHandler(c), log))
+	srv := httptest.NewServer(jsonapi.Common(NewHandler(c), log, ""))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 }

@@ -53,8 +53,9 @@ func (g *Registry) magic(q Request, first func(key string) (bool, error)) (Decis
 			}
 		}
 		if strings.HasPrefix(no, MagicTimeout) {
-			// Keyed like the refund itself: out_refund_no is unique per merchant.
-			key := MagicTimeout + q.Mchid + "\x00" + q.SubMchid + "\x00" + q.OutRefundNo
+			// Keyed like the refund itself: out_refund_no is unique per merchant. '/' is in
+			// none of the three numbers' charsets, and, unlike NUL, PostgreSQL's text takes it.
+			key := MagicTimeout + q.Mchid + "/" + q.SubMchid + "/" + q.OutRefundNo
 			if ok, err := first(key); !ok || err != nil {
 				return Decision{}, err
 			}

@@ -14,9 +14,17 @@ import (
 // Pay sends (docs/wire.md#error-bodies), panic recovery into the JSON envelope rather
 // than a dropped connection, and an access log line that carries no header or body (they
 // hold signatures and personal data).
-func Common(next http.Handler, log *slog.Logger) http.Handler {
+//
+// node, when not empty, names the node that answers: the Request-ID is node + ":" + an ID
+// of WeChat Pay's shape, so an operator running several nodes finds the one whose log
+// holds a request. node must not contain ':'.
+func Common(next http.Handler, log *slog.Logger, node string) http.Handler {
+	prefix := ""
+	if node != "" {
+		prefix = node + ":"
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newRequestID()
+		id := prefix + newRequestID()
 		w.Header().Set("Request-ID", id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
