@@ -128,13 +128,6 @@ func createDB(name, from string) (string, error) {
 		return "", err
 	}
 	u.Path = "/" + name
-	// Known limit: the business clock, refreshed inside a refund's transaction, takes a
-	// second pooled connection, so more concurrent refunds on one node than its pool has
-	// connections starve until the store timeout. The tests' pools outnumber their
-	// concurrency.
-	q := u.Query()
-	q.Set("pool_max_conns", "64")
-	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 

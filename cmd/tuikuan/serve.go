@@ -85,9 +85,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	faults := fault.NewShared(store)
 	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
 	limits := ratelimit.New(rateClock(ctx))
+	// nonces guard against replays. A SQLite data dir serves one process (serve.lock), so
+	// its nonces stay in memory and a signed GET writes nothing; nodes sharing PostgreSQL
+	// share them through it, so that one node refuses a nonce another accepted.
+	var nonces apiv3.NonceStore
+	if cfg.DB != "" {
+		nonces = apiv3.StoreNonces(store)
+	}
 	mux := http.NewServeMux()
 	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits,
-		Nonces: apiv3.StoreNonces(store)})
+		Nonces: nonces})
 	mux.Handle("/v3/", v3)
 	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
 	mux.Handle("/pay/", v2)
@@ -118,6 +125,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Refunds.RunSettler(runCtx, 200*time.Millisecond, func(err error) { log.Error("settle refunds", "err", err) })
 	})
 	workers.Go(func() { deliverer.Run(runCtx) })
+	workers.Go(func() {
+		svc.Time.Run(runCtx, pay.ClockRefresh, func(err error) { log.Error("read the business clock", "err", err) })
+	})
 
 	errc := make(chan error, 1)
 	tlsConfig, err := serverTLS(cfg.Data, ln.Addr())

@@ -17,17 +17,11 @@ type Clock struct {
 
 	mu     sync.RWMutex
 	offset time.Duration
-
-	// source, set by NewService, reads the offset every node shares; Now reads it again
-	// once the offset it has is ClockRefresh old. loading keeps that to one read at a time.
-	source   func(context.Context) (time.Duration, error)
-	loadedAt time.Time
-	loading  sync.Mutex
 }
 
-// ClockRefresh bounds how long a node goes on with the business-clock offset it read:
-// an advance made through another node is seen here at most this much later. Reading the
-// offset is one small read, so the bound can be short.
+// ClockRefresh is how often a node reads the business-clock offset every node shares
+// (Time.Run): an advance made through another node is seen here about this much later.
+// Reading the offset is one small read, so the interval can be short.
 const ClockRefresh = 100 * time.Millisecond
 
 // MaxClockOffset bounds how far business time may run ahead of real time. A century is
@@ -43,31 +37,11 @@ func NewClock(real func() time.Time) *Clock {
 	return &Clock{real: real}
 }
 
-// Now is the business time. A clock of a Service reads the shared offset again when
-// what it has is older than ClockRefresh; if that read fails it goes on with what it has
-// and tries again on the next call.
+// Now is the business time. It never reads the store: it runs inside store
+// transactions, where a read of its own would wait for a second connection that a busy
+// pool may not have. Time.Run keeps the offset fresh instead.
 func (c *Clock) Now() time.Time {
-	now := c.real()
-	c.mu.RLock()
-	offset, age := c.offset, now.Sub(c.loadedAt)
-	stale := c.source != nil && (age >= ClockRefresh || age < 0)
-	c.mu.RUnlock()
-	if stale && c.loading.TryLock() {
-		defer c.loading.Unlock()
-		if d, err := c.source(context.Background()); err == nil {
-			c.loaded(d, now)
-			offset = c.Offset()
-		}
-	}
-	return now.Add(offset)
-}
-
-// loaded records the offset read from the store at real time at.
-func (c *Clock) loaded(offset time.Duration, at time.Time) {
-	c.setOffset(offset)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.loadedAt = at
+	return c.real().Add(c.Offset())
 }
 
 // Offset is how far business time is ahead of real time.
@@ -99,15 +73,32 @@ func (s *Time) Clock() *Clock { return s.clock }
 // restart agrees on business time.
 func (s *Time) Load(ctx context.Context) error { return s.loadClock(ctx) }
 
+// Run reads the shared offset every interval until ctx is done, so that an advance made
+// through another node reaches this one; errors go to onError and the clock goes on with
+// the offset it has.
+func (s *Time) Run(ctx context.Context, every time.Duration, onError func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.loadClock(ctx); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+		}
+	}
+}
+
 // loadClock is Load for the settler too, which reloads before each round so that an
 // advance made on another node settles refunds here.
 func (s core) loadClock(ctx context.Context) error {
-	at := s.clock.real()
 	offset, err := s.readOffset(ctx)
 	if err != nil {
 		return err
 	}
-	s.clock.loaded(offset, at)
+	s.clock.setOffset(offset)
 	return nil
 }
 

@@ -53,12 +53,9 @@ type Service struct {
 }
 
 // NewService returns the services over store, settling refunds through channel on clock,
-// which from then on follows the offset in store (see Clock.Now).
+// which follows the offset in store as Time.Load and Time.Run read it.
 func NewService(store Store, channel Channel, clock *Clock) *Service {
 	c := core{store: store, clock: clock, Settings: &Settings{}}
-	clock.mu.Lock()
-	clock.source = c.readOffset
-	clock.mu.Unlock()
 	complaints := &Complaints{core: c}
 	coupons := &Coupons{core: c}
 	return &Service{
