@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -18,21 +19,22 @@ import (
 // connections to the database and leaves the clients' connections, old and new, open and
 // unanswered, as a network partition does. Mended, it forwards new connections again.
 type cutProxy struct {
-	ln     net.Listener
-	target string
+	ln      net.Listener
+	network string // of the database: "tcp", or "unix" for a socket
+	target  string
 
 	mu    sync.Mutex
 	cut   bool
 	conns []net.Conn // every connection open, both sides
 }
 
-func newCutProxy(t *testing.T, target string) *cutProxy {
+func newCutProxy(t *testing.T, network, target string) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutProxy{ln: ln, target: target}
+	p := &cutProxy{ln: ln, network: network, target: target}
 	t.Cleanup(func() {
 		ln.Close()
 		p.closeAll()
@@ -54,7 +56,7 @@ func (p *cutProxy) accept() {
 		if cut {
 			continue // held open, never answered
 		}
-		up, err := net.Dial("tcp", p.target)
+		up, err := net.Dial(p.network, p.target)
 		if err != nil {
 			c.Close()
 			continue
@@ -98,6 +100,22 @@ func (p *cutProxy) closeAll() {
 	}
 }
 
+// dbSocket is where u's database listens: its TCP host and port, or the unix socket that
+// its host parameter names, as the throwaway test cluster's URL does.
+func dbSocket(u *url.URL) (network, addr string) {
+	if u.Host != "" {
+		if u.Port() == "" {
+			return "tcp", net.JoinHostPort(u.Hostname(), "5432")
+		}
+		return "tcp", u.Host
+	}
+	port := u.Query().Get("port")
+	if port == "" {
+		port = "5432"
+	}
+	return "unix", filepath.Join(u.Query().Get("host"), ".s.PGSQL."+port)
+}
+
 // Ensure that while the database is unreachable, /readyz says so and requests fail with
 // SYSTEM_ERROR within the store timeout instead of hanging or succeeding unstored, and
 // that the node recovers by itself once the database is back.
@@ -109,8 +127,13 @@ func TestServe_DatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newCutProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	network, addr := dbSocket(u)
+	proxy := newCutProxy(t, network, addr)
+	// The node reaches the database through the proxy, over TCP.
+	q := u.Query()
+	q.Del("host")
+	q.Del("port")
+	u.RawQuery, u.Host = q.Encode(), proxy.ln.Addr().String()
 	const timeout = 1 * time.Second
 	s = startServerIn(t, s.dir, "--db", u.String(), "--store-timeout", timeout.String())
 
