@@ -154,27 +154,30 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 func envFloat(getenv func(string) string, key string, def float64) (float64, error) {
-	v := getenv(key)
-	if v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", key, err)
-	}
-	return f, nil
+	return envParse(getenv, key, def, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) })
 }
 
 func envInt(getenv func(string) string, key string, def int) (int, error) {
+	return envParse(getenv, key, def, strconv.Atoi)
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	return envParse(getenv, key, def, time.ParseDuration)
+}
+
+// envParse reads a variable with parse; unset is def, and a value parse refuses is an
+// error naming the variable.
+func envParse[T any](getenv func(string) string, key string, def T, parse func(string) (T, error)) (T, error) {
 	v := getenv(key)
 	if v == "" {
 		return def, nil
 	}
-	n, err := strconv.Atoi(v)
+	x, err := parse(v)
 	if err != nil {
-		return 0, fmt.Errorf("%s=%q: want an integer", key, v)
+		var zero T
+		return zero, fmt.Errorf("%s: %w", key, err)
 	}
-	return n, nil
+	return x, nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -197,18 +200,6 @@ func envBool(getenv func(string) string, key string) (bool, error) {
 		return false, fmt.Errorf("%s=%q: want true or false", key, v)
 	}
 	return b, nil
-}
-
-func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
-	v := getenv(key)
-	if v == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", key, err)
-	}
-	return d, nil
 }
 
 // defaultNode names a node that was given no name: the host name and the process id,
