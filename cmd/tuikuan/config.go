@@ -38,6 +38,9 @@ type config struct {
 	StoreTimeout time.Duration
 	// Node names this process in log lines, Request-IDs and the banner.
 	Node string
+	// Nodes is how many nodes share the database: each enforces that share of every
+	// rate limit.
+	Nodes int
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting. Its usage, asked
@@ -107,6 +110,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	fs.DurationVar(&c.StoreTimeout, "store-timeout", storeTimeout, "longest a store call may take before the request fails with SYSTEM_ERROR (env TUIKUAN_STORE_TIMEOUT)")
 	fs.StringVar(&c.Node, "node", envOr(getenv, "TUIKUAN_NODE", defaultNode()), "name of this node in logs and Request-IDs: letters, digits, '.', '_', '-' (env TUIKUAN_NODE)")
+	nodes, err := envInt(getenv, "TUIKUAN_NODES", 1)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.Nodes, "nodes", nodes, "how many nodes share the database, 1 to 64: each enforces that share of a merchant's rate limits (env TUIKUAN_NODES)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -135,6 +143,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	if !validNode(c.Node) {
 		return c, fmt.Errorf("--node %q: want 1 to 64 letters, digits, '.', '_' or '-'", c.Node)
 	}
+	if c.Nodes < 1 || c.Nodes > 64 {
+		return c, fmt.Errorf("--nodes %d: want 1 to 64", c.Nodes)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
@@ -143,15 +154,30 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 func envFloat(getenv func(string) string, key string, def float64) (float64, error) {
+	return envParse(getenv, key, def, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) })
+}
+
+func envInt(getenv func(string) string, key string, def int) (int, error) {
+	return envParse(getenv, key, def, strconv.Atoi)
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	return envParse(getenv, key, def, time.ParseDuration)
+}
+
+// envParse reads a variable with parse; unset is def, and a value parse refuses is an
+// error naming the variable.
+func envParse[T any](getenv func(string) string, key string, def T, parse func(string) (T, error)) (T, error) {
 	v := getenv(key)
 	if v == "" {
 		return def, nil
 	}
-	f, err := strconv.ParseFloat(v, 64)
+	x, err := parse(v)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", key, err)
+		var zero T
+		return zero, fmt.Errorf("%s: %w", key, err)
 	}
-	return f, nil
+	return x, nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -174,18 +200,6 @@ func envBool(getenv func(string) string, key string) (bool, error) {
 		return false, fmt.Errorf("%s=%q: want true or false", key, v)
 	}
 	return b, nil
-}
-
-func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
-	v := getenv(key)
-	if v == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", key, err)
-	}
-	return d, nil
 }
 
 // defaultNode names a node that was given no name: the host name and the process id,

@@ -38,6 +38,9 @@ func TestParseServe_BadEnv(t *testing.T) {
 		{"TUIKUAN_STORE_TIMEOUT", "0s"},
 		{"TUIKUAN_NODE", "a:b"},
 		{"TUIKUAN_NODE", "node 1"},
+		{"TUIKUAN_NODES", "0"},
+		{"TUIKUAN_NODES", "65"},
+		{"TUIKUAN_NODES", "two"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -71,6 +74,7 @@ func TestParseServe_Env(t *testing.T) {
 		"TUIKUAN_DB":                "postgres://db.internal/tuikuan",
 		"TUIKUAN_STORE_TIMEOUT":     "2s",
 		"TUIKUAN_NODE":              "web-1",
+		"TUIKUAN_NODES":             "3",
 	}
 	c, err := parseServe([]string{"--lenient=false"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -83,8 +87,8 @@ func TestParseServe_Env(t *testing.T) {
 	if !slices.Equal(c.NotifyDeny, wantDeny) || !slices.Equal(c.NotifyAllow, wantAllow) {
 		t.Errorf("parseServe deny %v allow %v, want %v and %v", c.NotifyDeny, c.NotifyAllow, wantDeny, wantAllow)
 	}
-	if c.DB != "postgres://db.internal/tuikuan" || c.StoreTimeout != 2*time.Second || c.Node != "web-1" {
-		t.Errorf("parseServe db %q store timeout %v node %q, want the environment's", c.DB, c.StoreTimeout, c.Node)
+	if c.DB != "postgres://db.internal/tuikuan" || c.StoreTimeout != 2*time.Second || c.Node != "web-1" || c.Nodes != 3 {
+		t.Errorf("parseServe db %q store timeout %v node %q nodes %d, want the environment's", c.DB, c.StoreTimeout, c.Node, c.Nodes)
 	}
 }
 

@@ -401,6 +401,35 @@ func TestRateLimit_WechatFailures(t *testing.T) {
 	}
 }
 
+// Ensure a node told it is one of two (--nodes 2) lets a merchant have half of each
+// per-second limit: 150 of the 300 successful queries, 3 of the 6 failing applies.
+func TestRateLimit_NodeShare(t *testing.T) {
+	start := time.Now()
+	var moved atomic.Int64
+	s := startServerClocked(t, func() time.Time { return start.Add(time.Duration(moved.Load())) }, "--rate-limit", "wechat", "--nodes", "2")
+	r := s.refunder(t, "direct")
+	m := s.merchant(t, "direct")
+	o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 100})
+	if _, err := r.apply(o, "NS-1", 100); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 150 {
+		if _, err := r.query("NS-1"); err != nil {
+			t.Fatalf("query %d of the node's 150: %v", i+1, err)
+		}
+	}
+	_, err := r.query("NS-1")
+	wantAPIError(t, "151st query", err, 429, "FREQUENCY_LIMITED")
+
+	missing := paidOrder{OutTradeNo: "NO-SUCH-ORDER", Total: 100}
+	for range 3 {
+		_, err := r.apply(missing, uniq("F"), 100)
+		wantAPIError(t, "failing apply", err, 404, "RESOURCE_NOT_EXISTS")
+	}
+	_, err = r.apply(missing, uniq("F"), 100)
+	wantAPIError(t, "4th failing apply", err, 429, "FREQUENCY_LIMITED")
+}
+
 // Ensure the wechat profile's one minute between refunds of an order answers 429 through
 // the SDK, changes nothing, and passes once business time has moved on.
 func TestRateLimit_WechatSpacing(t *testing.T) {

@@ -83,8 +83,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// faults are the fault rules of the sandbox API, obeyed by the APIv3 and v2 handlers and the
 	// notification deliverer alike, kept in the store so that every node obeys them.
 	faults := fault.NewShared(store)
-	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers.
-	limits := ratelimit.New(rateClock(ctx))
+	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers: this
+	// node's share of them, when several share the database.
+	limits := ratelimit.NewShare(rateClock(ctx), cfg.Nodes)
 	// nonces guard against replays. A SQLite data dir serves one process (serve.lock), so
 	// its nonces stay in memory and a signed GET writes nothing; nodes sharing PostgreSQL
 	// share them through it, so that one node refuses a nonce another accepted.
