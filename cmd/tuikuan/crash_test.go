@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -369,4 +371,192 @@ func TestCrash_KillNode(t *testing.T) {
 		t.Errorf("a notification the SDK refused: %v", err)
 	}
 	counter.mu.Unlock()
+}
+
+// ownPostgres starts a PostgreSQL cluster for the test alone with .ci/postgres, so
+// that stopping it leaves the other tests' databases alone, and returns the script, the
+// cluster's dir and its URL. It needs the server binaries that TUIKUAN_PG_DIR's cluster
+// shows are here.
+func ownPostgres(t *testing.T) (script, dir, url string) {
+	t.Helper()
+	if os.Getenv("TUIKUAN_PG_DIR") == "" {
+		t.Skip("TUIKUAN_PG_DIR is not set: the test stops and starts a PostgreSQL cluster of its own with .ci/postgres, " +
+			"which needs a server installed as for `eval \"$(.ci/postgres start)\"`")
+	}
+	script, err := filepath.Abs("../../.ci/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd := exec.Command(script, "start")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf(".ci/postgres start: %v\n%s", err, stderr.String())
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		switch v = strings.Trim(v, "'"); k {
+		case "TUIKUAN_PG_DIR":
+			dir = v
+		case "TUIKUAN_TEST_DB":
+			url = v
+		}
+	}
+	if dir == "" || url == "" {
+		t.Fatalf(".ci/postgres start said:\n%s", out)
+	}
+	t.Cleanup(func() { pgctl(t, script, "stop", dir) })
+	return script, dir, url
+}
+
+// pgctl runs .ci/postgres verb dir.
+func pgctl(t *testing.T, script, verb, dir string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, script, verb, dir).CombinedOutput(); err != nil {
+		t.Errorf(".ci/postgres %s: %v\n%s", verb, err, out)
+	}
+}
+
+// loadTally is what a refund load has seen so far.
+type loadTally struct {
+	mu       sync.Mutex
+	outcomes []applyOutcome
+	oks      int
+	errs     int // 500 SYSTEM_ERROR
+	wake     chan struct{}
+}
+
+func (l *loadTally) add(o applyOutcome) {
+	l.mu.Lock()
+	l.outcomes = append(l.outcomes, o)
+	switch {
+	case o.ok():
+		l.oks++
+	case o.status == http.StatusInternalServerError:
+		l.errs++
+	}
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// await waits until cond holds of the counts of 200s and 500s, failing the test after
+// within.
+func (l *loadTally) await(t *testing.T, what string, within time.Duration, cond func(oks, errs int) bool) {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		l.mu.Lock()
+		oks, errs := l.oks, l.errs
+		l.mu.Unlock()
+		if cond(oks, errs) {
+			return
+		}
+		select {
+		case <-l.wake:
+		case <-deadline:
+			t.Fatalf("%s: not within %v (%d 200s, %d 500s so far)", what, within, oks, errs)
+		}
+	}
+}
+
+// Ensure that a PostgreSQL stopped and started again under a load of refunds loses
+// nothing and stalls nobody: requests while it is down fail with 500 SYSTEM_ERROR within
+// the store timeout, every 200 is stored, and the node serves again by itself once the
+// database is back.
+func TestCrash_DatabaseRestart(t *testing.T) {
+	requirePostgres(t)
+	began := time.Now()
+	script, pgDir, db := ownPostgres(t)
+	const timeout = 2 * time.Second
+	s := startServerIn(t, t.TempDir(), "--db", db, "--store-timeout", timeout.String(), "--rate-limit", "off")
+	t.Logf("own PostgreSQL and a first start in %v", time.Since(began))
+	m := s.merchant(t, "direct")
+	svc := refunddomestic.RefundsApiService{Client: s.wechatpayClient(t, m)}
+	// Spread over orders: an order takes at most 50 partial refunds.
+	const orders, workers, each = 20, 4, 10
+	var paid []paidOrder
+	for range orders {
+		paid = append(paid, s.pay(t, map[string]any{"mchid": m.Mchid, "total": 1_000_000}))
+	}
+	tally := &loadTally{wake: make(chan struct{}, 1)}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				o := paid[(i*workers+w)%orders]
+				tally.add(apply(svc, applyJob{order: o, no: fmt.Sprintf("D%d-%04d", w, i), amount: each}, ""))
+			}
+		})
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+
+	tally.await(t, "refunds before the restart", 30*time.Second, func(oks, _ int) bool { return oks >= 10 })
+	downAt := time.Now()
+	pgctl(t, script, "down", pgDir)
+	tally.await(t, "SYSTEM_ERRORs while the database is down", 15*time.Second, func(_, errs int) bool { return errs >= 8 })
+	pgctl(t, script, "up", pgDir)
+	upAt := time.Now()
+	tally.mu.Lock()
+	okBefore := tally.oks
+	tally.mu.Unlock()
+	tally.await(t, "refunds after the restart", 30*time.Second, func(oks, _ int) bool { return oks >= okBefore+10 })
+	recovered := time.Since(upAt)
+	close(stop)
+	wg.Wait()
+	stop = make(chan struct{}) // for the deferred close
+
+	const bound = timeout + 3*time.Second
+	var slowest time.Duration
+	var failed []applyOutcome
+	for _, r := range tally.outcomes {
+		slowest = max(slowest, r.took)
+		if r.took > bound {
+			t.Errorf("refund %s took %v, want under %v", r.no, r.took, bound)
+		}
+		switch {
+		case r.ok():
+		case r.status == http.StatusInternalServerError && r.code == "SYSTEM_ERROR":
+			failed = append(failed, r)
+		default:
+			t.Errorf("refund %s: %d %s %v, want 200 or 500 SYSTEM_ERROR", r.no, r.status, r.code, r.err)
+		}
+	}
+	// A 500 says nothing of whether the refund was stored; the client sends the same
+	// out_refund_no again, and gets the one refund.
+	storedAnyway := 0
+	outcomes := slices.Clone(tally.outcomes)
+	for i, r := range outcomes {
+		if r.ok() {
+			continue
+		}
+		if _, _, err := svc.QueryByOutRefundNo(context.Background(), refunddomestic.QueryByOutRefundNoRequest{OutRefundNo: core.String(r.no)}); err == nil {
+			storedAnyway++
+		}
+		if outcomes[i] = apply(svc, r.applyJob, ""); !outcomes[i].ok() {
+			t.Errorf("refund %s sent again after the restart: %d %s %v", r.no, outcomes[i].status, outcomes[i].code, outcomes[i].err)
+		}
+	}
+	if stored := checkStored(t, s, svc, outcomes); len(stored) != len(outcomes) {
+		t.Errorf("%d refunds stored, want the %d applied for", len(stored), len(outcomes))
+	}
+	t.Logf("%d applies: %d 200s, %d 500 SYSTEM_ERROR (%d of them stored anyway, all 200 when sent again); "+
+		"database down for %v, ten 200s again %v after it was up; slowest answer %v; %v in all",
+		len(outcomes), len(outcomes)-len(failed), len(failed), storedAnyway,
+		upAt.Sub(downAt).Round(time.Millisecond), recovered.Round(time.Millisecond), slowest.Round(time.Millisecond),
+		time.Since(began).Round(time.Millisecond))
 }
