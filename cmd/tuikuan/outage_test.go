@@ -6,6 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,21 +21,21 @@ import (
 // connections to the database and leaves the clients' connections, old and new, open and
 // unanswered, as a network partition does. Mended, it forwards new connections again.
 type cutProxy struct {
-	ln     net.Listener
-	target string
+	ln              net.Listener
+	network, target string
 
 	mu    sync.Mutex
 	cut   bool
 	conns []net.Conn // every connection open, both sides
 }
 
-func newCutProxy(t *testing.T, target string) *cutProxy {
+func newCutProxy(t *testing.T, network, target string) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutProxy{ln: ln, target: target}
+	p := &cutProxy{ln: ln, network: network, target: target}
 	t.Cleanup(func() {
 		ln.Close()
 		p.closeAll()
@@ -54,7 +57,7 @@ func (p *cutProxy) accept() {
 		if cut {
 			continue // held open, never answered
 		}
-		up, err := net.Dial("tcp", p.target)
+		up, err := net.Dial(p.network, p.target)
 		if err != nil {
 			c.Close()
 			continue
@@ -109,7 +112,8 @@ func TestServe_DatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newCutProxy(t, u.Host)
+	network, addr := dbAddr(t, u)
+	proxy := newCutProxy(t, network, addr)
 	u.Host = proxy.ln.Addr().String()
 	const timeout = 1 * time.Second
 	s = startServerIn(t, s.dir, "--db", u.String(), "--store-timeout", timeout.String())
@@ -168,4 +172,23 @@ func TestServe_DatabaseOutage(t *testing.T) {
 	if len(got.Refunds) != 2 || sum != 200 {
 		t.Errorf("after the outage: %d refunds of %d in all, want OUT-1 and OUT-2, 200", len(got.Refunds), sum)
 	}
+}
+
+// dbAddr is where the database at u listens, and takes the host out of u's query: a
+// unix socket (host=/dir, as .ci/postgres gives) or a TCP address.
+func dbAddr(t *testing.T, u *url.URL) (network, addr string) {
+	t.Helper()
+	q := u.Query()
+	dir := q.Get("host")
+	if !strings.HasPrefix(dir, "/") {
+		return "tcp", u.Host
+	}
+	q.Del("host")
+	u.RawQuery = q.Encode()
+	socks, _ := filepath.Glob(filepath.Join(dir, ".s.PGSQL.*"))
+	socks = slices.DeleteFunc(socks, func(s string) bool { return strings.HasSuffix(s, ".lock") })
+	if len(socks) != 1 {
+		t.Fatalf("want one PostgreSQL socket in %s, found %v", dir, socks)
+	}
+	return "unix", socks[0]
 }
