@@ -135,6 +135,7 @@ func startServerCtx(t testing.TB, parent context.Context, dir string, args ...st
 	for {
 		select {
 		case err := <-done:
+			done <- err // for s.stop, which the cleanup runs
 			t.Fatalf("serve exited: %v\n%s", err, logs.String())
 		default:
 		}

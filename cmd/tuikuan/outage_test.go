@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,9 +21,8 @@ import (
 // connections to the database and leaves the clients' connections, old and new, open and
 // unanswered, as a network partition does. Mended, it forwards new connections again.
 type cutProxy struct {
-	ln      net.Listener
-	network string // of the database: "tcp", or "unix" for a socket
-	target  string
+	ln              net.Listener
+	network, target string
 
 	mu    sync.Mutex
 	cut   bool
@@ -100,22 +101,6 @@ func (p *cutProxy) closeAll() {
 	}
 }
 
-// dbSocket is where u's database listens: its TCP host and port, or the unix socket that
-// its host parameter names, as the throwaway test cluster's URL does.
-func dbSocket(u *url.URL) (network, addr string) {
-	if u.Host != "" {
-		if u.Port() == "" {
-			return "tcp", net.JoinHostPort(u.Hostname(), "5432")
-		}
-		return "tcp", u.Host
-	}
-	port := u.Query().Get("port")
-	if port == "" {
-		port = "5432"
-	}
-	return "unix", filepath.Join(u.Query().Get("host"), ".s.PGSQL."+port)
-}
-
 // Ensure that while the database is unreachable, /readyz says so and requests fail with
 // SYSTEM_ERROR within the store timeout instead of hanging or succeeding unstored, and
 // that the node recovers by itself once the database is back.
@@ -127,13 +112,9 @@ func TestServe_DatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	network, addr := dbSocket(u)
+	network, addr := dbAddr(t, u)
 	proxy := newCutProxy(t, network, addr)
-	// The node reaches the database through the proxy, over TCP.
-	q := u.Query()
-	q.Del("host")
-	q.Del("port")
-	u.RawQuery, u.Host = q.Encode(), proxy.ln.Addr().String()
+	u.Host = proxy.ln.Addr().String()
 	const timeout = 1 * time.Second
 	s = startServerIn(t, s.dir, "--db", u.String(), "--store-timeout", timeout.String())
 
@@ -191,4 +172,23 @@ func TestServe_DatabaseOutage(t *testing.T) {
 	if len(got.Refunds) != 2 || sum != 200 {
 		t.Errorf("after the outage: %d refunds of %d in all, want OUT-1 and OUT-2, 200", len(got.Refunds), sum)
 	}
+}
+
+// dbAddr is where the database at u listens, and takes the host out of u's query: a
+// unix socket (host=/dir, as .ci/postgres gives) or a TCP address.
+func dbAddr(t *testing.T, u *url.URL) (network, addr string) {
+	t.Helper()
+	q := u.Query()
+	dir := q.Get("host")
+	if !strings.HasPrefix(dir, "/") {
+		return "tcp", u.Host
+	}
+	q.Del("host")
+	u.RawQuery = q.Encode()
+	socks, _ := filepath.Glob(filepath.Join(dir, ".s.PGSQL.*"))
+	socks = slices.DeleteFunc(socks, func(s string) bool { return strings.HasSuffix(s, ".lock") })
+	if len(socks) != 1 {
+		t.Fatalf("want one PostgreSQL socket in %s, found %v", dir, socks)
+	}
+	return "unix", socks[0]
 }

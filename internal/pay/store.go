@@ -111,7 +111,9 @@ type NotificationTx interface {
 	// NotificationsOfRefund lists a refund's notifications, oldest first.
 	NotificationsOfRefund(ctx context.Context, refundID string) ([]*Notification, error)
 	// DueNotifications lists up to limit PENDING notifications whose NextAttemptAt is not
-	// after now, soonest first.
+	// after now, soonest first. Inside Update, a store that several nodes share leaves
+	// out the rows another transaction is changing, so that two claims at once never
+	// lease the same notification.
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]*Notification, error)
 	// InsertAttempt adds a; ErrDuplicate when its number is taken for its notification.
 	InsertAttempt(ctx context.Context, a *Attempt) error

@@ -44,10 +44,19 @@ func (t *tx) NotificationsOfComplaint(ctx context.Context, complaintID string) (
 
 // DueNotifications lists PENDING notifications due by now, soonest first. The literal
 // repeats the predicate of the partial index notifications_due.
+//
+// Inside Update it locks the rows it lists and skips those another transaction holds,
+// so that two nodes claiming at once neither wait on each other nor lease the same
+// notification: the second passes over the first's rows, and once the first commits
+// their moved NextAttemptAt (the lease) takes them out of the predicate.
 func (t *tx) DueNotifications(ctx context.Context, now time.Time, limit int) ([]*pay.Notification, error) {
+	lock := ""
+	if t.update {
+		lock = ` FOR UPDATE SKIP LOCKED`
+	}
 	return list(ctx, t, notifications, "due notifications", notifications.SelectSQL("")+`
 		WHERE status = 'PENDING' AND next_attempt_at <= $1
-		ORDER BY next_attempt_at, seq LIMIT $2`, now.UnixMilli(), limit)
+		ORDER BY next_attempt_at, seq LIMIT $2`+lock, now.UnixMilli(), limit)
 }
 
 // InsertAttempt adds a; ErrDuplicate when its number is taken for its notification.

@@ -10,6 +10,8 @@
 // with many concurrent refunds would burn through any bounded retry. What locks cannot
 // order — two new rows under the same key — the schema's UNIQUE constraints refuse, and
 // its CHECK constraints keep amounts within what was paid whatever a node does.
+// The deliverer's claim of due notifications is the exception to waiting: it takes its
+// rows FOR UPDATE SKIP LOCKED, so two nodes claiming at once each lease different ones.
 // Deadlocks (40P01), possible when two Updates lock the same rows in different orders,
 // and serialization failures (40001) roll back and run fn again, a bounded number of
 // times with jitter: fn may run more than once.

@@ -204,3 +204,13 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Errorf("Open error = %v, want a connection error", err)
 	}
 }
+
+// TestSharedClaims checks that two nodes on one database claim due notifications
+// without waiting on each other or leasing one notification twice.
+func TestSharedClaims(t *testing.T) {
+	needDB(t)
+	storetest.TestSharedClaims(t, func(t *testing.T) (pay.Store, pay.Store) {
+		db := testDB(t)
+		return mustOpen(t, db), mustOpen(t, db)
+	})
+}
