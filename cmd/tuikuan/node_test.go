@@ -292,3 +292,32 @@ func TestNodes_ReplayOnOtherNode(t *testing.T) {
 		t.Errorf("replay on the other node: %d %s, want 401 SIGN_ERROR", a.status, a.body)
 	}
 }
+
+// Ensure a fault rule added through one node acts on requests to the other, exactly the
+// number of times it says, whichever node the requests reach.
+func TestNodes_FaultOnOtherNode(t *testing.T) {
+	requirePostgres(t)
+	nodes := startNodes(t, 2)
+	m := nodes[0].merchant(t, "direct")
+	o := nodes[0].pay(t, map[string]any{"mchid": m.Mchid, "total": 1000})
+	nodes[0].addFault(t, map[string]any{"api": "refund.apply", "mchid": m.Mchid, "error": "SYSTEM_ERROR", "times": 3})
+	one, two := nodes[0].refunder(t, "direct"), nodes[1].refunder(t, "direct")
+	faulted := 0
+	for i := range 8 {
+		r := two
+		if i%4 == 3 {
+			r = one
+		}
+		_, err := r.apply(o, uniq("FN"), 10)
+		if err == nil {
+			continue
+		}
+		if ae := apiError(t, err); ae.Code != "SYSTEM_ERROR" {
+			t.Fatalf("apply %d: %v, want success or the rule's SYSTEM_ERROR", i, err)
+		}
+		faulted++
+	}
+	if faulted != 3 {
+		t.Errorf("the rule added on node 1 fired %d times over both nodes, want 3", faulted)
+	}
+}
