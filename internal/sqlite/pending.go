@@ -11,7 +11,9 @@ import (
 // replaced by their implementations before the branch is merged.
 var errPending = errors.New("not implemented yet")
 
-func (t *tx) Orders(ctx context.Context, f pay.OrderFilter) ([]*pay.Order, error) { return nil, errPending }
+func (t *tx) Orders(ctx context.Context, f pay.OrderFilter) ([]*pay.Order, error) {
+	return nil, errPending
+}
 func (t *tx) Refunds(ctx context.Context, f pay.RefundFilter) ([]*pay.Refund, error) {
 	return nil, errPending
 }
@@ -22,7 +24,9 @@ func (t *tx) Notifications(ctx context.Context, f pay.NotificationFilter) ([]*pa
 func (t *tx) CountNotifications(ctx context.Context, status pay.NotificationStatus) (int64, error) {
 	return 0, errPending
 }
-func (t *tx) Stocks(ctx context.Context, f pay.StockFilter) ([]*pay.Stock, error) { return nil, errPending }
+func (t *tx) Stocks(ctx context.Context, f pay.StockFilter) ([]*pay.Stock, error) {
+	return nil, errPending
+}
 func (t *tx) InsertJournalEntries(ctx context.Context, entries []*pay.JournalEntry) error {
 	return errPending
 }
