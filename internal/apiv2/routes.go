@@ -15,6 +15,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/endpoint"
 	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
@@ -95,6 +96,7 @@ func (c *call) get(name string) string { return c.params[name] }
 func (a *api) handle(api string, tr transport, f func(*call) (*reply, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer a.recover(w, r)
+		jsonapi.ExchangeOf(r).API = api
 		c, err := a.authenticate(w, r, tr)
 		if err != nil {
 			a.writeFail(w, r, err)
@@ -126,6 +128,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 		return nil, err
 	}
 	mchid := params["mch_id"]
+	jsonapi.ExchangeOf(r).Mchid = mchid
 	if tr == mutualTLS {
 		// The client certificate names the merchant as its common name, as the real
 		// merchant API certificates do; a partner calls with its own.
@@ -186,6 +189,7 @@ func (a *api) result(c *call, api string, out *reply, err error) *reply {
 // ERROR with its detail.
 func (a *api) logRefusal(c *call, api string, err error) {
 	code, _ := businessError(api, err)
+	jsonapi.ExchangeOf(c.Request).Code = code
 	attrs := []any{"status", http.StatusOK, "code", code, "mchid", c.merchant.Mchid, "method", c.Method, "path", c.URL.Path}
 	var e *pay.Error
 	if errors.As(err, &e) {
@@ -199,13 +203,16 @@ func (a *api) logRefusal(c *call, api string, err error) {
 // detail stays in the log.
 func (a *api) writeFail(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *protocolError
+	ex := jsonapi.ExchangeOf(r)
 	if errors.As(err, &pe) {
+		ex.Code = logCodes[pe.msg]
 		attrs := []any{"status", http.StatusOK, "code", logCodes[pe.msg]}
 		if pe.mchid != "" {
 			attrs = append(attrs, "mchid", pe.mchid)
 		}
 		a.log.Info("v2 request refused", append(attrs, "method", r.Method, "path", r.URL.Path, "reason", pe.detail)...)
 	} else {
+		ex.Code = codeSystemError
 		a.log.Error("v2 request failed", "status", http.StatusOK, "code", codeSystemError, "method", r.Method, "path", r.URL.Path, "err", err)
 		pe = &protocolError{msg: msgSystemError}
 	}

@@ -144,6 +144,7 @@ func (a *api) authenticate(r *http.Request, body []byte) (*pay.Merchant, error) 
 	if err != nil {
 		return nil, &signError{message: err.Error(), issue: "authorization header malformed", reason: "authorization header malformed", field: "authorization", method: r.Method, url: targets[0]}
 	}
+	jsonapi.ExchangeOf(r).Mchid = auth.Mchid
 	se := &signError{field: "signature", method: r.Method, url: targets[0]}
 	ts, tsOK := parseTimestamp(auth.Timestamp)
 	if tsOK {

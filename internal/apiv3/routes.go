@@ -144,6 +144,7 @@ type call struct {
 // writes a signed answer or the error envelope.
 func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jsonapi.ExchangeOf(r).API = api
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, bodyLimit(r)))
 		if err != nil {
 			a.writeError(w, r, a.bodyError(r, err))

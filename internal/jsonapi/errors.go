@@ -66,6 +66,7 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 // work and personal data. An error that is not an answer the server chose (a failure of
 // its own) is logged at ERROR with its detail.
 func LogRefusal(log *slog.Logger, w http.ResponseWriter, r *http.Request, status int, code string, err error, who ...any) {
+	ExchangeOf(r).Code = code
 	attrs := []any{"status", status, "code", code}
 	if id := w.Header().Get("Request-ID"); id != "" {
 		attrs = append(attrs, "request_id", id)

@@ -28,6 +28,8 @@ func Common(next http.Handler, log *slog.Logger, node string) http.Handler {
 		w.Header().Set("Request-ID", id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
+		r = r.WithContext(WithExchange(r.Context(), &Exchange{RequestID: id, Node: node, Start: start,
+			Method: r.Method, Target: r.RequestURI}))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

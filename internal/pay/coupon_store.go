@@ -11,6 +11,8 @@ type CouponTx interface {
 	Stock(ctx context.Context, stockID string) (*Stock, error)
 	// StockByRequest finds a creator's stock by the out_request_no it was created with.
 	StockByRequest(ctx context.Context, creator, outRequestNo string) (*Stock, error)
+	// Stocks lists the stocks f selects, newest first.
+	Stocks(ctx context.Context, f StockFilter) ([]*Stock, error)
 	// UpdateStock writes s's mutable fields (Sent).
 	UpdateStock(ctx context.Context, s *Stock) error
 

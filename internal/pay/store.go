@@ -39,6 +39,7 @@ type Tx interface {
 	AdvanceTx
 	NonceTx
 	FaultTx
+	JournalTx
 }
 
 // MerchantTx is the part of Tx that keeps merchants. Their APIv3 and APIv2 keys are
@@ -79,6 +80,8 @@ type OrderTx interface {
 	// OrderByCodeURL finds a NATIVE order by its code_url, unique among orders; "" finds
 	// none.
 	OrderByCodeURL(ctx context.Context, codeURL string) (*Order, error)
+	// Orders lists the orders f selects, newest first.
+	Orders(ctx context.Context, f OrderFilter) ([]*Order, error)
 }
 
 // RefundTx is the part of Tx that keeps refunds.
@@ -97,6 +100,10 @@ type RefundTx interface {
 	// DueRefunds lists up to limit PROCESSING refunds whose SettleAt is set and not after
 	// now, soonest first.
 	DueRefunds(ctx context.Context, now time.Time, limit int) ([]*Refund, error)
+	// Refunds lists the refunds f selects, newest first.
+	Refunds(ctx context.Context, f RefundFilter) ([]*Refund, error)
+	// CountRefunds counts the refunds in each status; a status with none is absent.
+	CountRefunds(ctx context.Context) (map[Status]int64, error)
 }
 
 // NotificationTx is the part of Tx that keeps outgoing notifications and their delivery
@@ -119,6 +126,10 @@ type NotificationTx interface {
 	InsertAttempt(ctx context.Context, a *Attempt) error
 	// Attempts lists a notification's attempts in order.
 	Attempts(ctx context.Context, notificationID string) ([]*Attempt, error)
+	// Notifications lists the notifications f selects, the latest updated first.
+	Notifications(ctx context.Context, f NotificationFilter) ([]*Notification, error)
+	// CountNotifications counts the notifications in status, every one for "".
+	CountNotifications(ctx context.Context, status NotificationStatus) (int64, error)
 }
 
 // SettingTx is the part of Tx that keeps small named values, such as the platform
