@@ -74,7 +74,9 @@ func TestDiagnosis(t *testing.T) {
 		}
 	}
 	message := func(method, target, body string) func(ts, nonce string) string {
-		return func(ts, nonce string) string { return fmt.Sprintf("%s\n%s\n%s\n%s\n%s\n", method, target, ts, nonce, body) }
+		return func(ts, nonce string) string {
+			return fmt.Sprintf("%s\n%s\n%s\n%s\n%s\n", method, target, ts, nonce, body)
+		}
 	}
 	other := s.keys[pay.KindPartner]
 
