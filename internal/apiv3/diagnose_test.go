@@ -97,6 +97,10 @@ func TestDiagnosis(t *testing.T) {
 			}},
 		{name: "WrongScheme", reason: "malformed_header", cause: `the scheme is "Bearer"`,
 			req: func(t *testing.T) request { return request{"GET", "/v3/certificates", "", "Bearer abc"} }},
+		{name: "NoScheme", reason: "malformed_header", cause: "without the scheme",
+			req: func(t *testing.T) request {
+				return request{"GET", "/v3/certificates", "", `mchid="1", nonce_str="n", timestamp="1", serial_no="S", signature="x"`}
+			}},
 		{name: "SemicolonSeparated", reason: "malformed_header", cause: "not semicolons",
 			req: func(t *testing.T) request {
 				return request{"GET", "/v3/certificates", "", authScheme + ` mchid="1";nonce_str="n";timestamp="1";serial_no="S";signature="x"`}
