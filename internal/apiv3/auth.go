@@ -3,6 +3,7 @@ package apiv3
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,26 +39,50 @@ type authorization struct {
 	Signature string
 }
 
+// authError is a malformed Authorization header: message is the answer's wording, cause
+// says which part is wrong, for the diagnosis (never the items' values: one may be the
+// signature).
+type authError struct {
+	message string
+	cause   string
+}
+
+func (e *authError) Error() string { return e.message }
+
+const (
+	authBadFormat = "Http 头 Authorization 值格式错误"
+	authBadScheme = "Http 头 Authorization 认证类型不正确"
+)
+
+// authItems are the five items of the header, in the order wechatpay-go writes them.
+var authItems = []string{"mchid", "nonce_str", "timestamp", "serial_no", "signature"}
+
 // parseAuthorization reads `WECHATPAY2-SHA256-RSA2048 k="v",k="v",…`. The five items come
 // in any order ("以上五项签名信息，无顺序要求", docs/wire.md#request-signatures); spaces
 // after commas and unquoted values are tolerated.
 func parseAuthorization(h string) (authorization, error) {
 	var a authorization
 	scheme, params, ok := strings.Cut(strings.TrimSpace(h), " ")
-	if h == "" || !ok {
-		return a, errors.New("Http 头 Authorization 值格式错误")
+	if strings.TrimSpace(h) == "" {
+		return a, &authError{authBadFormat, "the request carries no Authorization header"}
+	}
+	if !ok {
+		return a, &authError{authBadFormat, "the Authorization header is one word: want the scheme " + authScheme + ", a space, then the five items"}
 	}
 	if scheme != authScheme {
-		return a, errors.New("Http 头 Authorization 认证类型不正确")
+		return a, &authError{authBadScheme, fmt.Sprintf("the scheme is %q; the only scheme accepted is %s, in upper case", capped(scheme, 40), authScheme)}
 	}
 	seen := make(map[string]bool, 5)
-	for _, part := range strings.Split(params, ",") {
+	for i, part := range strings.Split(params, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		k = strings.TrimSpace(k)
+		if !ok {
+			return a, &authError{authBadFormat, fmt.Sprintf("item %d has no '=': items are key=\"value\" separated by commas", i+1)}
+		}
 		// An item named twice would let the server and whoever else reads the header
 		// (a proxy, a log) disagree about who signed what.
-		if !ok || seen[k] {
-			return a, errors.New("Http 头 Authorization 值格式错误")
+		if seen[k] {
+			return a, &authError{authBadFormat, fmt.Sprintf("item %q appears twice", capped(k, 20))}
 		}
 		seen[k] = true
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
@@ -77,9 +102,43 @@ func parseAuthorization(h string) (authorization, error) {
 		}
 	}
 	if a.Mchid == "" || a.Nonce == "" || a.Timestamp == "" || a.Serial == "" || a.Signature == "" {
-		return a, errors.New("Http 头 Authorization 值格式错误")
+		return a, &authError{authBadFormat, missingItems(a, seen, params)}
 	}
 	return a, nil
+}
+
+// missingItems names the items a header lacks or left empty.
+func missingItems(a authorization, seen map[string]bool, params string) string {
+	values := []string{a.Mchid, a.Nonce, a.Timestamp, a.Serial, a.Signature}
+	var missing, empty []string
+	for i, k := range authItems {
+		switch {
+		case !seen[k]:
+			missing = append(missing, k)
+		case values[i] == "":
+			empty = append(empty, k)
+		}
+	}
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing item "+strings.Join(missing, ", "))
+	}
+	if len(empty) > 0 {
+		parts = append(parts, "empty item "+strings.Join(empty, ", "))
+	}
+	cause := "the Authorization header has " + strings.Join(parts, "; ")
+	if strings.Contains(params, ";") {
+		cause += " (items are separated by commas, not semicolons)"
+	}
+	return cause
+}
+
+// capped shortens s to at most n bytes, for quoting a piece of a header in a diagnosis.
+func capped(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // signError is a failed request signature. Besides the FAQ message it tells the user what
@@ -135,56 +194,100 @@ func truncateSigned(s string) string {
 	return s[:max] + fmt.Sprintf("…(%d bytes more)\n", len(s)-max)
 }
 
-// authenticate checks the request signature against the merchant's certificate: raw
-// request target, raw body, real time (never the sandbox clock), nonce not seen within
-// the window.
+// Refusal reasons, the log line's words for each way a signature check fails.
+const (
+	refusedMalformed    = "authorization header malformed"
+	refusedMchid        = "unknown mchid"
+	refusedSerial       = "unknown serial_no"
+	refusedExpired      = "merchant certificate expired"
+	refusedTimestampNaN = "timestamp not a number"
+	refusedStale        = "stale timestamp"
+	refusedSign         = "sign not match"
+	refusedNonce        = "nonce replayed"
+)
+
+// signCheck is what checkSignature learned about a request before it refused it, for
+// diagnose to explain the refusal with.
+type signCheck struct {
+	targets  []string
+	auth     authorization
+	authErr  *authError
+	ts       int64
+	tsOK     bool
+	merchant *pay.Merchant
+	pub      *rsa.PublicKey
+	cert     *x509.Certificate
+	now      time.Time
+}
+
+// authenticate checks the request signature and, when it refuses the request, records
+// in the exchange why (diagnose), for the journal.
 func (a *api) authenticate(r *http.Request, body []byte) (*pay.Merchant, error) {
-	targets := canonicalTargets(r)
+	sc := signCheck{targets: canonicalTargets(r)}
+	m, err := a.checkSignature(r, body, &sc)
+	var se *signError
+	if errors.As(err, &se) {
+		jsonapi.ExchangeOf(r).Diagnosis = a.diagnose(r, body, se, &sc)
+	}
+	return m, err
+}
+
+// checkSignature checks the request signature against the merchant's certificate: raw
+// request target, raw body, real time (never the sandbox clock), nonce not seen within
+// the window. It fills sc as it goes.
+func (a *api) checkSignature(r *http.Request, body []byte, sc *signCheck) (*pay.Merchant, error) {
+	targets := sc.targets
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
+	sc.auth = auth
 	if err != nil {
-		return nil, &signError{message: err.Error(), issue: "authorization header malformed", reason: "authorization header malformed", field: "authorization", method: r.Method, url: targets[0]}
+		errors.As(err, &sc.authErr)
+		return nil, &signError{message: err.Error(), issue: refusedMalformed, reason: refusedMalformed, field: "authorization", method: r.Method, url: targets[0]}
 	}
 	jsonapi.ExchangeOf(r).Mchid = auth.Mchid
 	se := &signError{field: "signature", method: r.Method, url: targets[0]}
 	ts, tsOK := parseTimestamp(auth.Timestamp)
+	sc.ts, sc.tsOK = ts, tsOK
 	if tsOK {
 		se.signed = wxcrypto.RequestMessage(r.Method, targets[0], ts, auth.Nonce, body)
 	}
 	m, err := a.svc.Merchants.Query(r.Context(), auth.Mchid)
 	if errors.Is(err, pay.ErrNotFound) {
-		return nil, se.with("商户未申请过证书。", "mchid", "unknown mchid", "unknown mchid "+auth.Mchid)
+		return nil, se.with("商户未申请过证书。", "mchid", refusedMchid, "unknown mchid "+auth.Mchid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find merchant %s: %w", auth.Mchid, err)
 	}
+	sc.merchant = m
 	if !strings.EqualFold(auth.Serial, m.CertSerial) && (m.FormerCertSerial == "" || !strings.EqualFold(auth.Serial, m.FormerCertSerial)) {
-		return nil, se.with("商户证书序列号有误。", "serial_no", "unknown serial_no", fmt.Sprintf("unknown serial_no %s: merchant %s's certificate serial is %s", auth.Serial, m.Mchid, m.CertSerial))
+		return nil, se.with("商户证书序列号有误。", "serial_no", refusedSerial, fmt.Sprintf("unknown serial_no %s: merchant %s's certificate serial is %s", auth.Serial, m.Mchid, m.CertSerial))
 	}
 	pub, cert, err := a.certificate(m)
 	if err != nil {
 		return nil, fmt.Errorf("merchant %s certificate: %w", m.Mchid, err)
 	}
+	sc.pub, sc.cert = pub, cert
 	now := a.now()
+	sc.now = now
 	if now.After(cert.NotAfter) {
-		return nil, se.with("商户证书已过期。", "serial_no", "merchant certificate expired", "merchant certificate expired at "+cert.NotAfter.Format(time.RFC3339))
+		return nil, se.with("商户证书已过期。", "serial_no", refusedExpired, "merchant certificate expired at "+cert.NotAfter.Format(time.RFC3339))
 	}
 	if !tsOK {
-		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp", "timestamp not a number",
+		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp", refusedTimestampNaN,
 			fmt.Sprintf("timestamp %q is not a whole number of seconds since 1970-01-01 UTC", auth.Timestamp))
 	}
 	if d := now.Unix() - ts; d < -signWindow || d > signWindow {
-		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp", "stale timestamp",
+		return nil, se.with("Http 头 Authorization 中的 timestamp 与发起请求的时间不得超过 5 分钟", "timestamp", refusedStale,
 			fmt.Sprintf("stale timestamp %s: server time is %d", auth.Timestamp, now.Unix()))
 	}
 	if !verifyAny(pub, r.Method, targets, ts, auth, body) {
-		return nil, se.with("错误的签名，验签失败", "signature", "sign not match", "sign not match")
+		return nil, se.with("错误的签名，验签失败", "signature", refusedSign, "sign not match")
 	}
 	fresh, err := a.nonces.Remember(r.Context(), m.Mchid, auth.Nonce, now, nonceKeep)
 	if err != nil {
 		return nil, fmt.Errorf("remember nonce: %w", err)
 	}
 	if !fresh {
-		return nil, se.with("重复的请求：nonce_str 在5分钟内已被使用", "nonce_str", "nonce replayed", "nonce replayed "+auth.Nonce)
+		return nil, se.with("重复的请求：nonce_str 在5分钟内已被使用", "nonce_str", refusedNonce, "nonce replayed "+auth.Nonce)
 	}
 	return m, nil
 }
