@@ -328,19 +328,28 @@ func maskElement(names []string, v string) string {
 	return maskString(names[len(names)-1], v)
 }
 
-// secretPair finds name=value, "name": "value" and <name>value pairs of secret names in
-// text the journal could not parse.
-var secretPair = regexp.MustCompile(`(?i)((?:sign|paysign|pay_sign|signature|key|api_?key|apiv3_?key|private_?key|password|secret|token)"?\s*(?:[:=]\s*"?|>(?:<!\[CDATA\[)?))([^"&<\s,}]+)`)
+// secretNames are the names secretKeys holds, spelled as bodies spell them.
+const secretNames = `(?:sign|paysign|pay_sign|signature|key|api_?key|apiv3_?key|private_?key|password|secret|token)`
+
+// secretPairs find the values of secret names in text the journal could not parse: as
+// XML elements, JSON members and form fields. Group 2 is the value.
+var secretPairs = []*regexp.Regexp{
+	regexp.MustCompile(`(?is)(<` + secretNames + `>)(.*?)(?:</|$)`),
+	regexp.MustCompile(`(?i)("` + secretNames + `"\s*:\s*")((?:[^"\\]|\\.)*)`),
+	regexp.MustCompile(`(?i)(\b` + secretNames + `\s*=\s*)([^&\s]*)`),
+}
 
 // maskText is a body that is neither JSON nor XML (or is broken), as valid UTF-8 with
 // long base64 runs shortened and the values of anything that looks like a secret pair
 // hidden.
 func maskText(body []byte) []byte {
 	s := strings.ToValidUTF8(string(body), "\uFFFD")
-	s = secretPair.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretPair.FindStringSubmatch(m)
-		return sub[1] + hidden(len(sub[2]))
-	})
+	for _, re := range secretPairs {
+		s = re.ReplaceAllStringFunc(s, func(m string) string {
+			sub := re.FindStringSubmatchIndex(m)
+			return m[:sub[3]] + hidden(sub[5]-sub[4]) + m[sub[5]:]
+		})
+	}
 	var out strings.Builder
 	for i := 0; i < len(s); {
 		j := i
