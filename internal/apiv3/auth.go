@@ -69,6 +69,9 @@ func parseAuthorization(h string) (authorization, error) {
 	if !ok {
 		return a, &authError{authBadFormat, "the Authorization header is one word: want the scheme " + authScheme + ", a space, then the five items"}
 	}
+	if scheme != authScheme && strings.Contains(scheme, "=") {
+		return a, &authError{authBadScheme, "the header starts with the items, without the scheme " + authScheme + " before them"}
+	}
 	if scheme != authScheme {
 		return a, &authError{authBadScheme, fmt.Sprintf("the scheme is %q; the only scheme accepted is %s, in upper case", capped(scheme, 40), authScheme)}
 	}

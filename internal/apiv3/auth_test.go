@@ -1,6 +1,7 @@
 package apiv3
 
 import (
+	"errors"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -96,6 +97,10 @@ func FuzzParseAuthorization(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		a, err := parseAuthorization(h)
 		if err != nil {
+			var ae *authError
+			if !errors.As(err, &ae) || ae.cause == "" || (ae.message != authBadFormat && ae.message != authBadScheme) {
+				t.Errorf("parseAuthorization(%q) error = %#v, want an *authError with a cause and one of the two messages", h, err)
+			}
 			return
 		}
 		if a.Mchid == "" || a.Nonce == "" || a.Timestamp == "" || a.Serial == "" || a.Signature == "" {

@@ -56,6 +56,8 @@ type testServer struct {
 	// store and platform are what another node on the same store needs (see node).
 	store    pay.Store
 	platform *identity.Platform
+	// wrap, when set, wraps the handler inside jsonapi.Common, where the exchange is.
+	wrap func(http.Handler) http.Handler
 }
 
 // startServer starts the handler; opts change its Config.
@@ -108,7 +110,11 @@ func (s *testServer) listen(t *testing.T, c Config, opts []func(*testServer, *Co
 	for _, o := range opts {
 		o(s, &c)
 	}
-	srv := httptest.NewServer(jsonapi.Common(NewHandler(c), log, ""))
+	h := NewHandler(c)
+	if s.wrap != nil {
+		h = s.wrap(h)
+	}
+	srv := httptest.NewServer(jsonapi.Common(h, log, ""))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 }

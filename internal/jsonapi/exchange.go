@@ -36,7 +36,7 @@ type Diagnosis struct {
 	Cause string `json:"cause"`
 	// Reason is the short machine form of the cause: unknown_mchid, unknown_serial,
 	// wrong_key, message_mismatch, url_escaping, clock_skew, nonce_replayed,
-	// certificate_expired, malformed_header.
+	// certificate_expired, malformed_header (docs/wire.md#signature-diagnosis).
 	Reason string `json:"reason"`
 
 	Method     string   `json:"method"`
@@ -50,7 +50,7 @@ type Diagnosis struct {
 	SignLength int      `json:"signature_length"`  // length of the base64 signature the request carried
 	Signed     string   `json:"string_to_sign"`    // the message the server built, body capped
 	BodyLength int      `json:"body_length"`       // the body's length in bytes
-	Matched    string   `json:"matched,omitempty"` // the message the signature does match, when found
+	Matched    string   `json:"matched,omitempty"` // the message the signature was made over, body capped, when it is a usual mistake
 	Tried      []string `json:"tried,omitempty"`   // other targets the server tried
 }
 
