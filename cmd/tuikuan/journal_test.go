@@ -49,15 +49,7 @@ func TestJournal(t *testing.T) {
 	}
 	s.stop() // the journal is written by now, or never
 
-	store, err := openStore(ctx, s.dir, dbFor(t, s.dir), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	es, err := journal.New(store, journal.Config{Keep: 100}).Entries(ctx, pay.JournalFilter{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	es := journalOf(t, s)
 	byAPI := map[string][]*pay.JournalEntry{}
 	for _, e := range es {
 		if strings.HasPrefix(e.Target, "/sandbox/") {
@@ -117,12 +109,24 @@ func TestJournal_Off(t *testing.T) {
 		t.Fatalf("Create: %v", err)
 	}
 	s.stop()
+	if es := journalOf(t, s); len(es) != 0 {
+		t.Errorf("%d journal entries, want none", len(es))
+	}
+}
+
+// journalOf reads a stopped server's journal, newest first, through a Recorder on its
+// store as the console does.
+func journalOf(t *testing.T, s *testServer) []*pay.JournalEntry {
+	t.Helper()
+	ctx := context.Background()
 	store, err := openStore(ctx, s.dir, dbFor(t, s.dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if es, err := journal.New(store, journal.Config{}).Entries(ctx, pay.JournalFilter{Limit: 10}); err != nil || len(es) != 0 {
-		t.Errorf("entries = %d, %v; want none", len(es), err)
+	es, err := journal.New(store, journal.Config{Keep: 100}).Entries(ctx, pay.JournalFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return es
 }
