@@ -41,6 +41,9 @@ type config struct {
 	// Nodes is how many nodes share the database: each enforces that share of every
 	// rate limit.
 	Nodes int
+	// Journal is how many API requests the request journal keeps, all nodes together;
+	// 0 turns it off.
+	Journal int
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting. Its usage, asked
@@ -115,6 +118,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	fs.IntVar(&c.Nodes, "nodes", nodes, "how many nodes share the database, 1 to 64: each enforces that share of a merchant's rate limits (env TUIKUAN_NODES)")
+	journal, err := envInt(getenv, "TUIKUAN_JOURNAL", 10000)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.Journal, "journal", journal, "how many API requests the request journal keeps for the console, oldest dropped first; 0 = off (env TUIKUAN_JOURNAL)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -145,6 +153,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.Nodes < 1 || c.Nodes > 64 {
 		return c, fmt.Errorf("--nodes %d: want 1 to 64", c.Nodes)
+	}
+	if c.Journal < 0 {
+		return c, fmt.Errorf("--journal %d: want 0 or more", c.Journal)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/apiv3"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
+	"github.com/tuikuan/tuikuan/internal/journal"
 	"github.com/tuikuan/tuikuan/internal/jsonapi"
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
@@ -93,11 +94,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.DB != "" {
 		nonces = apiv3.StoreNonces(store)
 	}
+	// journal records every APIv3 and v2 request (not the sandbox's, not the console's);
+	// nil when --journal 0. It is also what the console lists and shows entries through.
+	journal := newJournal(store, cfg, log)
 	mux := http.NewServeMux()
-	v3 := apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits,
-		Nonces: nonces})
+	v3 := capture(journal, apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits,
+		Nonces: nonces}))
 	mux.Handle("/v3/", v3)
-	v2 := apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits})
+	v2 := capture(journal, apiv2.NewHandler(apiv2.Config{Service: svc, Logger: log, Faults: faults, Limits: limits}))
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
 	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults,
@@ -129,6 +133,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	workers.Go(func() {
 		svc.Time.Run(runCtx, pay.ClockRefresh, func(err error) { log.Error("read the business clock", "err", err) })
 	})
+	if journal != nil {
+		// Run writes what is still queued when runCtx ends, before the store closes.
+		workers.Go(func() { journal.Run(runCtx) })
+	}
 
 	errc := make(chan error, 1)
 	tlsConfig, err := serverTLS(cfg.Data, ln.Addr())
@@ -150,6 +158,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newJournal is the request journal cfg asks for, nil when it asks for none. It writes
+// through store, whose bound on each call keeps a database outage from holding its
+// writes (and shutdown) up.
+func newJournal(store pay.Store, cfg config, log *slog.Logger) *journal.Recorder {
+	if cfg.Journal == 0 {
+		return nil
+	}
+	return journal.New(store, journal.Config{Keep: cfg.Journal, Node: cfg.Node, Logger: log})
+}
+
+// capture wraps an API's handler in the journal's recording, when there is a journal.
+func capture(j *journal.Recorder, h http.Handler) http.Handler {
+	if j == nil {
+		return h
+	}
+	return j.Capture(h)
 }
 
 // httpServer bounds how long a client may hold a connection without finishing a request:

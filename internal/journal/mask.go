@@ -1,0 +1,422 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limit is how much of a request's or an answer's body the journal keeps, after masking.
+const Limit = 16 << 10
+
+// maxMarker bounds the length of the marker Body appends when it cuts, so that a caller
+// (and the fuzz test) knows the longest string Body returns: limit + maxMarker.
+const maxMarker = 48
+
+// Body is body as the journal may keep it: JSON and XML rewritten token by token with
+// the values of signatures and keys replaced by their length and ciphertexts shortened,
+// anything else shown as text with long base64 runs shortened; at most limit bytes, then
+// a marker saying how much was cut. The result is valid UTF-8 whatever body holds.
+func Body(body []byte, limit int) string {
+	return maskBody(body, 0, limit)
+}
+
+// maskBody is Body for a body of which only the first len(body) bytes were captured and
+// missing more. A cut JSON or XML document is still masked up to where it was cut: only a
+// document that is wrong before that point falls back to text.
+func maskBody(body []byte, missing int64, limit int) string {
+	complete := missing == 0
+	var out []byte
+	switch t := bytes.TrimLeft(body, " \t\r\n"); {
+	case len(t) == 0:
+		out = nil
+	case t[0] == '{' || t[0] == '[':
+		out = maskJSON(body, complete)
+	case t[0] == '<':
+		out = maskXML(body, complete)
+	}
+	if out == nil {
+		out = maskText(body)
+	}
+	return capText(out, missing, limit)
+}
+
+// capText cuts s to limit bytes, on a rune boundary, and says how many bytes the journal
+// does not show: those cut here and the missing ones never captured.
+func capText(s []byte, missing int64, limit int) string {
+	if !utf8.Valid(s) {
+		s = bytes.ToValidUTF8(s, []byte("\uFFFD"))
+	}
+	if limit < 0 {
+		limit = 0
+	}
+	if len(s) <= limit && missing == 0 {
+		return string(s)
+	}
+	n := min(len(s), limit)
+	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return string(s[:n]) + fmt.Sprintf("…(cut: %d more bytes)", int64(len(s)-n)+missing)
+}
+
+// Values of these keys (compared without case, '_' and '-') are never shown: they are
+// keys or signatures.
+var secretKeys = map[string]bool{
+	"sign": true, "paysign": true, "signature": true, "key": true, "apikey": true,
+	"apiv3key": true, "privatekey": true, "password": true, "secret": true, "token": true,
+	"sandboxtoken": true, "mchkey": true,
+}
+
+// Values of these keys are ciphertexts or personal data a ciphertext would hold.
+var cipherKeys = map[string]bool{
+	"ciphertext": true, "bankaccount": true, "realname": true, "username": true,
+	"payerphone": true, "reqinfo": true, "accountname": true, "idcardnumber": true,
+}
+
+func normKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '_' || r == '-':
+			return -1
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return r
+	}, k)
+}
+
+func isSecretKey(k string) bool {
+	n := normKey(k)
+	return secretKeys[n] || strings.HasSuffix(n, "privatekey") || strings.HasSuffix(n, "secret") ||
+		strings.HasSuffix(n, "apikey") || strings.HasSuffix(n, "v3key") || strings.HasSuffix(n, "signature")
+}
+
+func isCipherKey(k string) bool {
+	n := normKey(k)
+	return cipherKeys[n] || strings.HasPrefix(n, "encrypted")
+}
+
+// hidden is what stands for a secret value.
+func hidden(n int) string { return fmt.Sprintf("***(%d bytes)", n) }
+
+// shorten keeps the start of a ciphertext, enough to tell two apart, and its length.
+// Short values (a name in clear) keep nothing.
+func shorten(s string) string {
+	if len(s) <= 16 {
+		return fmt.Sprintf("…(%d bytes)", len(s))
+	}
+	return strings.ToValidUTF8(s[:8], "") + fmt.Sprintf("…(%d bytes)", len(s))
+}
+
+// longBase64 is the shortest run of base64 characters taken for a ciphertext wherever
+// it appears: longer than any id, serial or nonce of the APIs.
+const longBase64 = 64
+
+func isBase64Byte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
+}
+
+func looksBase64(s string) bool {
+	if len(s) <= longBase64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isBase64Byte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// maskString is the shown form of the string value of key.
+func maskString(key, v string) string {
+	switch {
+	case isSecretKey(key):
+		return hidden(len(v))
+	case isCipherKey(key) || looksBase64(v):
+		return shorten(v)
+	}
+	return v
+}
+
+// maskJSON rewrites a JSON document compactly, in its own key order; nil when body is
+// not JSON. A cut document (complete false) is rewritten up to where it was cut.
+func maskJSON(body []byte, complete bool) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var out bytes.Buffer
+	// Per open container: whether it is an object, and how many tokens it has had.
+	type frame struct {
+		object bool
+		n      int
+		key    string
+	}
+	var stack []frame
+	secretDepth := 0 // > 0 while inside a container a secret key holds
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF && len(stack) == 0 && out.Len() > 0 {
+			return out.Bytes()
+		}
+		if err != nil {
+			if !complete && out.Len() > 0 && (errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF || isSyntaxAtEnd(err, len(body))) {
+				return out.Bytes()
+			}
+			return nil
+		}
+		if len(stack) == 0 && out.Len() > 0 {
+			return nil // a second document: not one JSON value
+		}
+		// Separator and, in an object, whether this token is a key.
+		isKey := false
+		key := ""
+		if len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if d, ok := tok.(json.Delim); !ok || (d != '}' && d != ']') {
+				if f.object {
+					isKey = f.n%2 == 0
+					if isKey && f.n > 0 && secretDepth == 0 {
+						out.WriteByte(',')
+					} else if !isKey && secretDepth == 0 {
+						out.WriteByte(':')
+					}
+				} else if f.n > 0 && secretDepth == 0 {
+					out.WriteByte(',')
+				}
+				f.n++
+			}
+			if f.object && !isKey {
+				key = f.key
+			}
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				if secretDepth > 0 {
+					secretDepth++
+				} else if isSecretKey(key) {
+					secretDepth = 1
+					out.WriteString(`"***"`)
+				} else {
+					out.WriteByte(byte(v))
+				}
+				stack = append(stack, frame{object: v == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				if secretDepth > 0 {
+					secretDepth--
+				} else {
+					out.WriteByte(byte(v))
+				}
+			}
+		case string:
+			if isKey {
+				stack[len(stack)-1].key = v
+			}
+			if secretDepth > 0 {
+				continue
+			}
+			if !isKey {
+				v = maskString(key, v)
+			}
+			writeJSONString(&out, v)
+		default:
+			if secretDepth > 0 {
+				continue
+			}
+			if isSecretKey(key) {
+				writeJSONString(&out, hidden(len(fmt.Sprint(v))))
+				continue
+			}
+			switch v := v.(type) {
+			case json.Number:
+				out.WriteString(v.String())
+			case bool:
+				out.WriteString(strconv.FormatBool(v))
+			case nil:
+				out.WriteString("null")
+			}
+		}
+	}
+}
+
+// isSyntaxAtEnd says whether a JSON syntax error is at the end of a cut body, where a
+// token was cut in two.
+func isSyntaxAtEnd(err error, n int) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) && se.Offset >= int64(n)
+}
+
+func writeJSONString(out *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s) // a string always marshals
+	out.Write(b)
+}
+
+// maskXML rewrites an XML document (v2's flat <xml><name>value</name>…</xml>) with the
+// text of secret elements replaced and ciphertexts shortened; CDATA comes out as escaped
+// text. nil when body is not well-formed XML.
+func maskXML(body []byte, complete bool) []byte {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var out bytes.Buffer
+	enc := xml.NewEncoder(&out)
+	var names []string
+	elems := 0
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			if len(names) == 0 && elems > 0 {
+				if enc.Flush() != nil {
+					return nil
+				}
+				return out.Bytes()
+			}
+			if !complete && elems > 0 && enc.Flush() == nil {
+				return out.Bytes()
+			}
+			return nil
+		}
+		if err != nil {
+			if !complete && elems > 0 && enc.Flush() == nil {
+				return out.Bytes()
+			}
+			return nil
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			elems++
+			names = append(names, t.Name.Local)
+			for i := range t.Attr {
+				t.Attr[i].Value = maskString(t.Attr[i].Name.Local, t.Attr[i].Value)
+			}
+			tok = t
+		case xml.EndElement:
+			if len(names) == 0 {
+				return nil
+			}
+			names = names[:len(names)-1]
+		case xml.CharData:
+			if len(names) > 0 && len(bytes.TrimSpace(t)) > 0 {
+				tok = xml.CharData(maskElement(names, string(t)))
+			}
+		case xml.Directive, xml.ProcInst, xml.Comment:
+			continue // DOCTYPEs and comments say nothing the journal needs
+		}
+		if err := enc.EncodeToken(tok); err != nil {
+			return nil
+		}
+	}
+}
+
+// maskElement is the shown form of text in the innermost of the elements names: hidden
+// when any of them holds a secret.
+func maskElement(names []string, v string) string {
+	for _, n := range names {
+		if isSecretKey(n) {
+			return hidden(len(v))
+		}
+	}
+	return maskString(names[len(names)-1], v)
+}
+
+// secretNames are the names secretKeys holds, spelled as bodies spell them.
+const secretNames = `(?:sign|paysign|pay_sign|signature|key|api_?key|apiv3_?key|private_?key|password|secret|token)`
+
+// secretPairs find the values of secret names in text the journal could not parse: as
+// XML elements, JSON members and form fields. Group 2 is the value.
+var secretPairs = []*regexp.Regexp{
+	regexp.MustCompile(`(?is)(<` + secretNames + `>)(.*?)(?:</|$)`),
+	regexp.MustCompile(`(?i)("` + secretNames + `"\s*:\s*")((?:[^"\\]|\\.)*)`),
+	regexp.MustCompile(`(?i)(\b` + secretNames + `\s*=\s*)([^&\s]*)`),
+}
+
+// maskText is a body that is neither JSON nor XML (or is broken), as valid UTF-8 with
+// long base64 runs shortened and the values of anything that looks like a secret pair
+// hidden.
+func maskText(body []byte) []byte {
+	s := strings.ToValidUTF8(string(body), "\uFFFD")
+	for _, re := range secretPairs {
+		s = re.ReplaceAllStringFunc(s, func(m string) string {
+			sub := re.FindStringSubmatchIndex(m)
+			return m[:sub[3]] + hidden(sub[5]-sub[4]) + m[sub[5]:]
+		})
+	}
+	var out strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && isBase64Byte(s[j]) {
+			j++
+		}
+		if j-i > longBase64 {
+			out.WriteString(shorten(s[i:j]))
+		} else {
+			out.WriteString(s[i:j])
+		}
+		if j < len(s) {
+			out.WriteByte(s[j])
+			j++
+		}
+		i = j
+	}
+	return []byte(out.String())
+}
+
+// shownHeaders are the request headers the journal keeps, in the order it lists them;
+// every other header (cookies first of all) is left out.
+var shownHeaders = []string{"Authorization", "Content-Type", "Content-Length", "Accept", "Accept-Language",
+	"User-Agent", "Wechatpay-Serial", "Request-Id", "X-Request-Id", "Idempotency-Key"}
+
+// Headers is the request headers the journal keeps, one "Name: value" line each. Of a
+// WECHATPAY2 Authorization it keeps mchid, serial_no, timestamp and nonce_str and
+// replaces the signature with its length; of any other, only the scheme.
+func Headers(h http.Header) string {
+	var b strings.Builder
+	for _, name := range shownHeaders {
+		for _, v := range h.Values(name) {
+			if name == "Authorization" {
+				v = maskAuthorization(v)
+			}
+			b.WriteString(name + ": " + capLine(strings.ToValidUTF8(v, "\uFFFD")) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// capLine bounds a header value, which a client may make as long as the server reads.
+func capLine(s string) string {
+	if len(s) <= 512 {
+		return s
+	}
+	return capText([]byte(s), 0, 512)
+}
+
+// maskAuthorization keeps a WECHATPAY2 header's parameters but the signature.
+func maskAuthorization(v string) string {
+	scheme, params, ok := strings.Cut(v, " ")
+	if !ok {
+		return hidden(len(v))
+	}
+	if !strings.HasPrefix(strings.ToUpper(scheme), "WECHATPAY2-") {
+		return capLine(strings.ToValidUTF8(scheme, "\uFFFD")) + " " + hidden(len(params))
+	}
+	var kept []string
+	for _, p := range strings.Split(params, ",") {
+		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+		switch k {
+		case "mchid", "serial_no", "timestamp", "nonce_str":
+			kept = append(kept, k+"="+val)
+		default:
+			kept = append(kept, k+"="+strconv.Quote(hidden(len(strings.Trim(val, `"`)))))
+		}
+	}
+	return scheme + " " + strings.Join(kept, ",")
+}
