@@ -41,6 +41,8 @@ type config struct {
 	// Nodes is how many nodes share the database: each enforces that share of every
 	// rate limit.
 	Nodes int
+	// Console serves the web console under /console/.
+	Console bool
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting. Its usage, asked
@@ -115,6 +117,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	fs.IntVar(&c.Nodes, "nodes", nodes, "how many nodes share the database, 1 to 64: each enforces that share of a merchant's rate limits (env TUIKUAN_NODES)")
+	console, err := envParse(getenv, "TUIKUAN_CONSOLE", true, strconv.ParseBool)
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.Console, "console", console, "serve the web console at /console/, signed in with the sandbox token; --console=false turns it off (env TUIKUAN_CONSOLE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
