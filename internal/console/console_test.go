@@ -385,3 +385,27 @@ func TestRequest_SignDiagnosis(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Ensure the clock form advances business time and refuses what is not a forward
+// duration, leaving the clock as it was.
+func TestAction_Clock(t *testing.T) {
+	s := newConsoleServer(t)
+	c := s.browser(t)
+	csrf := s.signIn(t, c)
+	for _, by := range []string{"", "soon", "-1h", "0s"} {
+		a := do(t, c, "POST", s.URL+"/console/clock/advance", url.Values{"csrf": {csrf}, "by": {by}})
+		if a.status != http.StatusBadRequest {
+			t.Errorf("advance by %q = %d, want 400", by, a.status)
+		}
+	}
+	if a := do(t, c, "GET", s.URL+"/console/clock", nil); !strings.Contains(a.body, ">0s<") {
+		t.Errorf("GET /console/clock after refused advances: offset not 0s:\n%s", a.body)
+	}
+	a := do(t, c, "POST", s.URL+"/console/clock/advance", url.Values{"csrf": {csrf}, "by": {"2d"}})
+	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/clock" {
+		t.Fatalf("advance by 2d = %d Location %q, want 303 to /console/clock", a.status, a.header.Get("Location"))
+	}
+	if a := do(t, c, "GET", s.URL+"/console/clock", nil); !strings.Contains(a.body, ">48h0m0s<") {
+		t.Errorf("GET /console/clock after advancing 2d: offset not 48h0m0s:\n%s", a.body)
+	}
+}
