@@ -44,6 +44,8 @@ type config struct {
 	// Journal is how many API requests the request journal keeps, all nodes together;
 	// 0 turns it off.
 	Journal int
+	// Console serves the web console under /console/.
+	Console bool
 }
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting. Its usage, asked
@@ -123,6 +125,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	fs.IntVar(&c.Journal, "journal", journal, "how many API requests the request journal keeps for the console, oldest dropped first; 0 = off (env TUIKUAN_JOURNAL)")
+	console, err := envBoolOr(getenv, "TUIKUAN_CONSOLE", true)
+	if err != nil {
+		return c, err
+	}
+	fs.BoolVar(&c.Console, "console", console, "serve the web console at /console/, signed in with the sandbox token; --console=false turns it off (env TUIKUAN_CONSOLE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -198,13 +205,18 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// envBool reads a boolean variable; unset is false. A value that is not one
+// envBool reads a boolean variable; unset is false.
+func envBool(getenv func(string) string, key string) (bool, error) {
+	return envBoolOr(getenv, key, false)
+}
+
+// envBoolOr reads a boolean variable; unset is def. A value that is not one
 // strconv.ParseBool knows is an error: ignoring "yes" would run without the setting the
 // operator asked for.
-func envBool(getenv func(string) string, key string) (bool, error) {
+func envBoolOr(getenv func(string) string, key string, def bool) (bool, error) {
 	v := getenv(key)
 	if v == "" {
-		return false, nil
+		return def, nil
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {

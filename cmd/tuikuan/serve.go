@@ -17,6 +17,7 @@ import (
 
 	"github.com/tuikuan/tuikuan/internal/apiv2"
 	"github.com/tuikuan/tuikuan/internal/apiv3"
+	"github.com/tuikuan/tuikuan/internal/console"
 	"github.com/tuikuan/tuikuan/internal/fault"
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/journal"
@@ -108,6 +109,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow})
 	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
 	mux.Handle("/sandbox/", sb)
+	if cfg.Console {
+		// With the journal off the console gets a nil interface, not a nil *Recorder,
+		// which would look like a journal to it.
+		var entries console.Journal
+		if journal != nil {
+			entries = journal
+		}
+		mux.Handle("/console/", console.NewHandler(console.Config{Service: svc, Faults: faults, Notifier: deliverer,
+			Journal: entries, Token: token, Data: cfg.Data, Logger: log}))
+	}
 	// healthz says the process is alive; readyz that it can serve, its database reachable.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", readyz(rawStore, min(cfg.StoreTimeout, 2*time.Second)))
