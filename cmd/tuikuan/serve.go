@@ -164,9 +164,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer metricsSrv.Close()
 	}
 	printConnect(stdout, apiBase, cfg)
+	metricsBase := apiBase
 	if metricsLn != nil {
-		fmt.Fprintf(stdout, "  metrics:      %s/metrics\n", baseURL(metricsLn.Addr()))
+		metricsBase = baseURL(metricsLn.Addr())
 	}
+	fmt.Fprintf(stdout, "  metrics:      %s/metrics (Prometheus)\n", metricsBase)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
