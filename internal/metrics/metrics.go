@@ -99,7 +99,11 @@ func (m *Metrics) Instrument(next http.Handler) http.Handler {
 			ex := jsonapi.ExchangeOf(r)
 			status, code := sw.status, ex.Code
 			p := recover()
-			if p != nil {
+			switch {
+			case p == http.ErrAbortHandler:
+				// The connection is dropped (a fault rule's drop): no answer, status 0.
+				status = 0
+			case p != nil:
 				// Common, outside, recovers the panic and answers a SYSTEM_ERROR.
 				status, code = http.StatusInternalServerError, pay.CodeSystemError
 			}
