@@ -23,6 +23,11 @@ type config struct {
 	Lenient       bool
 	RefundSpacing bool
 	LogLevel      string
+	// LogFormat is text (logfmt) or json, one object a line.
+	LogFormat string
+	// MetricsAddr, when set, is the address /metrics is served on instead of the main
+	// listener, e.g. one only the monitoring network reaches.
+	MetricsAddr string
 	// RateLimit is the default rate-limit profile: sandbox, wechat or off.
 	RateLimit string
 	// NotifyTimeScale multiplies the notification retry schedule; 0.001 turns 15 s into 15 ms.
@@ -131,6 +136,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	fs.BoolVar(&c.Console, "console", console, "serve the web console at /console/, signed in with the sandbox token; --console=false turns it off (env TUIKUAN_CONSOLE)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "TUIKUAN_LOG_FORMAT", "text"), "text or json, one object a line (env TUIKUAN_LOG_FORMAT)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("TUIKUAN_METRICS_ADDR"), "serve /metrics on this address instead of on --addr, e.g. 127.0.0.1:9090 (env TUIKUAN_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -167,6 +174,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return c, fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
 	}
 	return c, nil
 }

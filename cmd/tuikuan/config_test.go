@@ -29,6 +29,7 @@ func TestParseServe_BadEnv(t *testing.T) {
 		{"TUIKUAN_NOTIFY_TIME_SCALE", "-1"},
 		{"TUIKUAN_RATE_LIMIT", "fast"},
 		{"TUIKUAN_LOG_LEVEL", "loud"},
+		{"TUIKUAN_LOG_FORMAT", "xml"},
 		{"TUIKUAN_NOTIFY_DENY", "169.254.0.0/33"},
 		{"TUIKUAN_NOTIFY_DENY", "metadata.internal"},
 		{"TUIKUAN_NOTIFY_ALLOW", "10.0.0.0/8;127.0.0.1"},
@@ -75,6 +76,8 @@ func TestParseServe_Env(t *testing.T) {
 		"TUIKUAN_STORE_TIMEOUT":     "2s",
 		"TUIKUAN_NODE":              "web-1",
 		"TUIKUAN_NODES":             "3",
+		"TUIKUAN_LOG_FORMAT":        "json",
+		"TUIKUAN_METRICS_ADDR":      "127.0.0.1:9090",
 	}
 	c, err := parseServe([]string{"--lenient=false"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -89,6 +92,9 @@ func TestParseServe_Env(t *testing.T) {
 	}
 	if c.DB != "postgres://db.internal/tuikuan" || c.StoreTimeout != 2*time.Second || c.Node != "web-1" || c.Nodes != 3 {
 		t.Errorf("parseServe db %q store timeout %v node %q nodes %d, want the environment's", c.DB, c.StoreTimeout, c.Node, c.Nodes)
+	}
+	if c.LogFormat != "json" || c.MetricsAddr != "127.0.0.1:9090" {
+		t.Errorf("parseServe log format %q metrics addr %q, want the environment's", c.LogFormat, c.MetricsAddr)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/tuikuan/tuikuan/internal/identity"
 	"github.com/tuikuan/tuikuan/internal/journal"
 	"github.com/tuikuan/tuikuan/internal/jsonapi"
+	"github.com/tuikuan/tuikuan/internal/metrics"
 	"github.com/tuikuan/tuikuan/internal/notify"
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/ratelimit"
@@ -36,7 +37,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.LogLevel, stderr)
+	log, err := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	if err != nil {
 		return err
 	}
@@ -60,11 +61,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer rawStore.Close()
-	store := boundedStore{Store: rawStore, timeout: cfg.StoreTimeout}
+	m := metrics.New()
+	store := boundedStore{Store: rawStore, timeout: cfg.StoreTimeout, observe: m.ObserveTransaction}
 
 	svc := pay.NewService(store, pay.Simulated{Delay: cfg.SettleDelay}, pay.NewClock(nil))
 	svc.Spacing = cfg.RefundSpacing
 	svc.RateProfile = cfg.RateLimit
+	m.WatchStore(metrics.ServiceCounts(svc), log)
 	if svc.Sealer, err = newSealer(cfg.Data); err != nil {
 		return err
 	}
@@ -74,6 +77,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		defer metricsLn.Close()
 	}
 	apiBase := baseURL(ln.Addr())
 	if err := writeCredentials(ctx, cfg.Data, apiBase, store, platform, token); err != nil {
@@ -106,7 +117,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
 	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults,
-		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow})
+		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow, Observe: m.ObserveAttempt})
 	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
 	mux.Handle("/sandbox/", sb)
 	if cfg.Console {
@@ -122,8 +133,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// healthz says the process is alive; readyz that it can serve, its database reachable.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", readyz(rawStore, min(cfg.StoreTimeout, 2*time.Second)))
+	// /metrics holds no secret and Prometheus scrapes without credentials: it is open,
+	// on the main listener unless it has one of its own.
+	var metricsSrv *http.Server
+	if metricsLn == nil {
+		mux.Handle("GET /metrics", m.Handler(log))
+	} else {
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", m.Handler(log))
+		metricsSrv = httpServer(metricsMux)
+	}
 	routed := jsonapi.ByPrefix(mux, map[string]http.Handler{"/v3/": v3, "/sandbox/": sb})
-	srv := httpServer(jsonapi.Common(withStoreBound(routed), log, cfg.Node))
+	// Instrument reads the exchange Common starts, so it runs inside it.
+	srv := httpServer(jsonapi.Common(m.Instrument(withStoreBound(routed)), log, cfg.Node))
 
 	// Deferred next after the store's Close, so it runs just before it, after the rest.
 	defer func() {
@@ -149,14 +171,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		workers.Go(func() { journal.Run(runCtx) })
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	tlsConfig, err := serverTLS(cfg.Data, ln.Addr())
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	go func() { errc <- srv.Serve(newDualListener(ln, tlsConfig)) }()
+	if metricsSrv != nil {
+		go func() { errc <- metricsSrv.Serve(metricsLn) }()
+		defer metricsSrv.Close()
+	}
 	printConnect(stdout, apiBase, cfg)
+	metricsBase := apiBase
+	if metricsLn != nil {
+		metricsBase = baseURL(metricsLn.Addr())
+	}
+	fmt.Fprintf(stdout, "  metrics:      %s/metrics (Prometheus)\n", metricsBase)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -287,12 +318,24 @@ func printConnect(w io.Writer, apiBase string, cfg config) {
 `, cfg.Node, apiBase, db, filepath.Join(dir, identity.CredentialsFile), apiBase, strings.Replace(apiBase, "http://", "https://", 1), apiBase)
 }
 
-func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+// newLogger logs at level in format, text or json. Every line logged with a request's
+// context carries the request's request_id.
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	var h slog.Handler
+	switch format {
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("log format %q: want text or json", format)
+	}
+	return slog.New(jsonapi.LogHandler(h)), nil
 }
 
 // redactURL is a database URL fit for the banner and logs: without its password.

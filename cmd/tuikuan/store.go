@@ -84,9 +84,12 @@ func ensureInstallation(ctx context.Context, dir string, store pay.Store) (*iden
 // The transaction's statements run on the contexts the domain passes them, which are
 // the request's; so when a call overruns, boundedStore also cancels the request's
 // context through the cancel func withStoreBound put there.
+//
+// observe, when not nil, is told how long each transaction took, "update" or "view".
 type boundedStore struct {
 	pay.Store
 	timeout time.Duration
+	observe func(kind string, d time.Duration)
 }
 
 // errStoreTimeout is the cause of a request context canceled by a store call that overran.
@@ -95,13 +98,22 @@ var errStoreTimeout = errors.New("store call timed out")
 func (s boundedStore) Update(ctx context.Context, fn func(pay.Tx) error) error {
 	ctx, stop := s.bound(ctx)
 	defer stop()
+	defer s.time("update", time.Now())
 	return s.Store.Update(ctx, fn)
 }
 
 func (s boundedStore) View(ctx context.Context, fn func(pay.Tx) error) error {
 	ctx, stop := s.bound(ctx)
 	defer stop()
+	defer s.time("view", time.Now())
 	return s.Store.View(ctx, fn)
+}
+
+// time tells observe how long a transaction of kind begun at start took.
+func (s boundedStore) time(kind string, start time.Time) {
+	if s.observe != nil {
+		s.observe(kind, time.Since(start))
+	}
 }
 
 func (s boundedStore) bound(ctx context.Context) (context.Context, func()) {

@@ -193,10 +193,10 @@ func (a *api) logRefusal(c *call, api string, err error) {
 	attrs := []any{"status", http.StatusOK, "code", code, "mchid", c.merchant.Mchid, "method", c.Method, "path", c.URL.Path}
 	var e *pay.Error
 	if errors.As(err, &e) {
-		a.log.Info("v2 request refused", attrs...)
+		a.log.InfoContext(c.Request.Context(), "v2 request refused", attrs...)
 		return
 	}
-	a.log.Error("v2 request failed", append(attrs, "err", err)...)
+	a.log.ErrorContext(c.Request.Context(), "v2 request failed", append(attrs, "err", err)...)
 }
 
 // writeFail writes a protocol failure; anything but a *protocolError is a 系统错误 whose
@@ -210,10 +210,10 @@ func (a *api) writeFail(w http.ResponseWriter, r *http.Request, err error) {
 		if pe.mchid != "" {
 			attrs = append(attrs, "mchid", pe.mchid)
 		}
-		a.log.Info("v2 request refused", append(attrs, "method", r.Method, "path", r.URL.Path, "reason", pe.detail)...)
+		a.log.InfoContext(r.Context(), "v2 request refused", append(attrs, "method", r.Method, "path", r.URL.Path, "reason", pe.detail)...)
 	} else {
 		ex.Code = codeSystemError
-		a.log.Error("v2 request failed", "status", http.StatusOK, "code", codeSystemError, "method", r.Method, "path", r.URL.Path, "err", err)
+		a.log.ErrorContext(r.Context(), "v2 request failed", "status", http.StatusOK, "code", codeSystemError, "method", r.Method, "path", r.URL.Path, "err", err)
 		pe = &protocolError{msg: msgSystemError}
 	}
 	writeXML(w, http.StatusOK, failReply(pe.msg))
@@ -242,7 +242,7 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 	if p == http.ErrAbortHandler {
 		panic(p)
 	}
-	a.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
+	a.log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(p))
 	writeXML(w, http.StatusOK, failReply(msgSystemError))
 }
 
@@ -250,7 +250,7 @@ func (a *api) recover(w http.ResponseWriter, r *http.Request) {
 // tuikuan serves. 404 tells a misconfigured client the truth; the body is still XML.
 func notFound(log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		log.Info("v2 request refused", "status", http.StatusNotFound, "method", r.Method, "path", r.URL.Path, "reason", "path not served")
+		log.InfoContext(r.Context(), "v2 request refused", "status", http.StatusNotFound, "method", r.Method, "path", r.URL.Path, "reason", "path not served")
 		writeXML(w, http.StatusNotFound, failReply("接口"+r.URL.Path+"不存在"))
 	})
 }

@@ -78,10 +78,10 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // as on 2xx.
 func (a *api) writeErrorFor(w http.ResponseWriter, r *http.Request, m *pay.Merchant, err error) {
 	status, b := jsonapi.ErrorBody(err)
-	jsonapi.LogRefusal(a.log, w, r, status, b.Code, err, caller(r)...)
+	jsonapi.LogRefusal(a.log, r, status, b.Code, err, caller(r)...)
 	body, _ := json.Marshal(b)
 	if err := a.signResponse(w.Header(), a.serialFor(r, m), body); err != nil {
-		a.log.Error("sign error response", "err", err)
+		a.log.ErrorContext(r.Context(), "sign error response", "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

@@ -181,7 +181,7 @@ func (a *api) bodyError(r *http.Request, err error) error {
 	if errors.As(err, &tooLarge) {
 		return pay.Errorf(pay.CodeInvalidRequest, "请求体超过%d字节", bodyLimit(r))
 	}
-	a.log.Debug("read request body", "method", r.Method, "path", r.URL.Path, "err", err)
+	a.log.DebugContext(r.Context(), "read request body", "method", r.Method, "path", r.URL.Path, "err", err)
 	return pay.Errorf(pay.CodeInvalidRequest, "请求体不完整：读取请求体时连接中断或超时")
 }
 

@@ -14,7 +14,7 @@ import (
 func Apply[T any](ctx context.Context, log *slog.Logger, d Decision, api, mchid string, handle func() (T, error)) (T, error) {
 	var zero T
 	if d.By != "" {
-		log.Info("fault injected", "by", d.By, "api", api, "mchid", mchid,
+		log.InfoContext(ctx, "fault injected", "by", d.By, "api", api, "mchid", mchid,
 			"error", d.Error, "latency", d.Latency, "drop", d.Drop, "drop_after", d.DropAfter)
 	}
 	if d.Latency > 0 {

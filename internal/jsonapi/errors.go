@@ -54,7 +54,7 @@ func ErrorBody(err error) (int, Envelope) {
 // answers.
 func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err error) {
 	status, b := ErrorBody(err)
-	LogRefusal(log, w, r, status, b.Code, err)
+	LogRefusal(log, r, status, b.Code, err)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(b)
@@ -65,12 +65,10 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 // the caller (key, value pairs); no header, signature or body is logged: they hold keys'
 // work and personal data. An error that is not an answer the server chose (a failure of
 // its own) is logged at ERROR with its detail.
-func LogRefusal(log *slog.Logger, w http.ResponseWriter, r *http.Request, status int, code string, err error, who ...any) {
+func LogRefusal(log *slog.Logger, r *http.Request, status int, code string, err error, who ...any) {
 	ExchangeOf(r).Code = code
+	// The request_id comes from r's context, through LogHandler.
 	attrs := []any{"status", status, "code", code}
-	if id := w.Header().Get("Request-ID"); id != "" {
-		attrs = append(attrs, "request_id", id)
-	}
 	attrs = append(attrs, who...)
 	attrs = append(attrs, "method", r.Method, "path", r.URL.Path)
 	var rf Refusal
@@ -83,7 +81,7 @@ func LogRefusal(log *slog.Logger, w http.ResponseWriter, r *http.Request, status
 			attrs = append(attrs, "field", e.Field)
 		}
 	default:
-		log.Error("request failed", append(attrs, "err", err)...)
+		log.ErrorContext(r.Context(), "request failed", append(attrs, "err", err)...)
 		return
 	}
 	level := slog.LevelInfo

@@ -35,12 +35,12 @@ func Common(next http.Handler, log *slog.Logger, node string) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
+				log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
 				if !sw.wrote {
 					WriteError(sw, log, r, fmt.Errorf("panic: %v", p))
 				}
 			}
-			log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
 				"status", sw.status, "duration", time.Since(start))
 		}()
 		next.ServeHTTP(sw, r)

@@ -38,11 +38,21 @@ type envelope struct {
 // attempt delivers n once and says whether it counts as delivered: a 2xx within the
 // timeout, with the answer its protocol wants, that no fault rule fails.
 func (d *Deliverer) attempt(ctx context.Context, n *pay.Notification) (pay.Attempt, bool) {
+	a, outcome := d.try(ctx, n)
+	// An attempt cut short by the server stopping is abandoned, not made.
+	if ctx.Err() == nil {
+		d.observe(outcome, a.Latency)
+	}
+	return a, outcome == OutcomeDelivered
+}
+
+// try is attempt, the delivery's outcome in words.
+func (d *Deliverer) try(ctx context.Context, n *pay.Notification) (pay.Attempt, string) {
 	a := pay.Attempt{At: time.Now()}
 	req, check, err := d.request(ctx, n)
 	if err != nil {
 		a.Error = err.Error()
-		return a, false
+		return a, OutcomeError
 	}
 	reason, faulted := "", false
 	if d.faults != nil {
@@ -71,7 +81,15 @@ func (d *Deliverer) attempt(ctx context.Context, n *pay.Notification) (pay.Attem
 		}
 	}
 	a.Error = strings.Join(errs, "; ")
-	return a, ok && !faulted
+	switch {
+	case faulted:
+		return a, OutcomeFault
+	case err != nil:
+		return a, OutcomeError
+	case !ok:
+		return a, OutcomeRejected
+	}
+	return a, OutcomeDelivered
 }
 
 // wire is a notification as its protocol puts it on the wire.

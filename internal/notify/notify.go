@@ -51,7 +51,18 @@ type Config struct {
 	Deny []netip.Prefix
 	// Allow takes ranges out of the denied ones.
 	Allow []netip.Prefix
+	// Observe, when not nil, is told the outcome (Outcome*) and the latency of every
+	// attempt made, for metrics.
+	Observe func(outcome string, latency time.Duration)
 }
+
+// Outcomes of a delivery attempt, as Config.Observe is told them.
+const (
+	OutcomeDelivered = "delivered" // taken: a 2xx within the timeout with the answer its protocol wants
+	OutcomeRejected  = "rejected"  // answered but not taken: not a 2xx, or an answer its protocol refuses
+	OutcomeError     = "error"     // no answer: not sent (no merchant, a refused address) or timed out
+	OutcomeFault     = "fault"     // failed by a fault rule, whatever the answer
+)
 
 // pollInterval is how often due notifications are looked for. It bounds the delay of a
 // first attempt after the status change (within about a second) and of a
@@ -68,6 +79,7 @@ type Deliverer struct {
 	timeout  time.Duration
 	perURL   int
 	faults   Faults
+	observe  func(outcome string, latency time.Duration)
 	client   *http.Client
 	wake     chan struct{}
 	wg       sync.WaitGroup
@@ -95,13 +107,16 @@ type claim struct {
 func New(c Config) *Deliverer {
 	d := &Deliverer{
 		svc: c.Service, platform: c.Platform, log: c.Logger, scale: c.Scale,
-		workers: c.Workers, timeout: c.Timeout, perURL: c.PerURL, faults: c.Faults,
+		workers: c.Workers, timeout: c.Timeout, perURL: c.PerURL, faults: c.Faults, observe: c.Observe,
 		wake: make(chan struct{}, 1),
 		held: map[string]*claim{}, busy: map[string]int{}, queued: map[string][]*claim{},
 		recorded: map[string]int{},
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.observe == nil {
+		d.observe = func(string, time.Duration) {}
 	}
 	if d.scale <= 0 {
 		d.scale = 1
