@@ -1,0 +1,269 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/console"
+	"github.com/tuikuan/tuikuan/internal/fault"
+	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/storetest"
+	"github.com/tuikuan/tuikuan/internal/wxcrypto"
+)
+
+const (
+	testToken   = "console-test-token"
+	directMchid = "1900000001"
+)
+
+// consoleServer is the console over a real SQLite-backed service, signed in.
+type consoleServer struct {
+	*httptest.Server
+	svc    *pay.Service
+	client *http.Client
+	csrf   string
+}
+
+func newConsoleServer(tb testing.TB) *consoleServer {
+	tb.Helper()
+	st := storetest.NewSQLite(tb)
+	storetest.Merchants(tb, st, &pay.Merchant{
+		Mchid: directMchid, Kind: pay.KindDirect, Appid: "wx1111111111111111",
+		CertSerial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", CertPEM: "dummy",
+		APIv3Key: "0123456789abcdef0123456789abcdef", CreateTime: time.Now(),
+	})
+	svc := pay.NewService(st, pay.Simulated{}, pay.NewClock(nil))
+	sealer, err := wxcrypto.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc.Sealer = sealer
+	srv := httptest.NewServer(console.NewHandler(console.Config{
+		Service: svc, Faults: fault.New(), Token: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}))
+	tb.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	c := &consoleServer{Server: srv, svc: svc, client: &http.Client{
+		Jar: jar,
+		// Actions answer 303; the tests read where to.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+	if status, loc := c.post(tb, "/console/login", url.Values{"token": {testToken}}); status != http.StatusSeeOther || loc != "/console/" {
+		tb.Fatalf("POST /console/login = %d → %q, want 303 → /console/", status, loc)
+	}
+	_, body := c.get(tb, "/console/")
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		tb.Fatalf("GET /console/ has no csrf field:\n%s", body)
+	}
+	c.csrf = m[1]
+	return c
+}
+
+func (c *consoleServer) get(tb testing.TB, path string) (int, string) {
+	tb.Helper()
+	res, err := c.client.Get(c.URL + path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}
+
+// post sends a form, with the session's CSRF token once there is one, and returns the
+// status and the redirect's location.
+func (c *consoleServer) post(tb testing.TB, path string, form url.Values) (int, string) {
+	tb.Helper()
+	if c.csrf != "" {
+		form.Set("csrf", c.csrf)
+	}
+	res, err := c.client.PostForm(c.URL+path, form)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	io.Copy(io.Discard, res.Body)
+	return res.StatusCode, res.Header.Get("Location")
+}
+
+// mustAct posts an action that must succeed and returns where it redirects.
+func (c *consoleServer) mustAct(tb testing.TB, path string, form url.Values) string {
+	tb.Helper()
+	status, loc := c.post(tb, path, form)
+	if status != http.StatusSeeOther {
+		tb.Fatalf("POST %s = %d, want 303", path, status)
+	}
+	return loc
+}
+
+// mustPage gets a page that must render and have every one of wants in it.
+func (c *consoleServer) mustPage(tb testing.TB, path string, wants ...string) string {
+	tb.Helper()
+	status, body := c.get(tb, path)
+	if status != http.StatusOK {
+		tb.Fatalf("GET %s = %d, want 200:\n%s", path, status, body)
+	}
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			tb.Errorf("GET %s lacks %q", path, w)
+		}
+	}
+	return body
+}
+
+// refundOf creates a paid order through the console and refunds it, returning the
+// order's and the refund's ids.
+func (c *consoleServer) refundOf(tb testing.TB, amount string) (string, string) {
+	tb.Helper()
+	loc := c.mustAct(tb, "/console/transactions", url.Values{"mchid": {directMchid}, "amount": {amount}, "bank_type": {"CMB_CREDIT"}})
+	txID, ok := strings.CutPrefix(loc, "/console/transactions/")
+	if !ok {
+		tb.Fatalf("create order → %q, want /console/transactions/{id}", loc)
+	}
+	c.mustPage(tb, loc, txID, "SUCCESS", amount, "申请退款 Refund it")
+	loc = c.mustAct(tb, loc+"/refund", url.Values{
+		"mchid": {directMchid}, "total": {amount}, "amount": {amount}, "reason": {"测试"}})
+	refundID, ok := strings.CutPrefix(loc, "/console/refunds/")
+	if !ok {
+		tb.Fatalf("refund → %q, want /console/refunds/{id}", loc)
+	}
+	return txID, refundID
+}
+
+func refundStatus(tb testing.TB, svc *pay.Service, txID, refundID string) pay.Status {
+	tb.Helper()
+	_, rs, err := svc.Orders.Query(context.Background(), txID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.ID == refundID {
+			return r.Status
+		}
+	}
+	tb.Fatalf("order %s has no refund %s", txID, refundID)
+	return ""
+}
+
+func TestRefundFlow(t *testing.T) {
+	c := newConsoleServer(t)
+	txID, refundID := c.refundOf(t, "12.34")
+	if got := refundStatus(t, c.svc, txID, refundID); got != pay.StatusProcessing {
+		t.Fatalf("refund status after apply = %s, want PROCESSING", got)
+	}
+	c.mustPage(t, "/console/refunds/"+refundID, refundID, txID, "PROCESSING", "12.34",
+		`name="status" value="SUCCESS"`, `name="status" value="ABNORMAL"`, `name="status" value="CLOSED"`, "申请退款 applied")
+
+	c.mustAct(t, "/console/refunds/"+refundID+"/settle", url.Values{"status": {"SUCCESS"}})
+	if got := refundStatus(t, c.svc, txID, refundID); got != pay.StatusSuccess {
+		t.Errorf("refund status after settle SUCCESS = %s, want SUCCESS", got)
+	}
+	body := c.mustPage(t, "/console/refunds/"+refundID, "状态变更 status change")
+	if strings.Contains(body, `name="status" value="CLOSED"`) {
+		t.Errorf("a SUCCESS refund's page still offers settle buttons")
+	}
+	// A second settle is an illegal transition: the domain's error, not a redirect.
+	if status, _ := c.post(t, "/console/refunds/"+refundID+"/settle", url.Values{"status": {"CLOSED"}}); status < 400 || status >= 500 {
+		t.Errorf("settle a SUCCESS refund to CLOSED = %d, want a 4xx", status)
+	}
+	c.mustPage(t, "/console/transactions/"+txID, refundID, "REFUND")
+}
+
+func TestPages(t *testing.T) {
+	c := newConsoleServer(t)
+	txID, refundID := c.refundOf(t, "1.00")
+	c.mustPage(t, "/console/transactions", txID, "创建已支付订单")
+	c.mustPage(t, "/console/transactions?number="+txID, txID)
+	c.mustPage(t, "/console/refunds", refundID, "PROCESSING")
+	c.mustPage(t, "/console/complaints", "以用户身份投诉")
+	c.mustPage(t, "/console/coupons", "代金券 Coupons")
+	c.mustPage(t, "/console/cashier", "code_url", "USERPAYING")
+}
+
+func TestFilters(t *testing.T) {
+	c := newConsoleServer(t)
+	tx1, r1 := c.refundOf(t, "1.00")
+	tx2, r2 := c.refundOf(t, "2.00")
+	c.mustAct(t, "/console/refunds/"+r2+"/settle", url.Values{"status": {"CLOSED"}})
+
+	tests := []struct {
+		path      string
+		want, not string
+	}{
+		{"/console/refunds?status=CLOSED", r2, r1},
+		{"/console/refunds?status=PROCESSING", r1, r2},
+		{"/console/refunds?number=" + r1, r1, r2},
+		{"/console/refunds?mchid=" + directMchid, r1, "没有退款"},
+		{"/console/refunds?begin=2000-01-01&end=2000-01-02", "没有退款", r1},
+		{"/console/transactions?number=" + tx2, tx2, tx1},
+		{"/console/transactions?trade_state=NOTPAY", "没有订单", tx1},
+	}
+	for _, tt := range tests {
+		body := c.mustPage(t, tt.path, tt.want)
+		if strings.Contains(body, tt.not) {
+			t.Errorf("GET %s has %q", tt.path, tt.not)
+		}
+	}
+}
+
+func TestRefundNotFound(t *testing.T) {
+	c := newConsoleServer(t)
+	if status, _ := c.get(t, "/console/refunds/50300000000000000000000000000000"); status != http.StatusNotFound {
+		t.Errorf("GET an unknown refund = %d, want 404", status)
+	}
+	if status, _ := c.get(t, "/console/transactions/4200000000000000000000000000"); status != http.StatusNotFound {
+		t.Errorf("GET an unknown transaction = %d, want 404", status)
+	}
+}
+
+func TestAbnormalRefundMasked(t *testing.T) {
+	c := newConsoleServer(t)
+	_, refundID := c.refundOf(t, "3.00")
+	c.mustAct(t, "/console/refunds/"+refundID+"/settle", url.Values{"status": {"ABNORMAL"}})
+	const account, name = "6222021234567890123", "张三丰"
+	if _, err := c.svc.Refunds.ApplyAbnormal(context.Background(), pay.AbnormalRequest{
+		API: pay.APIDomestic, Caller: directMchid, RefundID: refundID,
+		Type: pay.AbnormalUserBankCard, BankType: "ICBC_DEBIT", BankAccount: account, RealName: name,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	body := c.mustPage(t, "/console/refunds/"+refundID, pay.MaskAccount(account), pay.MaskName(name), "USER_BANK_CARD", "abnormal-refund rescue")
+	for _, clear := range []string{account, name} {
+		if strings.Contains(body, clear) {
+			t.Errorf("the refund page shows %q in clear", clear)
+		}
+	}
+}
+
+func TestCashier(t *testing.T) {
+	c := newConsoleServer(t)
+	o, err := c.svc.Orders.Place(context.Background(), pay.PlaceRequest{
+		TradeType: pay.TradeNative, Caller: directMchid, Appid: "wx1111111111111111", Mchid: directMchid,
+		Description: "cashier test", OutTradeNo: "CASHIER0001", NotifyURL: "https://example.com/notify", Total: 100,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mustPage(t, "/console/cashier", "CASHIER0001")
+	loc := c.mustAct(t, "/console/cashier", url.Values{"code_url": {o.CodeURL}, "outcome": {"USERPAYING"}})
+	c.mustPage(t, loc, "USERPAYING")
+	loc = c.mustAct(t, "/console/cashier", url.Values{"mchid": {directMchid}, "out_trade_no": {"CASHIER0001"}, "outcome": {"SUCCESS"}})
+	c.mustPage(t, loc, "SUCCESS", "CASHIER0001")
+	// Paying it again is the domain's INVALID_STATE, shown on the error page.
+	if status, _ := c.post(t, "/console/cashier", url.Values{"code_url": {o.CodeURL}}); status != http.StatusConflict {
+		t.Errorf("pay a paid order = %d, want 409", status)
+	}
+}
