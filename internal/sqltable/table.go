@@ -126,6 +126,7 @@ func Shapes() []Shape {
 		Merchants.shape(), Orders.shape(), Refunds.shape(), Notifications.shape(),
 		Attempts.shape(), Complaints.shape(), ComplaintLogs.shape(), Images.shape(),
 		Stocks.shape(), Coupons.shape(), CouponRequests.shape(), AdvanceReturns.shape(),
+		Journal.shape(),
 	}
 }
 

@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) pay.Store) {
 		{"Nonces", TestNonces},
 		{"Faults", TestFaults},
 		{"Transactions", TestTransactions},
+		{"Lists", TestLists},
+		{"Journal", TestJournal},
 	} {
 		t.Run(part.name, func(t *testing.T) { part.test(t, open) })
 	}

@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/sqltable"
+)
+
+// InsertJournalEntries adds entries in order through one prepared statement, each
+// returning its id: the statement is compiled once however many entries a flush brings.
+func (tx *tx) InsertJournalEntries(ctx context.Context, entries []*pay.JournalEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	stmt, err := tx.tx.PrepareContext(ctx, sqltable.JournalInsertSQL(sqltable.Question))
+	if err != nil {
+		return dbError("insert journal entries", err)
+	}
+	defer stmt.Close()
+	for _, e := range entries {
+		if err := stmt.QueryRowContext(ctx, sqltable.Journal.Values(e)...).Scan(&e.ID); err != nil {
+			return dbError("insert journal entry "+e.RequestID, err)
+		}
+	}
+	return nil
+}
+
+// TrimJournal deletes every entry but the newest keep.
+func (tx *tx) TrimJournal(ctx context.Context, keep int) (int, error) {
+	if err := sqltable.CheckKeep(keep); err != nil {
+		return 0, err
+	}
+	res, err := tx.tx.ExecContext(ctx, sqltable.TrimJournalSQL(sqltable.Question), keep)
+	if err != nil {
+		return 0, dbError("trim journal", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, dbError("trim journal", err)
+	}
+	return int(n), nil
+}
+
+// JournalEntries lists the entries f selects, newest first.
+func (tx *tx) JournalEntries(ctx context.Context, f pay.JournalFilter) ([]*pay.JournalEntry, error) {
+	query, args := sqltable.JournalQuery(sqltable.SQLite, f)
+	out, err := collect(ctx, tx.tx, sqltable.ScanJournalEntry, query, args...)
+	if err != nil {
+		return nil, dbError("list journal entries", err)
+	}
+	return out, nil
+}
+
+// JournalEntry finds entry id.
+func (tx *tx) JournalEntry(ctx context.Context, id int64) (*pay.JournalEntry, error) {
+	e, err := sqltable.ScanJournalEntry(tx.tx.QueryRowContext(ctx, sqltable.JournalSelectSQL()+` WHERE id = ?`, id))
+	if err != nil {
+		return nil, dbError("journal entry "+strconv.FormatInt(id, 10), err)
+	}
+	return e, nil
+}
