@@ -233,9 +233,13 @@ func TestAbnormalRefundMasked(t *testing.T) {
 	c := newConsoleServer(t)
 	_, refundID := c.refundOf(t, "3.00")
 	c.mustAct(t, "/console/refunds/"+refundID+"/settle", url.Values{"status": {"ABNORMAL"}})
+	rs, err := c.svc.Refunds.Find(context.Background(), pay.RefundFilter{Number: refundID})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("Find(%s) = %d refunds, %v; want 1", refundID, len(rs), err)
+	}
 	const account, name = "6222021234567890123", "张三丰"
 	if _, err := c.svc.Refunds.ApplyAbnormal(context.Background(), pay.AbnormalRequest{
-		API: pay.APIDomestic, Caller: directMchid, RefundID: refundID,
+		API: pay.APIDomestic, Caller: directMchid, RefundID: refundID, OutRefundNo: rs[0].OutRefundNo,
 		Type: pay.AbnormalUserBankCard, BankType: "ICBC_DEBIT", BankAccount: account, RealName: name,
 	}); err != nil {
 		t.Fatal(err)
@@ -266,4 +270,19 @@ func TestCashier(t *testing.T) {
 	if status, _ := c.post(t, "/console/cashier", url.Values{"code_url": {o.CodeURL}}); status != http.StatusConflict {
 		t.Errorf("pay a paid order = %d, want 409", status)
 	}
+}
+
+func TestComplaint(t *testing.T) {
+	c := newConsoleServer(t)
+	txID, _ := c.refundOf(t, "5.00")
+	loc := c.mustAct(t, "/console/complaints", url.Values{
+		"transaction_id": {txID}, "problem_type": {"REFUND"}, "apply_refund_amount": {"5.00"}, "complaint_detail": {"没收到货"}})
+	if !strings.HasPrefix(loc, "/console/complaints/") {
+		t.Fatalf("create complaint → %q, want /console/complaints/{id}", loc)
+	}
+	c.mustPage(t, loc, txID, "没收到货", "PENDING", "5.00")
+	c.mustPage(t, "/console/complaints", txID, "REFUND")
+	id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/console/complaints/")
+	loc = c.mustAct(t, "/console/complaints/"+id+"/messages", url.Values{"content": {"请尽快处理"}})
+	c.mustPage(t, loc, "请尽快处理")
 }
