@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/endpoint"
+	"github.com/tuikuan/tuikuan/internal/fault"
 )
 
 const faultUsage = `usage: tuikuan fault add --api API [match flags] [action flags] [--times N | --probability P [--seed S] | --sequence STEPS]
@@ -94,30 +95,29 @@ func faultAdd(ctx context.Context, args []string, getenv func(string) string, st
 
 // parseSequence reads --sequence's steps into the sandbox API's action objects.
 func parseSequence(v string) ([]map[string]any, error) {
-	var steps []map[string]any
-	for _, s := range strings.Split(v, ",") {
+	actions, err := fault.ParseSequence(v)
+	if err != nil {
+		return nil, err
+	}
+	steps := make([]map[string]any, len(actions))
+	for i, a := range actions {
 		step := map[string]any{}
-		for _, part := range strings.Split(strings.TrimSpace(s), "+") {
-			switch part = strings.TrimSpace(part); {
-			case part == "pass":
-				step["pass"] = true
-			case part == "drop":
-				step["drop"] = true
-			case part == "drop_after" || part == "drop-after":
-				step["drop_after"] = true
-			case part != "" && part[0] >= '0' && part[0] <= '9':
-				d, err := time.ParseDuration(part)
-				if err != nil {
-					return nil, fmt.Errorf("step %q: %w", s, err)
-				}
-				step["latency_ms"] = d.Milliseconds()
-			case part != "":
-				step["error"] = part
-			default:
-				return nil, fmt.Errorf("empty step in %q", v)
-			}
+		if a == (fault.Action{}) {
+			step["pass"] = true
 		}
-		steps = append(steps, step)
+		if a.Error != "" {
+			step["error"] = a.Error
+		}
+		if a.Latency != 0 {
+			step["latency_ms"] = a.Latency.Milliseconds()
+		}
+		if a.Drop {
+			step["drop"] = true
+		}
+		if a.DropAfter {
+			step["drop_after"] = true
+		}
+		steps[i] = step
 	}
 	return steps, nil
 }

@@ -17,6 +17,21 @@ var funcs = template.FuncMap{
 	"statusClass": statusClass,
 	"json":        prettyJSON,
 	"short":       short,
+	"kind":        kind,
+	"rule":        describeRule,
+}
+
+// kind names what a merchant is to WeChat Pay, in the merchant platform's words.
+func kind(m *pay.Merchant) string {
+	switch m.Kind {
+	case pay.KindDirect:
+		return "直连商户 direct"
+	case pay.KindPartner:
+		return "服务商 partner"
+	case pay.KindSub:
+		return "特约商户 sub-merchant of " + m.SpMchid
+	}
+	return string(m.Kind)
 }
 
 // yuan shows an amount in fen as yuan: 1234 → "12.34".

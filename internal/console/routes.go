@@ -29,4 +29,13 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.Handle("GET /console/coupons", h.page(h.coupons))
 	mux.Handle("GET /console/cashier", h.page(h.cashier))
 	mux.Handle("POST /console/cashier", h.action(h.payOrder))
+	mux.Handle("GET /console/files/{path...}", h.page(h.download))
+	mux.Handle("GET /console/requests", h.page(h.requests))
+	mux.Handle("GET /console/requests/{id}", h.page(h.request))
+	mux.Handle("GET /console/faults", h.page(h.faultList))
+	mux.Handle("POST /console/faults", h.action(h.addFault))
+	mux.Handle("POST /console/faults/clear", h.action(h.clearFaults))
+	mux.Handle("POST /console/faults/{id}/remove", h.action(h.removeFault))
+	mux.Handle("GET /console/clock", h.page(h.clock))
+	mux.Handle("POST /console/clock/advance", h.action(h.advanceClock))
 }
