@@ -117,7 +117,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	fs.IntVar(&c.Nodes, "nodes", nodes, "how many nodes share the database, 1 to 64: each enforces that share of a merchant's rate limits (env TUIKUAN_NODES)")
-	console, err := envParse(getenv, "TUIKUAN_CONSOLE", true, strconv.ParseBool)
+	console, err := envBoolOr(getenv, "TUIKUAN_CONSOLE", true)
 	if err != nil {
 		return c, err
 	}
@@ -194,13 +194,18 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// envBool reads a boolean variable; unset is false. A value that is not one
+// envBool reads a boolean variable; unset is false.
+func envBool(getenv func(string) string, key string) (bool, error) {
+	return envBoolOr(getenv, key, false)
+}
+
+// envBoolOr reads a boolean variable; unset is def. A value that is not one
 // strconv.ParseBool knows is an error: ignoring "yes" would run without the setting the
 // operator asked for.
-func envBool(getenv func(string) string, key string) (bool, error) {
+func envBoolOr(getenv func(string) string, key string, def bool) (bool, error) {
 	v := getenv(key)
 	if v == "" {
-		return false, nil
+		return def, nil
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {

@@ -107,7 +107,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/sandbox/", sb)
 	if cfg.Console {
 		// Journal stays nil until the request journal's recorder is wired in here; the
-		// console then shows no request list.
+		// console then shows no request list. With the journal off, pass a nil interface,
+		// not a nil *Recorder, which would look like a journal to the console.
 		mux.Handle("/console/", console.NewHandler(console.Config{Service: svc, Faults: faults, Notifier: deliverer,
 			Journal: nil, Token: token, Data: cfg.Data, Logger: log}))
 	}

@@ -96,6 +96,10 @@ func describe(a fault.Action) string {
 
 // describeRule is a rule's action or its sequence.
 func describeRule(r fault.Rule) string {
+	if r.API == endpoint.Notify {
+		// A notify rule has no action of its own: it fails deliveries.
+		return "fail delivery 投递失败"
+	}
 	if r.Sequence == nil {
 		return describe(r.Action)
 	}
