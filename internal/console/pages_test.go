@@ -25,15 +25,16 @@ const (
 	directMchid = "1900000001"
 )
 
-// consoleServer is the console over a real SQLite-backed service, signed in.
-type consoleServer struct {
+// pagesServer is the console signed in over a service the test also holds, so that it
+// can check what the pages did; abnormal refunds need its sealer.
+type pagesServer struct {
 	*httptest.Server
 	svc    *pay.Service
 	client *http.Client
 	csrf   string
 }
 
-func newConsoleServer(tb testing.TB) *consoleServer {
+func newPagesServer(tb testing.TB) *pagesServer {
 	tb.Helper()
 	st := storetest.NewSQLite(tb)
 	storetest.Merchants(tb, st, &pay.Merchant{
@@ -52,7 +53,7 @@ func newConsoleServer(tb testing.TB) *consoleServer {
 	}))
 	tb.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
-	c := &consoleServer{Server: srv, svc: svc, client: &http.Client{
+	c := &pagesServer{Server: srv, svc: svc, client: &http.Client{
 		Jar: jar,
 		// Actions answer 303; the tests read where to.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -69,7 +70,7 @@ func newConsoleServer(tb testing.TB) *consoleServer {
 	return c
 }
 
-func (c *consoleServer) get(tb testing.TB, path string) (int, string) {
+func (c *pagesServer) get(tb testing.TB, path string) (int, string) {
 	tb.Helper()
 	res, err := c.client.Get(c.URL + path)
 	if err != nil {
@@ -85,7 +86,7 @@ func (c *consoleServer) get(tb testing.TB, path string) (int, string) {
 
 // post sends a form, with the session's CSRF token once there is one, and returns the
 // status and the redirect's location.
-func (c *consoleServer) post(tb testing.TB, path string, form url.Values) (int, string) {
+func (c *pagesServer) post(tb testing.TB, path string, form url.Values) (int, string) {
 	tb.Helper()
 	if c.csrf != "" {
 		form.Set("csrf", c.csrf)
@@ -100,7 +101,7 @@ func (c *consoleServer) post(tb testing.TB, path string, form url.Values) (int, 
 }
 
 // mustAct posts an action that must succeed and returns where it redirects.
-func (c *consoleServer) mustAct(tb testing.TB, path string, form url.Values) string {
+func (c *pagesServer) mustAct(tb testing.TB, path string, form url.Values) string {
 	tb.Helper()
 	status, loc := c.post(tb, path, form)
 	if status != http.StatusSeeOther {
@@ -110,7 +111,7 @@ func (c *consoleServer) mustAct(tb testing.TB, path string, form url.Values) str
 }
 
 // mustPage gets a page that must render and have every one of wants in it.
-func (c *consoleServer) mustPage(tb testing.TB, path string, wants ...string) string {
+func (c *pagesServer) mustPage(tb testing.TB, path string, wants ...string) string {
 	tb.Helper()
 	status, body := c.get(tb, path)
 	if status != http.StatusOK {
@@ -126,7 +127,7 @@ func (c *consoleServer) mustPage(tb testing.TB, path string, wants ...string) st
 
 // refundOf creates a paid order through the console and refunds it, returning the
 // order's and the refund's ids.
-func (c *consoleServer) refundOf(tb testing.TB, amount string) (string, string) {
+func (c *pagesServer) refundOf(tb testing.TB, amount string) (string, string) {
 	tb.Helper()
 	loc := c.mustAct(tb, "/console/transactions", url.Values{"mchid": {directMchid}, "amount": {amount}, "bank_type": {"CMB_CREDIT"}})
 	txID, ok := strings.CutPrefix(loc, "/console/transactions/")
@@ -159,7 +160,7 @@ func refundStatus(tb testing.TB, svc *pay.Service, txID, refundID string) pay.St
 }
 
 func TestRefundFlow(t *testing.T) {
-	c := newConsoleServer(t)
+	c := newPagesServer(t)
 	txID, refundID := c.refundOf(t, "12.34")
 	if got := refundStatus(t, c.svc, txID, refundID); got != pay.StatusProcessing {
 		t.Fatalf("refund status after apply = %s, want PROCESSING", got)
@@ -183,7 +184,7 @@ func TestRefundFlow(t *testing.T) {
 }
 
 func TestPages(t *testing.T) {
-	c := newConsoleServer(t)
+	c := newPagesServer(t)
 	txID, refundID := c.refundOf(t, "1.00")
 	c.mustPage(t, "/console/transactions", txID, "创建已支付订单")
 	c.mustPage(t, "/console/transactions?number="+txID, txID)
@@ -194,7 +195,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestFilters(t *testing.T) {
-	c := newConsoleServer(t)
+	c := newPagesServer(t)
 	tx1, r1 := c.refundOf(t, "1.00")
 	tx2, r2 := c.refundOf(t, "2.00")
 	c.mustAct(t, "/console/refunds/"+r2+"/settle", url.Values{"status": {"CLOSED"}})
@@ -220,7 +221,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestRefundNotFound(t *testing.T) {
-	c := newConsoleServer(t)
+	c := newPagesServer(t)
 	if status, _ := c.get(t, "/console/refunds/50300000000000000000000000000000"); status != http.StatusNotFound {
 		t.Errorf("GET an unknown refund = %d, want 404", status)
 	}
@@ -230,7 +231,7 @@ func TestRefundNotFound(t *testing.T) {
 }
 
 func TestAbnormalRefundMasked(t *testing.T) {
-	c := newConsoleServer(t)
+	c := newPagesServer(t)
 	_, refundID := c.refundOf(t, "3.00")
 	c.mustAct(t, "/console/refunds/"+refundID+"/settle", url.Values{"status": {"ABNORMAL"}})
 	rs, err := c.svc.Refunds.Find(context.Background(), pay.RefundFilter{Number: refundID})
@@ -253,7 +254,7 @@ func TestAbnormalRefundMasked(t *testing.T) {
 }
 
 func TestCashier(t *testing.T) {
-	c := newConsoleServer(t)
+	c := newPagesServer(t)
 	o, err := c.svc.Orders.Place(context.Background(), pay.PlaceRequest{
 		TradeType: pay.TradeNative, Caller: directMchid, Appid: "wx1111111111111111", Mchid: directMchid,
 		Description: "cashier test", OutTradeNo: "CASHIER0001", NotifyURL: "https://example.com/notify", Total: 100,
@@ -273,7 +274,7 @@ func TestCashier(t *testing.T) {
 }
 
 func TestComplaint(t *testing.T) {
-	c := newConsoleServer(t)
+	c := newPagesServer(t)
 	txID, _ := c.refundOf(t, "5.00")
 	loc := c.mustAct(t, "/console/complaints", url.Values{
 		"transaction_id": {txID}, "problem_type": {"REFUND"}, "apply_refund_amount": {"5.00"}, "complaint_detail": {"没收到货"}})
