@@ -21,8 +21,10 @@ import (
 )
 
 const (
-	testToken   = "console-test-token"
-	directMchid = "1900000001"
+	testToken    = "console-test-token"
+	directMchid  = "1900000001"
+	partnerMchid = "1900000100"
+	subMchid     = "1900000109"
 )
 
 // pagesServer is the console signed in over a service the test also holds, so that it
@@ -41,6 +43,11 @@ func newPagesServer(tb testing.TB) *pagesServer {
 		Mchid: directMchid, Kind: pay.KindDirect, Appid: "wx1111111111111111",
 		CertSerial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", CertPEM: "dummy",
 		APIv3Key: "0123456789abcdef0123456789abcdef", CreateTime: time.Now(),
+	}, &pay.Merchant{
+		Mchid: partnerMchid, Kind: pay.KindPartner, Appid: "wx2222222222222222",
+		APIv3Key: "0123456789abcdef0123456789abcdef", CreateTime: time.Now(),
+	}, &pay.Merchant{
+		Mchid: subMchid, Kind: pay.KindSub, SpMchid: partnerMchid, Appid: "wx3333333333333333", CreateTime: time.Now(),
 	})
 	svc := pay.NewService(st, pay.Simulated{}, pay.NewClock(nil))
 	sealer, err := wxcrypto.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
@@ -129,14 +136,21 @@ func (c *pagesServer) mustPage(tb testing.TB, path string, wants ...string) stri
 // order's and the refund's ids.
 func (c *pagesServer) refundOf(tb testing.TB, amount string) (string, string) {
 	tb.Helper()
-	loc := c.mustAct(tb, "/console/transactions", url.Values{"mchid": {directMchid}, "amount": {amount}, "bank_type": {"CMB_CREDIT"}})
+	return c.refundOfMerchant(tb, directMchid, "", amount)
+}
+
+// refundOfMerchant is refundOf for mchid's order, refunded by its partner spMchid if
+// not "", as the refund form of the order's page fills it.
+func (c *pagesServer) refundOfMerchant(tb testing.TB, mchid, spMchid, amount string) (string, string) {
+	tb.Helper()
+	loc := c.mustAct(tb, "/console/transactions", url.Values{"mchid": {mchid}, "amount": {amount}, "bank_type": {"CMB_CREDIT"}})
 	txID, ok := strings.CutPrefix(loc, "/console/transactions/")
 	if !ok {
 		tb.Fatalf("create order → %q, want /console/transactions/{id}", loc)
 	}
 	c.mustPage(tb, loc, txID, "SUCCESS", amount, "申请退款 Refund it")
 	loc = c.mustAct(tb, loc+"/refund", url.Values{
-		"mchid": {directMchid}, "total": {amount}, "amount": {amount}, "reason": {"测试"}})
+		"mchid": {mchid}, "sp_mchid": {spMchid}, "total": {amount}, "amount": {amount}, "reason": {"测试"}})
 	refundID, ok := strings.CutPrefix(loc, "/console/refunds/")
 	if !ok {
 		tb.Fatalf("refund → %q, want /console/refunds/{id}", loc)
@@ -181,6 +195,18 @@ func TestRefundFlow(t *testing.T) {
 		t.Errorf("settle a SUCCESS refund to CLOSED = %d, want a 4xx", status)
 	}
 	c.mustPage(t, "/console/transactions/"+txID, refundID, "REFUND")
+}
+
+// Ensure a sub-merchant's order is refunded by its partner for it, and the form says so.
+func TestRefundFlow_SubMerchant(t *testing.T) {
+	c := newPagesServer(t)
+	_, form, _ := strings.Cut(c.mustPage(t, "/console/transactions", subMchid), `id="create-order"`)
+	if strings.Contains(form, `<option value="`+partnerMchid+`">`) {
+		t.Errorf("the create form offers the partner %s, whose orders belong to its sub-merchants", partnerMchid)
+	}
+	txID, refundID := c.refundOfMerchant(t, subMchid, partnerMchid, "6.00")
+	c.mustPage(t, "/console/transactions/"+txID, `name="sp_mchid" value="`+partnerMchid+`"`)
+	c.mustPage(t, "/console/refunds/"+refundID, subMchid, "sp_mchid "+partnerMchid)
 }
 
 func TestPages(t *testing.T) {

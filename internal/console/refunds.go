@@ -116,7 +116,7 @@ type event struct {
 	Label   string
 	Detail  string
 	Error   string
-	Latency time.Duration
+	Latency string
 	OK      bool
 }
 
@@ -169,12 +169,21 @@ func timeline(rf *pay.Refund, notes []*pay.Notification, attempts map[string][]*
 		for _, a := range attempts[n.ID] {
 			evs = append(evs, event{At: a.At, Kind: "attempt", Status: statusText(a.StatusCode),
 				Label:  fmt.Sprintf("通知投递 delivery #%d %s", a.Number, n.EventType),
-				Detail: excerpt(a.Response, 200), Error: a.Error, Latency: a.Latency.Round(time.Millisecond),
+				Detail: excerpt(a.Response, 200), Error: a.Error, Latency: latency(a.Latency),
 				OK: a.StatusCode >= 200 && a.StatusCode < 300 && a.Error == ""})
 		}
 	}
 	slices.SortStableFunc(evs, func(a, b event) int { return cmp.Compare(a.At.UnixNano(), b.At.UnixNano()) })
 	return evs
+}
+
+// latency shows a delivery's latency in milliseconds; a receiver on the same machine
+// answers in well under one, which "0s" would misstate.
+func latency(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 func statusText(code int) string {
