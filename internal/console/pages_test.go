@@ -5,10 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +28,7 @@ const (
 // pagesServer is the console signed in over a service the test also holds, so that it
 // can check what the pages did; abnormal refunds need its sealer.
 type pagesServer struct {
-	*httptest.Server
+	*consoleServer
 	svc    *pay.Service
 	client *http.Client
 	csrf   string
@@ -41,7 +39,6 @@ func newPagesServer(tb testing.TB) *pagesServer {
 	st := storetest.NewSQLite(tb)
 	storetest.Merchants(tb, st, &pay.Merchant{
 		Mchid: directMchid, Kind: pay.KindDirect, Appid: "wx1111111111111111",
-		CertSerial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", CertPEM: "dummy",
 		APIv3Key: "0123456789abcdef0123456789abcdef", CreateTime: time.Now(),
 	}, &pay.Merchant{
 		Mchid: partnerMchid, Kind: pay.KindPartner, Appid: "wx2222222222222222",
@@ -59,52 +56,25 @@ func newPagesServer(tb testing.TB) *pagesServer {
 		Service: svc, Faults: fault.New(), Token: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}))
 	tb.Cleanup(srv.Close)
-	jar, _ := cookiejar.New(nil)
-	c := &pagesServer{Server: srv, svc: svc, client: &http.Client{
-		Jar: jar,
-		// Actions answer 303; the tests read where to.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
-	if status, loc := c.post(tb, "/console/login", url.Values{"token": {testToken}}); status != http.StatusSeeOther || loc != "/console/" {
-		tb.Fatalf("POST /console/login = %d → %q, want 303 → /console/", status, loc)
-	}
-	_, body := c.get(tb, "/console/")
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
-	if m == nil {
-		tb.Fatalf("GET /console/ has no csrf field:\n%s", body)
-	}
-	c.csrf = m[1]
+	c := &pagesServer{consoleServer: &consoleServer{Server: srv, store: st, token: testToken}, svc: svc}
+	c.client = c.browser(tb)
+	c.csrf = c.signIn(tb, c.client)
 	return c
 }
 
 func (c *pagesServer) get(tb testing.TB, path string) (int, string) {
 	tb.Helper()
-	res, err := c.client.Get(c.URL + path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return res.StatusCode, string(b)
+	a := do(tb, c.client, "GET", c.URL+path, nil)
+	return a.status, a.body
 }
 
-// post sends a form, with the session's CSRF token once there is one, and returns the
-// status and the redirect's location.
+// post sends a form with the session's CSRF token and returns the status and the
+// redirect's location.
 func (c *pagesServer) post(tb testing.TB, path string, form url.Values) (int, string) {
 	tb.Helper()
-	if c.csrf != "" {
-		form.Set("csrf", c.csrf)
-	}
-	res, err := c.client.PostForm(c.URL+path, form)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	io.Copy(io.Discard, res.Body)
-	return res.StatusCode, res.Header.Get("Location")
+	form.Set("csrf", c.csrf)
+	a := do(tb, c.client, "POST", c.URL+path, form)
+	return a.status, a.header.Get("Location")
 }
 
 // mustAct posts an action that must succeed and returns where it redirects.
