@@ -32,27 +32,30 @@ type JournalEntry struct {
 
 // JournalFilter selects journal entries; its zero value selects all.
 type JournalFilter struct {
-	Mchid  string
-	API    string
-	Path   string // entries whose target contains Path
-	Status int    // 0 for any
+	Mchid string
+	API   string
+	// Path selects entries whose target contains it as written: case counts, and % and
+	// _ are plain characters.
+	Path   string
+	Status int // 0 for any
 	Code   string
 	// Before, when not 0, selects entries with an ID below it: the next page of a list
 	// whose last entry had that ID.
 	Before int64
-	Limit  int
+	Limit  int // 0 for no bound
 }
 
 // JournalTx is the part of Tx that keeps the request journal, shared by every node of a
 // store so that one list shows the requests all of them served.
 type JournalTx interface {
-	// InsertJournalEntries adds entries in order, setting each one's ID.
+	// InsertJournalEntries adds entries in order, setting each one's ID; an ID is
+	// never given twice, even once its entry is trimmed away. No entries is no error.
 	InsertJournalEntries(ctx context.Context, entries []*JournalEntry) error
 	// TrimJournal deletes every entry but the newest keep and returns how many it
-	// deleted.
+	// deleted: keep 0 deletes them all, a negative keep is an error.
 	TrimJournal(ctx context.Context, keep int) (int, error)
-	// JournalEntries lists up to f.Limit entries f selects, newest first.
+	// JournalEntries lists up to f.Limit entries f selects, newest (highest ID) first.
 	JournalEntries(ctx context.Context, f JournalFilter) ([]*JournalEntry, error)
-	// JournalEntry finds entry id.
+	// JournalEntry finds entry id; ErrNotFound when there is none, or no longer.
 	JournalEntry(ctx context.Context, id int64) (*JournalEntry, error)
 }

@@ -4,7 +4,7 @@ import "time"
 
 // The filters below select what the console lists. Every list is newest first
 // (insertion order breaks ties) and holds at most Limit rows after skipping Offset; a
-// zero field selects everything.
+// zero field selects everything, and a zero Limit sets no bound.
 
 // OrderFilter selects orders.
 type OrderFilter struct {

@@ -128,7 +128,7 @@ type NotificationTx interface {
 	Attempts(ctx context.Context, notificationID string) ([]*Attempt, error)
 	// Notifications lists the notifications f selects, the latest updated first.
 	Notifications(ctx context.Context, f NotificationFilter) ([]*Notification, error)
-	// CountNotifications counts the notifications in status.
+	// CountNotifications counts the notifications in status, every one for "".
 	CountNotifications(ctx context.Context, status NotificationStatus) (int64, error)
 }
 

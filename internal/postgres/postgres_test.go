@@ -3,8 +3,10 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"net/url"
 	"os"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/pressly/goose/v3"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqltable"
@@ -213,4 +216,43 @@ func TestSharedClaims(t *testing.T) {
 		db := testDB(t)
 		return mustOpen(t, db), mustOpen(t, db)
 	})
+}
+
+// TestUpgradeToConsole checks that a database written before the console's lists
+// migrates: its orders gain an insertion order, its rows list in it, and the journal
+// starts empty.
+func TestUpgradeToConsole(t *testing.T) {
+	url := testDB(t)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), 2); err != nil {
+		t.Fatalf("migrate to 2: %v", err)
+	}
+	m, placed, refunded := storetest.UpgradeRows()
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(t.Context(), query, args...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+	exec(merchants.InsertSQL(sqltable.Dollar), merchants.Values(m)...)
+	for _, o := range placed {
+		exec(orders.InsertSQL(sqltable.Dollar), orders.Values(o)...)
+	}
+	for _, r := range refunded {
+		exec(refunds.InsertSQL(sqltable.Dollar), refunds.Values(r)...)
+	}
+	db.Close()
+	storetest.CheckUpgraded(t, mustOpen(t, url), placed, refunded)
 }

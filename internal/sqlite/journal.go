@@ -33,24 +33,13 @@ func (tx *tx) TrimJournal(ctx context.Context, keep int) (int, error) {
 		return 0, err
 	}
 	res, err := tx.tx.ExecContext(ctx, sqltable.TrimJournalSQL(sqltable.Question), keep)
-	if err != nil {
-		return 0, dbError("trim journal", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, dbError("trim journal", err)
-	}
-	return int(n), nil
+	return affected("trim journal", res, err)
 }
 
 // JournalEntries lists the entries f selects, newest first.
 func (tx *tx) JournalEntries(ctx context.Context, f pay.JournalFilter) ([]*pay.JournalEntry, error) {
 	query, args := sqltable.JournalQuery(sqltable.SQLite, f)
-	out, err := collect(ctx, tx.tx, sqltable.ScanJournalEntry, query, args...)
-	if err != nil {
-		return nil, dbError("list journal entries", err)
-	}
-	return out, nil
+	return listed(ctx, tx, sqltable.ScanJournalEntry, "list journal entries", query, args...)
 }
 
 // JournalEntry finds entry id.

@@ -10,11 +10,7 @@ import (
 // Orders lists the orders f selects, newest first.
 func (tx *tx) Orders(ctx context.Context, f pay.OrderFilter) ([]*pay.Order, error) {
 	query, args := sqltable.OrdersQuery(sqltable.SQLite, f)
-	out, err := collect(ctx, tx.tx, sqltable.Orders.Scan, query, args...)
-	if err != nil {
-		return nil, dbError("list orders", err)
-	}
-	return out, nil
+	return listed(ctx, tx, sqltable.Orders.Scan, "list orders", query, args...)
 }
 
 // Refunds lists the refunds f selects, newest first.
@@ -25,9 +21,9 @@ func (tx *tx) Refunds(ctx context.Context, f pay.RefundFilter) ([]*pay.Refund, e
 
 // CountRefunds counts the refunds in each status.
 func (tx *tx) CountRefunds(ctx context.Context) (map[pay.Status]int64, error) {
-	counts, err := collect(ctx, tx.tx, sqltable.ScanStatusCount, sqltable.CountRefundsSQL)
+	counts, err := listed(ctx, tx, sqltable.ScanStatusCount, "count refunds", sqltable.CountRefundsSQL)
 	if err != nil {
-		return nil, dbError("count refunds", err)
+		return nil, err
 	}
 	return sqltable.StatusCounts(counts), nil
 }
@@ -51,9 +47,15 @@ func (tx *tx) CountNotifications(ctx context.Context, status pay.NotificationSta
 // Stocks lists the coupon stocks f selects, newest first.
 func (tx *tx) Stocks(ctx context.Context, f pay.StockFilter) ([]*pay.Stock, error) {
 	query, args := sqltable.StocksQuery(sqltable.SQLite, f)
-	out, err := collect(ctx, tx.tx, sqltable.Stocks.Scan, query, args...)
+	return listed(ctx, tx, sqltable.Stocks.Scan, "list stocks", query, args...)
+}
+
+// listed runs query and reads every row it returns with scan, naming the list what in
+// its error.
+func listed[T any](ctx context.Context, tx *tx, scan func(scanner) (T, error), what, query string, args ...any) ([]T, error) {
+	out, err := collect(ctx, tx.tx, scan, query, args...)
 	if err != nil {
-		return nil, dbError("list stocks", err)
+		return nil, dbError(what, err)
 	}
 	return out, nil
 }

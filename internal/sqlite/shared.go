@@ -32,14 +32,7 @@ func (tx *tx) InsertNonce(ctx context.Context, mchid, nonce string, now, expires
 func (tx *tx) DeleteExpiredNonces(ctx context.Context, now time.Time, limit int) (int, error) {
 	res, err := tx.tx.ExecContext(ctx, `DELETE FROM nonces WHERE (mchid, nonce) IN
 		(SELECT mchid, nonce FROM nonces WHERE expires_at <= ? LIMIT ?)`, now.UnixMilli(), limit)
-	if err != nil {
-		return 0, dbError("delete expired nonces", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, dbError("delete expired nonces", err)
-	}
-	return int(n), nil
+	return affected("delete expired nonces", res, err)
 }
 
 const faultRuleColumns = `id, api, spec, fired, remaining, draws`

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/tuikuan/tuikuan/internal/pay"
 	"github.com/tuikuan/tuikuan/internal/sqlite"
+	"github.com/tuikuan/tuikuan/internal/sqltable"
 	"github.com/tuikuan/tuikuan/internal/storetest"
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
@@ -258,5 +261,41 @@ func TestWALBounded(t *testing.T) {
 	}
 	if info.Size() > 4<<20 {
 		t.Errorf("WAL is %d bytes after the burst was checkpointed, want at most 4 MiB", info.Size())
+	}
+}
+
+// TestUpgradeToConsole checks that a database written before the console's lists
+// migrates: its rows list in insertion order and the journal starts empty.
+func TestUpgradeToConsole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tuikuan.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), 11); err != nil {
+		t.Fatalf("migrate to 11: %v", err)
+	}
+	m, orders, refunds := storetest.UpgradeRows()
+	mustExec(t, db, sqltable.Merchants.InsertSQL(sqltable.Question), sqltable.Merchants.Values(m)...)
+	for _, o := range orders {
+		mustExec(t, db, sqltable.Orders.InsertSQL(sqltable.Question), sqltable.Orders.Values(o)...)
+	}
+	for _, r := range refunds {
+		mustExec(t, db, sqltable.Refunds.InsertSQL(sqltable.Question), sqltable.Refunds.Values(r)...)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckUpgraded(t, mustOpen(t, path), orders, refunds)
+}
+
+func mustExec(t *testing.T, db *sql.DB, query string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
 	}
 }

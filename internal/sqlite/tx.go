@@ -72,6 +72,18 @@ func dbError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// affected returns how many rows a DELETE or UPDATE changed.
+func affected(what string, res sql.Result, err error) (int, error) {
+	if err != nil {
+		return 0, dbError(what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, dbError(what, err)
+	}
+	return int(n), nil
+}
+
 // mustAffect reports ErrNotFound when an UPDATE matched no row.
 func mustAffect(what string, res sql.Result, err error) error {
 	if err != nil {
