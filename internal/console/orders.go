@@ -66,15 +66,9 @@ func (h *handler) transaction(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	notes, err := h.svc.Notifications.Find(r.Context(), pay.NotificationFilter{Mchid: notifiedMchid(o)})
+	payment, err := h.svc.Notifications.Find(r.Context(), pay.NotificationFilter{OrderID: o.ID})
 	if err != nil {
-		return fmt.Errorf("list notifications of %s: %w", o.Mchid, err)
-	}
-	var payment []*pay.Notification
-	for _, n := range notes {
-		if n.OrderID == o.ID {
-			payment = append(payment, n)
-		}
+		return fmt.Errorf("list notifications of %s: %w", o.ID, err)
 	}
 	return h.render(w, r, "transaction", struct {
 		Order         *pay.Order

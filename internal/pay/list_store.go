@@ -28,10 +28,11 @@ type RefundFilter struct {
 
 // NotificationFilter selects notifications, newest update first.
 type NotificationFilter struct {
-	Mchid  string
-	Status NotificationStatus
-	Limit  int
-	Offset int
+	Mchid   string
+	OrderID string // the transaction_id of an order's payment notifications
+	Status  NotificationStatus
+	Limit   int
+	Offset  int
 }
 
 // StockFilter selects coupon stocks.

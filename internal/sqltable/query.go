@@ -137,6 +137,7 @@ func StatusCounts(rows []StatusCount) map[pay.Status]int64 {
 func NotificationsQuery(d Dialect, f pay.NotificationFilter) (string, []any) {
 	q := &query{d: d}
 	q.eq("mchid", f.Mchid)
+	q.eq("order_id", f.OrderID)
 	q.eq("status", string(f.Status))
 	return q.page(Notifications.SelectSQL(""), "update_time DESC, "+d.Seq+" DESC", f.Limit, f.Offset)
 }

@@ -187,6 +187,17 @@ func testNotificationList(t *testing.T, s pay.Store) {
 			t.Errorf("CountNotifications(%q) = %d, want %d", status, got, want)
 		}
 	}
+
+	// An order's payment notification, found by its order and by nothing of a refund's.
+	paid := newNotification("n-paid", "", at(time.Second))
+	paid.OrderID, paid.Refund, paid.EventType, paid.OriginalType = r.TransactionID, nil, "TRANSACTION.SUCCESS", "transaction"
+	paid.Order = &pay.OrderSnapshot{TransactionID: r.TransactionID, Mchid: "1900000109", Total: 100, Currency: "CNY"}
+	paid.UpdateTime = at(-time.Hour)
+	insertNotifications(t, s, paid)
+	checkList(t, s, "Notifications", []listCase[pay.NotificationFilter]{
+		{"order", pay.NotificationFilter{OrderID: r.TransactionID}, []string{paid.ID}},
+		{"other order", pay.NotificationFilter{OrderID: "4200009999"}, []string{}},
+	}, pay.Tx.Notifications, func(n *pay.Notification) string { return n.ID })
 }
 
 func testStockList(t *testing.T, s pay.Store) {
