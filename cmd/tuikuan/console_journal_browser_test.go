@@ -45,11 +45,16 @@ func TestConsoleBrowser_SignErrorDiagnosis(t *testing.T) {
 		chromedp.Navigate(s.base+"/console/requests"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="code"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), "SIGN_ERROR"),
-		chromedp.Submit(chromedp.CSS(`input[name="code"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`table.requests`)),
 	)
 	if err != nil {
+		t.Fatalf("fill in the requests filter: %v", err)
+	}
+	// RunResponse waits for the page the form leads to, not the one it is on.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Submit(chromedp.CSS(`input[name="code"]`))); err != nil {
 		t.Fatalf("filter the requests by SIGN_ERROR: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`table.requests`))); err != nil {
+		t.Fatalf("the filtered list: %v", err)
 	}
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "code=SIGN_ERROR") {
 		t.Errorf("filtered list at %s, want code=SIGN_ERROR in its query", loc)
