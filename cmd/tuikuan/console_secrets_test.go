@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/xml"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -68,6 +70,13 @@ func TestConsoleSecrets(t *testing.T) {
 	s := startServer(t)
 	m := s.merchant(t, "direct")
 	ctx := context.Background()
+	// Unsigned requests first, enough that the journal's list runs to a second page.
+	const unsigned = 45
+	for range unsigned {
+		if a := s.send(t, "GET", "/v3/refund/domestic/refunds/"+uniq("U"), nil, nil); a.status != http.StatusUnauthorized {
+			t.Fatalf("an unsigned query = %d, want 401", a.status)
+		}
+	}
 	tap := &signatureTap{next: s.httpClient().Transport}
 	c := s.wechatpayClientVia(t, m, &http.Client{Transport: tap, Timeout: 30 * time.Second})
 
@@ -146,12 +155,16 @@ func TestConsoleSecrets(t *testing.T) {
 	}
 	for _, mc := range s.creds.Merchants {
 		secrets[mc.Mchid+"'s APIv3 key"] = mc.APIv3Key
-		if mc.APIv2Key != "" {
-			secrets[mc.Mchid+"'s APIv2 key"] = mc.APIv2Key
+		secrets[mc.Mchid+"'s APIv2 key"] = mc.APIv2Key
+		// A line of the key's base64, should a page show the key without its PEM header.
+		pemKey, err := os.ReadFile(s.path(mc.PrivateKeyFile))
+		if err != nil {
+			t.Fatal(err)
 		}
+		secrets[mc.Mchid+"'s private key"] = strings.Split(string(pemKey), "\n")[1]
 	}
 	for i, sig := range sigs {
-		secrets["request signature "+string(rune('A'+i))] = sig
+		secrets[fmt.Sprintf("the signature of request %d", i+1)] = sig
 	}
 	leaks := func(where string, body []byte) {
 		t.Helper()
@@ -163,26 +176,41 @@ func TestConsoleSecrets(t *testing.T) {
 	}
 
 	console := s.consoleClient(t)
-	// The journal writes in batches: wait until it holds every request sent above.
-	waitJournal(t, console, s.base, len(sigs))
+	// The journal writes in batches, in order: once the page lists the last requests
+	// sent, it holds the earlier ones too.
+	waitJournal(t, console, s.base, "/pay/refundquery")
 
 	pages, downloads := crawlConsole(t, console, s.base)
 	for p, body := range pages {
 		leaks(p, body)
 	}
-	for _, want := range []string{"/console/", "/console/requests", "/console/faults", "/console/clock"} {
-		if _, ok := pages[want]; !ok {
+	for _, want := range []string{
+		"/console/", "/console/requests", "/console/requests?mchid=" + m.Mchid, "/console/faults", "/console/clock",
+		"/console/transactions", "/console/transactions/" + o.TransactionID, "/console/transactions/" + co.TransactionID,
+		"/console/refunds", "/console/refunds/" + *r.RefundId,
+		"/console/complaints", "/console/complaints/" + complaint,
+		"/console/coupons", "/console/cashier",
+	} {
+		reached := false
+		for p := range pages {
+			reached = reached || p == want || strings.HasPrefix(p, want+"?")
+		}
+		if !reached {
 			t.Errorf("the crawl did not reach %s", want)
 		}
 	}
-	details := 0
+	details, older := 0, false
 	for p := range pages {
-		if regexp.MustCompile(`^/console/requests/\d+$`).MatchString(p) {
+		if requestDetail.MatchString(p) {
 			details++
 		}
+		older = older || strings.HasPrefix(p, "/console/requests?before=")
 	}
-	if details < len(sigs) {
-		t.Errorf("the crawl reached %d request details, want at least %d (one per request sent)", details, len(sigs))
+	if details < unsigned+len(sigs) {
+		t.Errorf("the crawl reached %d request details, want at least %d (one per request sent)", details, unsigned+len(sigs))
+	}
+	if !older {
+		t.Error("the crawl did not reach the second page of the requests")
 	}
 	t.Logf("crawled %d pages, %d request details", len(pages), details)
 
@@ -241,29 +269,20 @@ func getWith(t *testing.T, c *http.Client, u string) answer {
 	return answer{status: resp.StatusCode, header: resp.Header, body: data}
 }
 
-var entryLink = regexp.MustCompile(`href="/console/requests/(\d+)"`)
+var requestDetail = regexp.MustCompile(`^/console/requests/\d+$`)
 
-// waitJournal polls the console's request list until it lists n entries: the journal
-// writes in batches, off the request path.
-func waitJournal(t *testing.T, c *http.Client, base string, n int) {
+// waitJournal polls the console's request list until it lists a request whose target
+// holds last: the journal writes in batches, off the request path.
+func waitJournal(t *testing.T, c *http.Client, base, last string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := c.Get(base + "/console/requests")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		ids := map[string]bool{}
-		for _, m := range entryLink.FindAllSubmatch(body, -1) {
-			ids[string(m[1])] = true
-		}
-		if len(ids) >= n {
+		a := getWith(t, c, base+"/console/requests")
+		if a.status == http.StatusOK && bytes.Contains(a.body, []byte(last)) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the journal lists %d requests after 10 s, want %d", len(ids), n)
+			t.Fatalf("the journal lists no %s request after 10 s", last)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
