@@ -12,9 +12,9 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/native"
 )
 
-// TestConsoleRefundFlow drives the console as a developer would: sign in, make a paid
+// TestConsoleBrowser_RefundFlow drives the console as a developer would: sign in, make a paid
 // order, refund it with a notify_url, settle it SUCCESS, and read the timeline.
-func TestConsoleRefundFlow(t *testing.T) {
+func TestConsoleBrowser_RefundFlow(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startServer(t)
 	m := s.merchant(t, "direct")
@@ -71,8 +71,8 @@ func TestConsoleRefundFlow(t *testing.T) {
 	shot(t, ctx, "5-timeline")
 }
 
-// TestConsoleCashier pays, at the cashier, an order the merchant placed with the SDK.
-func TestConsoleCashier(t *testing.T) {
+// TestConsoleBrowser_Cashier pays, at the cashier, an order the merchant placed with the SDK.
+func TestConsoleBrowser_Cashier(t *testing.T) {
 	ctx := newBrowser(t)
 	s := startServer(t)
 	m := s.merchant(t, "direct")

@@ -118,10 +118,10 @@ func parseTemplates() (map[string]*template.Template, error) {
 	}
 	out := make(map[string]*template.Template)
 	for _, name := range names {
-		if name == "templates/layout.html" {
+		if name == "templates/layout.html" || name == "templates/parts.html" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", name)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", name)
 		if err != nil {
 			return nil, err
 		}

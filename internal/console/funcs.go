@@ -19,6 +19,7 @@ var funcs = template.FuncMap{
 	"short":       short,
 	"kind":        kind,
 	"rule":        describeRule,
+	"resend":      resendOf,
 }
 
 // kind names what a merchant is to WeChat Pay, in the merchant platform's words.

@@ -283,3 +283,28 @@ func TestComplaint(t *testing.T) {
 	loc = c.mustAct(t, "/console/complaints/"+id+"/messages", url.Values{"content": {"请尽快处理"}})
 	c.mustPage(t, loc, "请尽快处理")
 }
+
+func TestCoupons(t *testing.T) {
+	c := newPagesServer(t)
+	ctx := context.Background()
+	now := c.svc.Time.Clock().Now()
+	st, err := c.svc.Coupons.CreateStock(ctx, directMchid, &pay.Stock{
+		Name: "满10减5", BelongMerchant: directMchid, GoodsName: "全场", OutRequestNo: "STOCK0001",
+		Type: pay.StockNormal, CodeMode: pay.CodeModeWechatpay, UseMethod: "MINI_PROGRAMS",
+		DiscountAmount: 500, TransactionMinimum: 1000, BeginTime: now, EndTime: now.Add(24 * time.Hour),
+		MaxCoupons: 10, MaxCouponsPerUser: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := c.svc.Coupons.Send(ctx, pay.SendRequest{
+		Caller: directMchid, StockID: st.ID, Openid: "oUSER0001", Appid: "wx1111111111111111", OutRequestNo: "SEND0001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mustPage(t, "/console/coupons", st.ID, "满10减5", "5.00", cp.Code, "oUSER0001", "SENDED")
+	body := c.mustPage(t, "/console/coupons?creator=1999999999", "没有批次")
+	if strings.Contains(body, st.ID) {
+		t.Errorf("coupons of another creator list stock %s", st.ID)
+	}
+}

@@ -221,6 +221,12 @@ func (h *handler) resendNotification(r *http.Request) (string, error) {
 	return safeBack(r.PostFormValue("back")), nil
 }
 
+// resendButton is what the "resend" template needs: the page's CSRF token is the
+// framework's, the page to come back to is the page's own.
+type resendButton struct{ ID, CSRF, Back string }
+
+func resendOf(id, csrf, back string) resendButton { return resendButton{id, csrf, back} }
+
 // safeBack is where an action returns to: a console path, never another site.
 func safeBack(s string) string {
 	if !strings.HasPrefix(s, "/console/") || strings.HasPrefix(s, "//") || strings.Contains(s, `\`) {
