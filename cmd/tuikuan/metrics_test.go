@@ -123,6 +123,9 @@ func TestMetrics_Scrape(t *testing.T) {
 	if _, ok := sample(families, "tuikuan_notifications_pending", nil); !ok {
 		t.Error("no tuikuan_notifications_pending")
 	}
+	if v, ok := sample(families, "tuikuan_journal_dropped_total", nil); !ok || v != 0 {
+		t.Errorf("tuikuan_journal_dropped_total = %v (present %v), want 0", v, ok)
+	}
 	for _, name := range []string{"go_goroutines", "process_start_time_seconds"} {
 		if families[name] == nil {
 			t.Errorf("no %s", name)

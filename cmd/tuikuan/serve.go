@@ -109,6 +109,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// journal records every APIv3 and v2 request (not the sandbox's, not the console's);
 	// nil when --journal 0. It is also what the console lists and shows entries through.
 	journal := newJournal(store, cfg, log)
+	if journal != nil {
+		m.WatchJournalDrops(journal.Dropped)
+	}
 	mux := http.NewServeMux()
 	v3 := capture(journal, apiv3.NewHandler(apiv3.Config{Service: svc, Platform: platform, Logger: log, Lenient: cfg.Lenient, Faults: faults, Limits: limits,
 		Nonces: nonces}))

@@ -3,8 +3,8 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -19,8 +19,9 @@ type requestsData struct {
 	Journal bool
 	Filter  pay.JournalFilter
 	Entries []*pay.JournalEntry
-	// Next is the query of the next (older) page, "" on the last.
-	Next string
+	// Next is the query of the next (older) page, "" on the last: a URL already encoded,
+	// which the template must not escape again.
+	Next template.URL
 }
 
 func (h *handler) requests(w http.ResponseWriter, r *http.Request) error {
@@ -46,7 +47,7 @@ func (h *handler) requests(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(d.Entries) == requestsPage {
 		q.Set("before", strconv.FormatInt(d.Entries[len(d.Entries)-1].ID, 10))
-		d.Next = q.Encode()
+		d.Next = template.URL(q.Encode())
 	}
 	return h.render(w, r, "requests", d)
 }
@@ -56,8 +57,6 @@ type requestData struct {
 	// Diagnosis is set for a refused signature whose entry carries one.
 	Diagnosis  *jsonapi.Diagnosis
 	ServerTime time.Time
-	// Filter links to the list of the same merchant's requests.
-	Filter string
 }
 
 func (h *handler) request(w http.ResponseWriter, r *http.Request) error {
@@ -72,7 +71,7 @@ func (h *handler) request(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := requestData{Entry: e, Filter: url.Values{"mchid": {e.Mchid}}.Encode()}
+	d := requestData{Entry: e}
 	if e.Code == pay.CodeSignError && e.Diagnosis != "" {
 		var dg jsonapi.Diagnosis
 		if err := json.Unmarshal([]byte(e.Diagnosis), &dg); err != nil {

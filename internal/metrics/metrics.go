@@ -169,3 +169,12 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection's own writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// WatchJournalDrops adds tuikuan_journal_dropped_total, read from dropped when scraped:
+// the request-journal entries not recorded because the journal's queue was full.
+func (m *Metrics) WatchJournalDrops(dropped func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "tuikuan_journal_dropped_total",
+		Help: "Request-journal entries dropped, not recorded, because the journal's write queue was full.",
+	}, func() float64 { return float64(dropped()) }))
+}

@@ -84,3 +84,32 @@ func TestInstrument(t *testing.T) {
 		t.Errorf("series = %v, want %v", got, want)
 	}
 }
+
+// Ensure tuikuan_journal_dropped_total reports what the journal says it dropped, read at
+// each scrape.
+func TestWatchJournalDrops(t *testing.T) {
+	m := New()
+	var dropped uint64 = 3
+	m.WatchJournalDrops(func() uint64 { return dropped })
+	value := func() float64 {
+		t.Helper()
+		families, err := m.reg.Gather()
+		if err != nil {
+			t.Fatalf("gather: %v", err)
+		}
+		for _, f := range families {
+			if f.GetName() == "tuikuan_journal_dropped_total" && len(f.Metric) == 1 {
+				return f.Metric[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("no tuikuan_journal_dropped_total counter")
+		return 0
+	}
+	if v := value(); v != 3 {
+		t.Errorf("tuikuan_journal_dropped_total = %v, want 3", v)
+	}
+	dropped = 5
+	if v := value(); v != 5 {
+		t.Errorf("tuikuan_journal_dropped_total = %v, want 5", v)
+	}
+}
