@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,5 +149,71 @@ func TestConsoleBrowser_Faults(t *testing.T) {
 	}
 	if rules := s.faults(t); len(rules) != 0 {
 		t.Errorf("sandbox API rules after removal = %+v, want none", rules)
+	}
+}
+
+// Ensure a form sent without its CSRF token, and a form sent by a signed-out visitor, get
+// nothing done: the fault rule they ask for is never added.
+func TestConsoleBrowser_RefusedForms(t *testing.T) {
+	s := startServer(t)
+	ctx := newBrowser(t)
+	s.signIn(t, ctx)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.base+"/console/faults"),
+		chromedp.WaitVisible(chromedp.CSS(`table.faults tr.empty`)),
+		chromedp.SetValue(chromedp.CSS(`select[name="api"]`), "refund.apply"),
+		chromedp.SetValue(chromedp.CSS(`select[name="error"]`), "SYSTEM_ERROR"),
+	)
+	if err != nil {
+		t.Fatalf("fill the form: %v", err)
+	}
+	// What a forged form lacks: the token bound to the session.
+	removed, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const f = document.querySelector('form.card');
+		f.querySelector('input[name="csrf"]').remove();
+		return !f.querySelector('input[name="csrf"]');
+	})()`))
+	if err != nil || !removed {
+		t.Fatalf("remove the token: %t, %v", removed, err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`form.card button[type="submit"]`)))
+	if err != nil {
+		t.Fatalf("send the form without its token: %v", err)
+	}
+	if resp.Status != http.StatusForbidden {
+		t.Errorf("form without its token: status %d, want 403", resp.Status)
+	}
+	shot(t, ctx, "no-csrf")
+	if rules := s.faults(t); len(rules) != 0 {
+		t.Fatalf("rules after a form without its token = %+v, want none", rules)
+	}
+
+	// Signed out, the same form with a token copied from the page is refused too.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/console/faults"), chromedp.WaitVisible(chromedp.CSS(`form.card`))); err != nil {
+		t.Fatal(err)
+	}
+	token, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('form.card input[name="csrf"]').value`))
+	if err != nil || token == "" {
+		t.Fatalf("copy the token: %q, %v", token, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`form.logout button`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="token"]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch('/console/faults', {method: 'POST', redirect: 'manual',
+		body: new URLSearchParams({csrf: `+strconv.Quote(token)+`, api: 'refund.apply', error: 'SYSTEM_ERROR'})}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("post signed out: %v", err)
+	}
+	// 403, or an opaque redirect to the sign-in form (status 0): either way, not done.
+	if status != 0 && status != http.StatusForbidden {
+		t.Errorf("signed-out POST status = %d, want 403 or a redirect", status)
+	}
+	if rules := s.faults(t); len(rules) != 0 {
+		t.Fatalf("rules after a signed-out form = %+v, want none", rules)
 	}
 }
