@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,7 +91,7 @@ func TestViewReadOnly(t *testing.T) {
 	}
 }
 
-func mustOpen(t *testing.T, path string) *sqlite.Store {
+func mustOpen(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(path)
 	if err != nil {
@@ -298,4 +299,31 @@ func mustExec(t *testing.T, db *sql.DB, query string, args ...any) {
 	if _, err := db.Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
+}
+
+// BenchmarkStore_InsertRefund is the store's share of a refund apply.
+func BenchmarkStore_InsertRefund(b *testing.B) {
+	s := mustOpen(b, filepath.Join(b.TempDir(), "tuikuan.db"))
+	storetest.BenchInsertRefund(b, s)
+}
+
+// BenchmarkStore_RefundLookup looks refunds up among 10,000, or among
+// TUIKUAN_BENCH_REFUNDS in the database TUIKUAN_BENCH_DB (generated on the first run,
+// reused after: a million refunds take about 330 MB and minutes to write).
+func BenchmarkStore_RefundLookup(b *testing.B) {
+	n, path := 10_000, filepath.Join(b.TempDir(), "tuikuan.db")
+	if v := os.Getenv("TUIKUAN_BENCH_REFUNDS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("TUIKUAN_BENCH_REFUNDS=%q: want a positive count", v)
+		}
+		if path = os.Getenv("TUIKUAN_BENCH_DB"); path == "" {
+			b.Skip("TUIKUAN_BENCH_REFUNDS needs TUIKUAN_BENCH_DB, the file to generate or reuse")
+		}
+	}
+	s := mustOpen(b, path)
+	if err := storetest.Populate(b.Context(), s, n); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchRefundLookup(b, s, n)
 }
