@@ -39,9 +39,9 @@ var _ pay.Store = (*Store)(nil)
 // committed state without waiting for the writer. An Update must not call Update:
 // the inner call would wait forever for the connection the outer one holds.
 type Store struct {
-	write  *sql.DB
-	read   *sql.DB
-	sealer pay.Sealer
+	write, read           *sql.DB
+	writeStmts, readStmts prepared
+	sealer                pay.Sealer
 }
 
 // Option configures Open.
@@ -114,6 +114,14 @@ func Open(path string, opts ...Option) (*Store, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	s := &Store{write: write, read: read}
+	if s.writeStmts, err = prepareAll(write, hotSQL); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if s.readStmts, err = prepareAll(read, hotSQL); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	for _, o := range opts {
 		o(s)
 	}
@@ -221,31 +229,31 @@ func migrate(db *sql.DB) error {
 // Update runs fn in one write transaction. It commits when fn returns nil; otherwise it
 // rolls back and returns fn's error as is, so callers can match it with errors.As.
 func (s *Store) Update(ctx context.Context, fn func(pay.Tx) error) error {
-	return run(ctx, s.write, s.sealer, nil, fn)
+	return run(ctx, s.write, s.writeStmts, s.sealer, nil, fn)
 }
 
 // View runs fn in one read transaction: every read inside fn sees the same snapshot.
 func (s *Store) View(ctx context.Context, fn func(pay.Tx) error) error {
-	return run(ctx, s.read, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
+	return run(ctx, s.read, s.readStmts, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-func run(ctx context.Context, db *sql.DB, sealer pay.Sealer, opts *sql.TxOptions, fn func(pay.Tx) error) error {
-	sqlTx, err := db.BeginTx(ctx, opts)
+func run(ctx context.Context, db *sql.DB, stmts prepared, sealer pay.Sealer, opts *sql.TxOptions, fn func(pay.Tx) error) error {
+	t, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	// Also covers a panic in fn; after Commit it is a no-op.
-	defer sqlTx.Rollback()
-	if err := fn(&tx{tx: sqlTx, sealer: sealer}); err != nil {
+	defer t.Rollback()
+	if err := fn(&tx{tx: &sqlTx{Tx: t, stmts: stmts}, sealer: sealer}); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
 
-// Close closes both connection pools.
+// Close closes both connection pools and their statements.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.readStmts.close(), s.writeStmts.close(), s.read.Close(), s.write.Close())
 }
