@@ -12,7 +12,8 @@ var (
 	insertNotificationSQL = hot(sqltable.Notifications.InsertSQL(sqltable.Question))
 	updateNotificationSQL = hot(sqltable.Notifications.UpdateSQL(sqltable.Question))
 	notificationSQL       = hot(sqltable.Notifications.SelectSQL("") + ` WHERE notification_id = ?`)
-	dueNotificationsSQL   = hot(sqltable.Notifications.SelectSQL("") + `
+	// As for dueRefundsSQL: notifications_status would sort every PENDING one.
+	dueNotificationsSQL = hot(sqltable.Notifications.SelectSQL("") + ` INDEXED BY notifications_due
 		WHERE status = 'PENDING' AND next_attempt_at <= ?
 		ORDER BY next_attempt_at, rowid LIMIT ?`)
 	insertAttemptSQL = hot(sqltable.Attempts.InsertSQL(sqltable.Question))
