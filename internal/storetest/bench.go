@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +17,22 @@ import (
 // The benchmarks below run the store's share of the hottest requests against any
 // backend, so that both stores are measured alike. They report time only; none of them
 // asserts on it.
+
+// clients sets b's parallelism to TUIKUAN_BENCH_CLIENTS goroutines at the least, when it
+// is set: a store is meant to serve more requests at once than there are cores, most
+// of them waiting for a disk or a lock.
+func clients(b *testing.B) {
+	v := os.Getenv("TUIKUAN_BENCH_CLIENTS")
+	if v == "" {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("TUIKUAN_BENCH_CLIENTS=%q: want a positive count", v)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((n + procs - 1) / procs)
+}
 
 // benchMchid is the merchant Populate creates and the benchmarks use.
 const benchMchid = "1900009191"
@@ -77,10 +96,11 @@ func Populate(ctx context.Context, s pay.Store, n int) error {
 
 // BenchRefundLookup looks up refunds of a store Populate filled with n, at random,
 // half by out_refund_no and half by refund_id, each in a View after the merchant as a
-// refund query does. It runs from b's parallelism's goroutines.
+// refund query does. It runs from GOMAXPROCS goroutines, or TUIKUAN_BENCH_CLIENTS.
 func BenchRefundLookup(b *testing.B, s pay.Store, n int) {
 	ctx := context.Background()
 	var seed atomic.Uint64
+	clients(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		// A small LCG per goroutine: spread over the whole table, no shared lock.
@@ -110,8 +130,9 @@ func BenchRefundLookup(b *testing.B, s pay.Store, n int) {
 
 // BenchInsertRefund runs the store's share of a refund apply b.N times: in one Update,
 // the merchant, the order, the refund's number checked free, the order's refunds, the
-// new refund inserted and the order updated. It runs from b's parallelism's goroutines;
-// each order takes RefundsPerOrder refunds, so goroutines meet on orders as clients do.
+// new refund inserted and the order updated. It runs from GOMAXPROCS goroutines, or
+// TUIKUAN_BENCH_CLIENTS; each order takes RefundsPerOrder refunds, so goroutines meet
+// on orders as clients do.
 func BenchInsertRefund(b *testing.B, s pay.Store) {
 	ctx := context.Background()
 	const mchid = "1900009192"
@@ -133,6 +154,7 @@ func BenchInsertRefund(b *testing.B, s pay.Store) {
 		b.Fatalf("insert merchant and orders: %v", err)
 	}
 	var next atomic.Int64
+	clients(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
