@@ -301,10 +301,19 @@ func mustExec(t *testing.T, db *sql.DB, query string, args ...any) {
 	}
 }
 
-// BenchmarkStore_InsertRefund is the store's share of a refund apply.
+// BenchmarkStore_InsertRefund is the store's share of a refund apply, with group commit
+// and without; TUIKUAN_BENCH_CLIENTS sets how many run at once.
 func BenchmarkStore_InsertRefund(b *testing.B) {
-	s := mustOpen(b, filepath.Join(b.TempDir(), "tuikuan.db"))
-	storetest.BenchInsertRefund(b, s)
+	for _, group := range []bool{true, false} {
+		b.Run(fmt.Sprintf("group=%v", group), func(b *testing.B) {
+			s, err := sqlite.Open(filepath.Join(b.TempDir(), "tuikuan.db"), sqlite.WithGroupCommit(group))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			storetest.BenchInsertRefund(b, s)
+		})
+	}
 }
 
 // BenchmarkStore_RefundLookup looks refunds up among 10,000, or among

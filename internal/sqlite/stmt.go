@@ -58,9 +58,19 @@ func (p prepared) close() error {
 type sqlTx struct {
 	*sql.Tx
 	stmts prepared
+	// uncancelable runs statements whatever their context does (see committer.run).
+	uncancelable bool
 	// bound holds this transaction's handles on the statements it used, so that a
 	// statement run twice in one transaction is bound to it once.
 	bound map[*sql.Stmt]*sql.Stmt
+}
+
+// context returns the context t's statements run under.
+func (t *sqlTx) context(ctx context.Context) context.Context {
+	if t.uncancelable {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // stmt returns q's statement bound to t, nil when q is not prepared.
@@ -83,6 +93,7 @@ func (t *sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.context(ctx)
 	if s := t.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -90,6 +101,7 @@ func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Res
 }
 
 func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.context(ctx)
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -97,6 +109,7 @@ func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 }
 
 func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.context(ctx)
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
