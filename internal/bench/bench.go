@@ -129,6 +129,8 @@ type target struct {
 	base string
 	cpu  cpuClock
 	rate float64 // the last round's, to size the next pool
+	// short says the last round used its whole pool: its rate may be a cold start's.
+	short bool
 	// forServer is tuikuan, whose pools name orders and refunds that must exist.
 	forServer bool
 }
@@ -194,7 +196,7 @@ func (s *scenarioRun) rounds(ctx context.Context) error {
 				return err
 			}
 			defer p.stop()
-			bl = &target{name: "baseline", base: p.base, cpu: procCPU(p.cmd.Process.Pid), rate: s.tk.rate * 2}
+			bl = &target{name: "baseline", base: p.base, cpu: procCPU(p.cmd.Process.Pid), rate: s.tk.rate * 8}
 			if err := s.warm(ctx, bl); err != nil {
 				return err
 			}
@@ -240,7 +242,7 @@ func (s *scenarioRun) round(ctx context.Context, t *target, i int, d time.Durati
 		ms := (cpu1 - cpu0) * 1000 / float64(r.Requests)
 		r.CPUMsPerRequest = &ms
 	}
-	t.rate = r.Throughput
+	t.rate, t.short = r.Throughput, r.PoolExhausted
 	if t.forServer && s.sample == nil {
 		s.sample = rec.takeSample()
 	}
@@ -248,8 +250,9 @@ func (s *scenarioRun) round(ctx context.Context, t *target, i int, d time.Durati
 	return r, ctx.Err()
 }
 
-// poolSize is how many requests to pre-sign for a round of d against t: a quarter more
-// than the last round's rate would need, or the schedule's count in open loop.
+// poolSize is how many requests to pre-sign for a round of d against t: half as many
+// again as the last round's rate needs (more when that round ran out), or the
+// schedule's count in open loop.
 func poolSize(cfg Config, t *target, d time.Duration) int {
 	if cfg.Pool > 0 {
 		return cfg.Pool
@@ -257,11 +260,14 @@ func poolSize(cfg Config, t *target, d time.Duration) int {
 	if cfg.Rate > 0 {
 		return int(cfg.Rate*d.Seconds()) + 10
 	}
-	rate := t.rate
+	rate, margin := t.rate, 1.5
 	if rate == 0 {
-		rate = 1000 // a first guess; a warm-up that runs out still measures the rate
+		rate = 1000 // a first guess; a warm-up that runs out still measures a rate
 	}
-	return int(rate*d.Seconds()*1.25) + 2*cfg.Concurrency + 20
+	if t.short {
+		margin = 3
+	}
+	return int(rate*d.Seconds()*margin) + 2*cfg.Concurrency + 20
 }
 
 func summarize(rounds []Round, name string) *Summary {

@@ -17,8 +17,9 @@ import (
 type Notify struct {
 	Receivers int           `json:"receivers"`
 	Rounds    []NotifyRound `json:"rounds"`
-	// Rate is the median over rounds of deliveries a second.
-	Rate float64 `json:"median_deliveries_per_second"`
+	// Rate and ReceiverRate are the rounds' medians.
+	Rate         float64 `json:"median_deliveries_per_second"`
+	ReceiverRate float64 `json:"median_receiver_deliveries_per_second"`
 }
 
 // NotifyRound is one batch of refunds settled at once.
@@ -32,7 +33,11 @@ type NotifyRound struct {
 	// Seconds runs from the first settle call to the last first delivery.
 	Seconds       float64 `json:"seconds"`
 	SettleSeconds float64 `json:"settle_seconds"` // the settle calls alone
-	Rate          float64 `json:"deliveries_per_second"`
+	// Rate is Delivered ÷ Seconds: settling and delivering together.
+	Rate float64 `json:"deliveries_per_second"`
+	// ReceiverRate is Delivered over the receivers' window, first delivery to last: the
+	// rate they saw. Both are bounded by the settle calls when those are slower.
+	ReceiverRate float64 `json:"receiver_deliveries_per_second"`
 }
 
 // receivers are local notification endpoints that count what reaches them: refund i is
@@ -44,7 +49,8 @@ type receivers struct {
 	seen    map[int]int
 	first   int // refunds delivered at least once
 	want    int
-	last    time.Time
+	start   time.Time // the first delivery
+	last    time.Time // the last first delivery
 	all     chan struct{}
 }
 
@@ -81,6 +87,9 @@ func (rs *receivers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if rs.seen[i] == 1 {
 			rs.first++
 			rs.last = time.Now()
+			if rs.first == 1 {
+				rs.start = rs.last
+			}
 			if rs.first == rs.want {
 				close(rs.all)
 			}
@@ -114,7 +123,7 @@ func runNotify(ctx context.Context, e *env, cfg Config, stderr io.Writer) (*Resu
 	}
 	defer rs.close()
 	res := &Result{Scenario: "notify", Loop: "closed", Concurrency: cfg.Concurrency, Notify: &Notify{Receivers: cfg.Receivers}}
-	var rates []float64
+	var rates, seen []float64
 	for round := 1; round <= cfg.Rounds; round++ {
 		nr, err := notifyRound(ctx, e, cfg, a, rs, stderr)
 		if err != nil {
@@ -122,9 +131,9 @@ func runNotify(ctx context.Context, e *env, cfg Config, stderr io.Writer) (*Resu
 		}
 		nr.Round = round
 		res.Notify.Rounds = append(res.Notify.Rounds, nr)
-		rates = append(rates, nr.Rate)
+		rates, seen = append(rates, nr.Rate), append(seen, nr.ReceiverRate)
 	}
-	res.Notify.Rate = median(rates)
+	res.Notify.Rate, res.Notify.ReceiverRate = median(rates), median(seen)
 	return res, nil
 }
 
@@ -174,6 +183,9 @@ wait:
 	if rs.first > 0 {
 		nr.Seconds = rs.last.Sub(start).Seconds()
 		nr.Rate = float64(rs.first) / nr.Seconds
+		if w := rs.last.Sub(rs.start).Seconds(); w > 0 {
+			nr.ReceiverRate = float64(rs.first) / w
+		}
 	}
 	fmt.Fprintf(stderr, "\rnotify: %d of %d delivered in %.2fs   \n", rs.first, n, nr.Seconds)
 	return nr, nil
@@ -181,9 +193,9 @@ wait:
 
 func writeNotifyText(w io.Writer, res *Result) {
 	fmt.Fprintf(w, "notify (%d receivers, settle concurrency %d)\n", res.Notify.Receivers, res.Concurrency)
-	fmt.Fprintf(w, "  %5s %7s %9s %10s %10s %7s %8s %8s %10s\n", "round", "refunds", "delivered", "deliveries", "duplicates", "missing", "seconds", "settle s", "deliv/s")
+	fmt.Fprintf(w, "  %5s %7s %9s %10s %10s %7s %8s %8s %10s %10s\n", "round", "refunds", "delivered", "deliveries", "duplicates", "missing", "seconds", "settle s", "deliv/s", "at recv/s")
 	for _, r := range res.Notify.Rounds {
-		fmt.Fprintf(w, "  %5d %7d %9d %10d %10d %7d %8.2f %8.2f %10.1f\n", r.Round, r.Refunds, r.Delivered, r.Deliveries, r.Duplicates, r.Missing, r.Seconds, r.SettleSeconds, r.Rate)
+		fmt.Fprintf(w, "  %5d %7d %9d %10d %10d %7d %8.2f %8.2f %10.1f %10.1f\n", r.Round, r.Refunds, r.Delivered, r.Deliveries, r.Duplicates, r.Missing, r.Seconds, r.SettleSeconds, r.Rate, r.ReceiverRate)
 	}
-	fmt.Fprintf(w, "  median deliveries/s: %.1f\n", res.Notify.Rate)
+	fmt.Fprintf(w, "  median deliveries/s: %.1f from the first settle call, %.1f over the receivers' window\n", res.Notify.Rate, res.Notify.ReceiverRate)
 }
