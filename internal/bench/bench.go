@@ -250,9 +250,9 @@ func (s *scenarioRun) round(ctx context.Context, t *target, i int, d time.Durati
 	return r, ctx.Err()
 }
 
-// poolSize is how many requests to pre-sign for a round of d against t: half as many
-// again as the last round's rate needs (more when that round ran out), or the
-// schedule's count in open loop.
+// poolSize is how many requests to pre-sign for a round of d against t: twice what the
+// last round's rate needs (on a shared machine the rate of one round is half or double
+// the last's), three times when that round ran out, or the schedule's count in open loop.
 func poolSize(cfg Config, t *target, d time.Duration) int {
 	if cfg.Pool > 0 {
 		return cfg.Pool
@@ -260,7 +260,7 @@ func poolSize(cfg Config, t *target, d time.Duration) int {
 	if cfg.Rate > 0 {
 		return int(cfg.Rate*d.Seconds()) + 10
 	}
-	rate, margin := t.rate, 1.5
+	rate, margin := t.rate, 2.0
 	if rate == 0 {
 		rate = 1000 // a first guess; a warm-up that runs out still measures a rate
 	}
