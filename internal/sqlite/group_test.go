@@ -17,12 +17,7 @@ import (
 // transaction of its own; TestStore runs it with the default, group commit.
 func TestStoreWithoutGroupCommit(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) pay.Store {
-		s, err := sqlite.Open(filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithGroupCommit(false))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return mustOpen(t, filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithGroupCommit(false))
 	})
 }
 

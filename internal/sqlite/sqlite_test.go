@@ -91,9 +91,9 @@ func TestViewReadOnly(t *testing.T) {
 	}
 }
 
-func mustOpen(t testing.TB, path string) *sqlite.Store {
+func mustOpen(t testing.TB, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(path)
+	s, err := sqlite.Open(path, opts...)
 	if err != nil {
 		t.Fatalf("Open(%q): %v", path, err)
 	}
@@ -115,12 +115,7 @@ func testSealer(t *testing.T) *wxcrypto.Sealer {
 func TestStoreSealed(t *testing.T) {
 	sealer := testSealer(t)
 	storetest.Run(t, func(t *testing.T) pay.Store {
-		s, err := sqlite.Open(filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithSealer(sealer))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return mustOpen(t, filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithSealer(sealer))
 	})
 }
 
@@ -306,12 +301,7 @@ func mustExec(t *testing.T, db *sql.DB, query string, args ...any) {
 func BenchmarkStore_InsertRefund(b *testing.B) {
 	for _, group := range []bool{true, false} {
 		b.Run(fmt.Sprintf("group=%v", group), func(b *testing.B) {
-			s, err := sqlite.Open(filepath.Join(b.TempDir(), "tuikuan.db"), sqlite.WithGroupCommit(group))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			storetest.BenchInsertRefund(b, s)
+			storetest.BenchInsertRefund(b, mustOpen(b, filepath.Join(b.TempDir(), "tuikuan.db"), sqlite.WithGroupCommit(group)))
 		})
 	}
 }
