@@ -1,0 +1,73 @@
+package notify_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tuikuan/tuikuan/internal/notify"
+	"github.com/tuikuan/tuikuan/internal/pay"
+)
+
+// BenchmarkDeliver times the delivery of b.N owed refund notifications over a SQLite
+// store to local receivers, which answer 200 at once: what is left is tuikuan's own
+// cost per delivery (render, encrypt, sign, POST, record).
+//
+//	go test ./internal/notify -run '^$' -bench Deliver -benchtime 3000x -cpuprofile cpu.out
+func BenchmarkDeliver(b *testing.B) {
+	for _, urls := range []int{16, 1} {
+		b.Run(fmt.Sprintf("urls=%d", urls), func(b *testing.B) { benchDeliver(b, urls) })
+	}
+}
+
+func benchDeliver(b *testing.B, urls int) {
+	f := newFixture(b)
+	var got atomic.Int64
+	done := make(chan struct{})
+	want := int64(b.N)
+	var addrs []string
+	for range urls {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			if got.Add(1) == want {
+				close(done)
+			}
+		}))
+		b.Cleanup(srv.Close)
+		addrs = append(addrs, srv.URL)
+	}
+	for i := range b.N {
+		f.owe(b, addrs[i%len(addrs)])
+	}
+	d := notify.New(notify.Config{Service: f.svc, Platform: f.platform})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	b.ResetTimer()
+	start := time.Now()
+	go func() { d.Run(ctx); close(stopped) }()
+	<-done
+	received := time.Since(start)
+	// A delivery is done once its attempt is recorded: poll the store until none is
+	// pending. The poll is a cheap indexed count, a small load next to the deliveries.
+	for {
+		n, err := f.svc.Notifications.Count(context.Background(), pay.NotifyPending)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	recorded := time.Since(start)
+	b.StopTimer()
+	cancel()
+	<-stopped
+	b.ReportMetric(float64(b.N)/recorded.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(b.N)/received.Seconds(), "received/s")
+}
