@@ -81,6 +81,7 @@ type Deliverer struct {
 	faults   Faults
 	observe  func(outcome string, latency time.Duration)
 	client   *http.Client
+	recorder *recorder
 	wake     chan struct{}
 	wg       sync.WaitGroup
 
@@ -130,6 +131,7 @@ func New(c Config) *Deliverer {
 	if d.perURL <= 0 {
 		d.perURL = 2
 	}
+	d.recorder = newRecorder(d.svc, d.scale)
 	policy := Policy{Deny: append(slices.Clone(DefaultDeny), c.Deny...), Allow: c.Allow}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = d.perURL
@@ -162,17 +164,21 @@ func (d *Deliverer) lease() time.Duration {
 func (d *Deliverer) Run(ctx context.Context) {
 	defer d.client.CloseIdleConnections()
 	defer d.wg.Wait()
+	d.wg.Go(func() { d.recorder.run(ctx) })
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	ticked := true
 	for {
-		if err := d.dispatch(ctx); err != nil && ctx.Err() == nil {
+		if err := d.dispatch(ctx, ticked); err != nil && ctx.Err() == nil {
 			d.log.Error("claim notifications", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			ticked = true
 		case <-d.wake:
+			ticked = false
 		}
 	}
 }
@@ -196,8 +202,21 @@ func (d *Deliverer) wakeAt(due time.Time) {
 // dispatch starts what is queued and has room, then claims due notifications for the
 // free workers. A claimed notification whose URL is busy waits in memory rather than
 // holding a worker, so one slow endpoint never delays the others.
-func (d *Deliverer) dispatch(ctx context.Context) error {
-	free, expired := d.room(ctx)
+//
+// A claim is a write transaction, a commit to disk, and a commit costs more than a
+// delivery: when poked by a worker that left, dispatch claims only once a good share of
+// the pool is free and not spoken for by the queue, so that one claim serves many
+// deliveries rather than one, and a busy URL's backlog is not claimed again and again
+// only to wait. The poll (tick) claims for every free worker, queue or not, so a pool
+// held by slow endpoints still takes other merchants' work within a poll interval.
+func (d *Deliverer) dispatch(ctx context.Context, tick bool) error {
+	free, expired, waiting, inFlight := d.room(ctx)
+	if !tick {
+		free -= waiting
+		if inFlight > 0 && free < d.claimAt() {
+			return nil
+		}
+	}
 	if free <= 0 {
 		return nil
 	}
@@ -216,15 +235,15 @@ func (d *Deliverer) dispatch(ctx context.Context) error {
 	return nil
 }
 
-// room starts what is queued and has room, and counts the free workers and the held
-// notifications whose lease ran out.
-func (d *Deliverer) room(ctx context.Context) (free, expired int) {
+// room starts what is queued and has room, and counts the free workers, the held
+// notifications whose lease ran out, the queued ones and the deliveries in flight.
+func (d *Deliverer) room(ctx context.Context) (free, expired, waiting, inFlight int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.startQueued(ctx)
 	// A claim from here on reads every attempt recorded by a worker that has left.
 	clear(d.recorded)
-	free = d.workers - d.inFlight
+	free, inFlight = d.workers-d.inFlight, d.inFlight
 	// Held notifications whose lease ran out (a long queue, an advanced clock) are due
 	// again and come back in the claim; make room for them so they never crowd out new ones.
 	now := d.svc.Time.Clock().Now()
@@ -232,8 +251,16 @@ func (d *Deliverer) room(ctx context.Context) (free, expired int) {
 		if !c.until.After(now) {
 			expired++
 		}
+		if !c.started {
+			waiting++
+		}
 	}
-	return free, expired
+	return free, expired, waiting, inFlight
+}
+
+// claimAt is how many free workers a poke waits for before it claims.
+func (d *Deliverer) claimAt() int {
+	return max(1, d.workers/4)
 }
 
 // take puts a claimed notification in hand; d.mu is held.
@@ -328,9 +355,9 @@ func (d *Deliverer) work(ctx context.Context, c *claim, waited bool) {
 	if ctx.Err() != nil {
 		return // stopping: abandoned, its lease brings it back
 	}
-	next, err := d.svc.Notifications.RecordAttempt(ctx, n.ID, a, ok, d.scale)
-	if err != nil {
-		if ctx.Err() == nil {
+	next, err := d.recorder.record(ctx, pay.AttemptRecord{ID: n.ID, Attempt: a, OK: ok})
+	if err != nil || next == nil {
+		if err != nil && ctx.Err() == nil {
 			d.log.Error("record notification attempt", "id", n.ID, "err", err)
 		}
 		return
