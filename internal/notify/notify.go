@@ -100,6 +100,7 @@ type Deliverer struct {
 // claim is a notification in this deliverer's hands.
 type claim struct {
 	n       *pay.Notification // as claimed; n.Attempts tells this claim from a later one
+	m       *pay.Merchant     // whose key encrypts n, read with the claim; nil if that failed
 	until   time.Time         // lease end
 	started bool              // on a worker, no longer queued
 }
@@ -226,13 +227,33 @@ func (d *Deliverer) dispatch(ctx context.Context, tick bool) error {
 	if err != nil {
 		return err
 	}
+	ms := d.merchants(ctx, ns)
 	until := d.svc.Time.Clock().Now().Add(d.lease())
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, n := range ns {
-		d.take(ctx, n, until)
+		d.take(ctx, n, ms[n.Mchid], until)
 	}
 	return nil
+}
+
+// merchants reads the merchants whose keys encrypt ns, each once: a read per claim
+// rather than per delivery, as fresh as the claim, so a changed APIv3 key is used from
+// the next claim on. One that cannot be read is left out; its deliveries read it again
+// and record why they failed.
+func (d *Deliverer) merchants(ctx context.Context, ns []*pay.Notification) map[string]*pay.Merchant {
+	ms := map[string]*pay.Merchant{}
+	for _, n := range ns {
+		if _, ok := ms[n.Mchid]; ok {
+			continue
+		}
+		m, err := d.svc.Merchants.Query(ctx, n.Mchid)
+		if err != nil {
+			m = nil
+		}
+		ms[n.Mchid] = m
+	}
+	return ms
 }
 
 // room starts what is queued and has room, and counts the free workers, the held
@@ -264,7 +285,7 @@ func (d *Deliverer) claimAt() int {
 }
 
 // take puts a claimed notification in hand; d.mu is held.
-func (d *Deliverer) take(ctx context.Context, n *pay.Notification, until time.Time) {
+func (d *Deliverer) take(ctx context.Context, n *pay.Notification, m *pay.Merchant, until time.Time) {
 	// The same notification may still be in hand: its lease ran out, and the claim only
 	// renewed it. Unless the claim came after an attempt was recorded (it counts more
 	// attempts): then it is a retry that fell due while its worker was still finishing.
@@ -275,11 +296,11 @@ func (d *Deliverer) take(ctx context.Context, n *pay.Notification, until time.Ti
 	if c, ok := d.held[n.ID]; ok && (!c.started || n.Attempts <= c.n.Attempts) {
 		c.until = until
 		if !c.started {
-			c.n = n
+			c.n, c.m = n, m
 		}
 		return
 	}
-	c := &claim{n: n, until: until}
+	c := &claim{n: n, m: m, until: until}
 	d.held[n.ID] = c
 	if len(d.queued[n.URL]) == 0 && d.inFlight < d.workers && d.busy[n.URL] < d.perURL {
 		d.start(ctx, c, false)
@@ -351,7 +372,7 @@ func (d *Deliverer) work(ctx context.Context, c *claim, waited bool) {
 		c.n = fresh // a re-send's failed attempt is not a later claim's
 		d.mu.Unlock()
 	}
-	a, ok := d.attempt(ctx, n)
+	a, ok := d.attempt(ctx, n, c.m)
 	if ctx.Err() != nil {
 		return // stopping: abandoned, its lease brings it back
 	}
@@ -380,7 +401,7 @@ func (d *Deliverer) Resend(ctx context.Context, id string) (*pay.Attempt, *pay.N
 	if err != nil {
 		return nil, nil, err
 	}
-	a, ok := d.attempt(ctx, n)
+	a, ok := d.attempt(ctx, n, nil)
 	// The delivery happened: record it even if the caller has gone.
 	n, err = d.svc.Notifications.RecordAttempt(context.WithoutCancel(ctx), id, a, ok, d.scale)
 	if err != nil {
