@@ -22,7 +22,11 @@ import (
 // store to local receivers, which answer 200 at once: what is left is tuikuan's own
 // cost per delivery (render, encrypt, sign, POST, record).
 //
-//	go test ./internal/notify -run '^$' -bench Deliver -benchtime 3000x -cpuprofile cpu.out
+//	go test ./internal/notify -run '^$' -bench Deliver -benchtime 3000x
+//
+// BENCH_WORKERS and BENCH_PER_URL set the pool (default: the Deliverer's defaults);
+// BENCH_PROF=file writes a CPU profile of the deliveries alone, which -cpuprofile
+// would mix with making the refunds.
 func BenchmarkDeliver(b *testing.B) {
 	for _, urls := range []int{16, 1} {
 		b.Run(fmt.Sprintf("urls=%d", urls), func(b *testing.B) { benchDeliver(b, urls) })
@@ -54,8 +58,14 @@ func benchDeliver(b *testing.B, urls int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	if p := os.Getenv("BENCH_PROF"); p != "" {
-		pf, _ := os.Create(p)
-		pprof.StartCPUProfile(pf)
+		pf, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			b.Fatal(err)
+		}
 		defer pprof.StopCPUProfile()
 	}
 	b.ResetTimer()
