@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -154,46 +155,69 @@ func (r *reply) addInt(name string, v int64) {
 	r.fields = append(r.fields, field{name: name, value: strconv.FormatInt(v, 10), number: true})
 }
 
-// values are the fields by name, for signing.
-func (r *reply) values() map[string]string {
-	m := make(map[string]string, len(r.fields))
-	for _, f := range r.fields {
-		m[f.name] = f.value
+// all yields the fields' names and values, for signing.
+func (r *reply) all() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, f := range r.fields {
+			if !yield(f.name, f.value) {
+				return
+			}
+		}
 	}
-	return m
 }
 
 // encode writes <xml><name><![CDATA[value]]></name>…</xml>, the shape WeChat Pay answers in
 // (the refund query page's sample, https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
 // Field names are this package's own constants, never input.
 func (r *reply) encode() []byte {
-	var b bytes.Buffer
-	b.WriteString("<xml>")
+	n := len("<xml></xml>")
 	for _, f := range r.fields {
-		b.WriteString("<" + f.name + ">")
-		if f.number {
-			b.WriteString(f.value)
-		} else {
-			writeCDATA(&b, f.value)
-		}
-		b.WriteString("</" + f.name + ">")
+		n += 2*len(f.name) + len(f.value) + len("<></><![CDATA[]]>")
 	}
-	b.WriteString("</xml>")
-	return b.Bytes()
+	b := make([]byte, 0, n)
+	b = append(b, "<xml>"...)
+	for _, f := range r.fields {
+		b = append(b, '<')
+		b = append(b, f.name...)
+		b = append(b, '>')
+		if f.number {
+			b = append(b, f.value...)
+		} else {
+			b = appendCDATA(b, f.value)
+		}
+		b = append(b, "</"...)
+		b = append(b, f.name...)
+		b = append(b, '>')
+	}
+	return append(b, "</xml>"...)
 }
 
-// writeCDATA writes v as CDATA, splitting any "]]>" across two sections and replacing
+// appendCDATA appends v as CDATA, splitting any "]]>" across two sections and replacing
 // characters XML cannot carry, so that an echoed value can never break the document.
-func writeCDATA(b *bytes.Buffer, v string) {
-	v = strings.Map(func(r rune) rune {
-		if isXMLChar(r) {
-			return r
+func appendCDATA(b []byte, v string) []byte {
+	if !plainCDATA(v) {
+		v = strings.Map(func(r rune) rune {
+			if isXMLChar(r) {
+				return r
+			}
+			return utf8.RuneError
+		}, v)
+		v = strings.ReplaceAll(v, "]]>", "]]]]><![CDATA[>")
+	}
+	b = append(b, "<![CDATA["...)
+	b = append(b, v...)
+	return append(b, "]]>"...)
+}
+
+// plainCDATA says whether v goes into CDATA as it is: printable ASCII, tabs and line
+// ends, and no ']' that could start a "]]>". Most values are.
+func plainCDATA(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c >= 0x7F || c == ']' {
+			return false
 		}
-		return utf8.RuneError
-	}, v)
-	b.WriteString("<![CDATA[")
-	b.WriteString(strings.ReplaceAll(v, "]]>", "]]]]><![CDATA[>"))
-	b.WriteString("]]>")
+	}
+	return true
 }
 
 // isXMLChar is XML 1.0's Char production.
