@@ -87,27 +87,35 @@ var cipherKeys = map[string]bool{
 	"payerphone": true, "reqinfo": true, "accountname": true, "idcardnumber": true,
 }
 
-func normKey(k string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '_' || r == '-':
-			return -1
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
+// normKey appends k to b lower-cased, without '_' and '-'.
+func normKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case c == '_' || c == '-':
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
 		}
-		return r
-	}, k)
+	}
+	return b
 }
 
 func isSecretKey(k string) bool {
-	n := normKey(k)
-	return secretKeys[n] || strings.HasSuffix(n, "privatekey") || strings.HasSuffix(n, "secret") ||
-		strings.HasSuffix(n, "apikey") || strings.HasSuffix(n, "v3key") || strings.HasSuffix(n, "signature")
+	var buf [64]byte
+	n := normKey(buf[:0], k)
+	return secretKeys[string(n)] || hasSuffix(n, "privatekey") || hasSuffix(n, "secret") ||
+		hasSuffix(n, "apikey") || hasSuffix(n, "v3key") || hasSuffix(n, "signature")
 }
 
 func isCipherKey(k string) bool {
-	n := normKey(k)
-	return cipherKeys[n] || strings.HasPrefix(n, "encrypted")
+	var buf [64]byte
+	n := normKey(buf[:0], k)
+	return cipherKeys[string(n)] || len(n) >= len("encrypted") && string(n[:len("encrypted")]) == "encrypted"
+}
+
+func hasSuffix(b []byte, suffix string) bool {
+	return len(b) >= len(suffix) && string(b[len(b)-len(suffix):]) == suffix
 }
 
 // hidden is what stands for a secret value.
@@ -263,8 +271,17 @@ func isSyntaxAtEnd(err error, n int) bool {
 }
 
 func writeJSONString(out *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always marshals
-	out.Write(b)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7F || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			out.Write(b)
+			return
+		}
+	}
+	// Printable ASCII that json.Marshal would write as it is.
+	out.WriteByte('"')
+	out.WriteString(s)
+	out.WriteByte('"')
 }
 
 // maskXML rewrites an XML document (v2's flat <xml><name>value</name>…</xml>) with the
