@@ -35,6 +35,9 @@ type config struct {
 	// NotifyDeny adds address ranges notifications are never sent to; NotifyAllow takes
 	// ranges out of the denied ones, the defaults included.
 	NotifyDeny, NotifyAllow []netip.Prefix
+	// NotifyWorkers bounds the notifications being delivered at once, NotifyPerURL those
+	// to one notify_url.
+	NotifyWorkers, NotifyPerURL int
 	// DB is a postgres:// URL: the store is that PostgreSQL database instead of SQLite in
 	// the data dir, and several nodes may share it.
 	DB string
@@ -113,6 +116,16 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&c.NotifyTimeScale, "notify-time-scale", scale, "multiplies the notification retry schedule, e.g. 0.01 for tests (env TUIKUAN_NOTIFY_TIME_SCALE)")
 	deny := fs.String("notify-deny", getenv("TUIKUAN_NOTIFY_DENY"), "comma-separated CIDR ranges notifications are never sent to, on top of link-local, multicast and unspecified addresses (env TUIKUAN_NOTIFY_DENY)")
 	allow := fs.String("notify-allow", getenv("TUIKUAN_NOTIFY_ALLOW"), "comma-separated CIDR ranges notifications may be sent to even if denied, e.g. 169.254.0.0/16 (env TUIKUAN_NOTIFY_ALLOW)")
+	workers, err := envInt(getenv, "TUIKUAN_NOTIFY_WORKERS", notify.DefaultWorkers)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.NotifyWorkers, "notify-workers", workers, "notifications delivered at once; each mostly waits for its merchant and its record, so many more than the cores (env TUIKUAN_NOTIFY_WORKERS)")
+	perURL, err := envInt(getenv, "TUIKUAN_NOTIFY_PER_URL", notify.DefaultPerURL)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.NotifyPerURL, "notify-per-url", perURL, "notifications delivered at once to one notify_url, so that a slow merchant holds at most that many workers (env TUIKUAN_NOTIFY_PER_URL)")
 	db := dbFlag(fs, getenv)
 	storeTimeout, err := envDuration(getenv, "TUIKUAN_STORE_TIMEOUT", 5*time.Second)
 	if err != nil {
@@ -149,6 +162,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.NotifyTimeScale <= 0 {
 		return c, fmt.Errorf("--notify-time-scale %v: want a positive number", c.NotifyTimeScale)
+	}
+	if c.NotifyWorkers < 1 || c.NotifyPerURL < 1 {
+		return c, fmt.Errorf("--notify-workers %d, --notify-per-url %d: want at least 1", c.NotifyWorkers, c.NotifyPerURL)
 	}
 	if c.NotifyDeny, err = notify.ParsePrefixes(*deny); err != nil {
 		return c, fmt.Errorf("--notify-deny: %w", err)

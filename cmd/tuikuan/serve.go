@@ -120,7 +120,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/pay/", v2)
 	mux.Handle("/secapi/", v2)
 	deliverer := notify.New(notify.Config{Service: svc, Platform: platform, Logger: log, Scale: cfg.NotifyTimeScale, Faults: faults,
-		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow, Observe: m.ObserveAttempt})
+		Deny: cfg.NotifyDeny, Allow: cfg.NotifyAllow, Observe: m.ObserveAttempt,
+		Workers: cfg.NotifyWorkers, PerURL: cfg.NotifyPerURL})
 	sb := sandbox.NewHandler(sandbox.Config{Service: svc, Token: token, Logger: log, Notifier: deliverer, Faults: faults})
 	mux.Handle("/sandbox/", sb)
 	if cfg.Console {

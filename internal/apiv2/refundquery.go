@@ -131,7 +131,7 @@ func parseOffset(v string) (int, error) {
 // refund under _$n and its coupons under _$n_$m. total is the order's refund count, -1 to
 // leave total_refund_count out.
 func refundsReply(rs []*pay.Refund, total int) *reply {
-	rp := &reply{}
+	rp := &reply{fields: make([]field, 0, 10+10*len(rs))}
 	first := rs[0]
 	orderFields(rp, first)
 	if total >= 0 {

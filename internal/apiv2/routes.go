@@ -161,7 +161,11 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request, tr transport)
 // result is a business answer: out's fields after the common ones on success, err_code
 // and err_code_des on failure, signed either way (docs/wire.md#apiv2).
 func (a *api) result(c *call, api string, out *reply, err error) *reply {
-	rp := &reply{}
+	n := 11 // the most common fields
+	if out != nil {
+		n += len(out.fields)
+	}
+	rp := &reply{fields: make([]field, 0, n)}
 	rp.add("return_code", "SUCCESS")
 	rp.add("return_msg", "OK")
 	rp.add("appid", c.merchant.Appid)
@@ -180,7 +184,7 @@ func (a *api) result(c *call, api string, out *reply, err error) *reply {
 	}
 	// The answer is signed with the request's sign type: what gopay's
 	// VerifySign(apiKey, signType, bm) is called with (docs/wire.md#apiv2).
-	rp.add("sign", sign(rp.values(), c.merchant.APIv2Key, c.signType))
+	rp.add("sign", signReply(rp, c.merchant.APIv2Key, c.signType))
 	return rp
 }
 

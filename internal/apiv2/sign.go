@@ -20,6 +20,11 @@ func sign(params map[string]string, key, signType string) string {
 	return wxcrypto.V2Sign(params, key, signType == signHMAC)
 }
 
+// signReply is rp's sign, as sign's over its fields.
+func signReply(rp *reply, key, signType string) string {
+	return wxcrypto.V2SignSeq(rp.all(), key, signType == signHMAC)
+}
+
 // Reasons verify gives; the client sees only 签名错误, the log sees which.
 var (
 	errNoSign       = errors.New("sign missing")

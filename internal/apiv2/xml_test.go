@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/go-pay/gopay"
 	"github.com/google/go-cmp/cmp"
@@ -142,10 +143,24 @@ func FuzzDecodeXML(f *testing.F) {
 		`<request><a>1</a></request><xml><b>2</b></xml>`,
 		`<request><a><b>1</b></a></request>`,
 		`<!DOCTYPE request [<!ENTITY a "b">]><request><a>&a;</a></request>`,
+		"<xml>\n\t<a>1</a>\n\t<b></b>\n</xml>\n",
+		"<xml><a>x]y>z</a><b>\u5546\uFFFE</b></xml>",
+		"<xml>\r\n<a>1\r\n2</a></xml>",
+		"<xml><a><![CDATA[\x01]]></a><b.c-d_9>1</b.c-d_9></xml>",
+		"<xml><a>1</a></xml><!-- c -->",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		if fast, ok := scanFlat(body); ok && utf8.Valid(body) {
+			slow, err := decodeTokens(body)
+			if err != nil {
+				t.Fatalf("scanFlat accepts %q, encoding/xml refuses it: %v", body, err)
+			}
+			if diff := cmp.Diff(slow, fast); diff != "" {
+				t.Fatalf("scanFlat(%q) mismatch (-encoding/xml +scanFlat):\n%s", body, diff)
+			}
+		}
 		params, err := decodeXML(body)
 		if err != nil {
 			var pe *protocolError

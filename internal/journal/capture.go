@@ -20,27 +20,29 @@ const rawLimit = 4 * Limit
 // jsonapi.Exchange. It runs inside jsonapi.Common, whose Exchange it reads; a panic
 // is recorded as a 500 SYSTEM_ERROR and goes on up to Common's recovery.
 //
-// The masking runs on the request's goroutine, after next returns; the write happens
-// later, on Run's.
+// The masking and the write happen later, on Run's goroutine, before anything is stored:
+// the request pays for copying what it read and wrote, not for masking it. Only bodies
+// of more than lazyLimit bytes are masked at once, so that a full queue holds at most
+// Queue × 2 × lazyLimit raw bytes.
 func (r *Recorder) Capture(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := r.cfg.Now()
-		var reqBody capped
+		reqBody := new(capped)
 		if req.Body != nil && req.Body != http.NoBody {
-			req.Body = &teeBody{ReadCloser: req.Body, copy: &reqBody}
+			req.Body = &teeBody{ReadCloser: req.Body, copy: reqBody}
 		}
 		cw := &captureWriter{ResponseWriter: w}
 		panicked := true
 		defer func() {
 			if panicked {
 				p := recover()
-				r.record(req, start, &reqBody, cw, true)
+				r.record(req, start, reqBody, cw, true)
 				panic(p)
 			}
 		}()
 		next.ServeHTTP(cw, req)
 		panicked = false
-		r.record(req, start, &reqBody, cw, false)
+		r.record(req, start, reqBody, cw, false)
 	})
 }
 
@@ -62,14 +64,37 @@ func (r *Recorder) record(req *http.Request, start time.Time, reqBody *capped, c
 	if target == "" {
 		target = req.RequestURI
 	}
-	r.Record(&pay.JournalEntry{
+	q := &queued{entry: &pay.JournalEntry{
 		At: at, Node: ex.Node, RequestID: ex.RequestID, Mchid: ex.Mchid, API: ex.API,
 		Method: req.Method, Target: target, Status: status, Code: code,
 		Latency:   r.cfg.Now().Sub(start),
-		Request:   Headers(req.Header) + "\n" + reqBody.masked(),
-		Answer:    cw.body.masked(),
 		Diagnosis: diagnosis(ex.Diagnosis),
-	})
+	}, head: Headers(req.Header), req: reqBody, answer: &cw.body}
+	if reqBody.buf.Len()+cw.body.buf.Len() > lazyLimit {
+		q.mask()
+	}
+	r.enqueue(q)
+}
+
+// lazyLimit is the most raw body bytes, request and answer together, an entry may wait
+// in the queue with.
+const lazyLimit = 4 << 10
+
+// queued is an entry waiting for the writer, with its bodies still raw until mask.
+type queued struct {
+	entry       *pay.JournalEntry
+	head        string  // the request's shown headers
+	req, answer *capped // nil once masked
+}
+
+// mask fills in the entry's request and answer from the raw bodies.
+func (q *queued) mask() {
+	if q.req == nil {
+		return
+	}
+	q.entry.Request = q.head + "\n" + q.req.masked()
+	q.entry.Answer = q.answer.masked()
+	q.req, q.answer = nil, nil
 }
 
 // capped keeps the first rawLimit bytes written to it and counts the rest.

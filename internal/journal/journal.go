@@ -46,7 +46,7 @@ type Recorder struct {
 	store pay.Store
 	cfg   Config
 	log   *slog.Logger
-	queue chan *pay.JournalEntry
+	queue chan *queued
 	kick  chan struct{} // a batch is waiting
 
 	dropped atomic.Uint64
@@ -79,7 +79,7 @@ func New(store pay.Store, cfg Config) *Recorder {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Recorder{store: store, cfg: cfg, log: log,
-		queue: make(chan *pay.JournalEntry, cfg.Queue), kick: make(chan struct{}, 1),
+		queue: make(chan *queued, cfg.Queue), kick: make(chan struct{}, 1),
 		// The first write trims, in case Keep was lowered since the last run.
 		sinceTrim: cfg.Keep}
 }
@@ -87,11 +87,15 @@ func New(store pay.Store, cfg Config) *Recorder {
 // Record queues e for writing. It never blocks: when the queue is full, e is dropped and
 // counted.
 func (r *Recorder) Record(e *pay.JournalEntry) {
-	if e.Node == "" {
-		e.Node = r.cfg.Node
+	r.enqueue(&queued{entry: e})
+}
+
+func (r *Recorder) enqueue(q *queued) {
+	if q.entry.Node == "" {
+		q.entry.Node = r.cfg.Node
 	}
 	select {
-	case r.queue <- e:
+	case r.queue <- q:
 	default:
 		r.dropped.Add(1)
 		return
@@ -190,13 +194,14 @@ func (r *Recorder) write(ctx context.Context, trim bool) error {
 	}
 }
 
-// take takes up to a batch of queued entries without waiting.
+// take takes up to a batch of queued entries without waiting, masked.
 func (r *Recorder) take() []*pay.JournalEntry {
 	var batch []*pay.JournalEntry
 	for len(batch) < r.cfg.Batch {
 		select {
-		case e := <-r.queue:
-			batch = append(batch, e)
+		case q := <-r.queue:
+			q.mask()
+			batch = append(batch, q.entry)
 		default:
 			return batch
 		}

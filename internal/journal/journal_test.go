@@ -211,3 +211,22 @@ func TestCapture_Panic(t *testing.T) {
 		t.Errorf("entries = %+v, want one 500 SYSTEM_ERROR", es)
 	}
 }
+
+// Ensure an entry waits in the queue with its bodies raw only while they are small: a
+// large one is masked before it is queued, so a full queue holds little.
+func TestCapture_MasksLargeBodiesAtOnce(t *testing.T) {
+	r := New(storetest.NewSQLite(t), Config{Keep: 10})
+	for _, size := range []int{100, lazyLimit + 1} {
+		body := `{"sign":"` + strings.Repeat("A", size) + `"}`
+		h := r.Capture(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { io.ReadAll(req.Body) }))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/v3/x", strings.NewReader(body)))
+		q := <-r.queue
+		if raw := q.req != nil; raw != (size <= lazyLimit) {
+			t.Errorf("body of %d bytes queued raw = %t, want %t", len(body), raw, size <= lazyLimit)
+		}
+		q.mask()
+		if strings.Contains(q.entry.Request, "AAAA") {
+			t.Errorf("masked request %.80q keeps the secret", q.entry.Request)
+		}
+	}
+}

@@ -41,7 +41,12 @@ func maskBody(body []byte, missing int64, limit int) string {
 	case t[0] == '{' || t[0] == '[':
 		out = maskJSON(body, complete)
 	case t[0] == '<':
-		out = maskXML(body, complete)
+		if complete {
+			out, _ = maskFlatXML(body)
+		}
+		if out == nil {
+			out = maskXML(body, complete)
+		}
 	}
 	if out == nil {
 		out = maskText(body)
@@ -82,27 +87,35 @@ var cipherKeys = map[string]bool{
 	"payerphone": true, "reqinfo": true, "accountname": true, "idcardnumber": true,
 }
 
-func normKey(k string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '_' || r == '-':
-			return -1
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
+// normKey appends k to b lower-cased, without '_' and '-'.
+func normKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case c == '_' || c == '-':
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
 		}
-		return r
-	}, k)
+	}
+	return b
 }
 
 func isSecretKey(k string) bool {
-	n := normKey(k)
-	return secretKeys[n] || strings.HasSuffix(n, "privatekey") || strings.HasSuffix(n, "secret") ||
-		strings.HasSuffix(n, "apikey") || strings.HasSuffix(n, "v3key") || strings.HasSuffix(n, "signature")
+	var buf [64]byte
+	n := normKey(buf[:0], k)
+	return secretKeys[string(n)] || hasSuffix(n, "privatekey") || hasSuffix(n, "secret") ||
+		hasSuffix(n, "apikey") || hasSuffix(n, "v3key") || hasSuffix(n, "signature")
 }
 
 func isCipherKey(k string) bool {
-	n := normKey(k)
-	return cipherKeys[n] || strings.HasPrefix(n, "encrypted")
+	var buf [64]byte
+	n := normKey(buf[:0], k)
+	return cipherKeys[string(n)] || len(n) >= len("encrypted") && string(n[:len("encrypted")]) == "encrypted"
+}
+
+func hasSuffix(b []byte, suffix string) bool {
+	return len(b) >= len(suffix) && string(b[len(b)-len(suffix):]) == suffix
 }
 
 // hidden is what stands for a secret value.
@@ -258,8 +271,17 @@ func isSyntaxAtEnd(err error, n int) bool {
 }
 
 func writeJSONString(out *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always marshals
-	out.Write(b)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7F || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			out.Write(b)
+			return
+		}
+	}
+	// Printable ASCII that json.Marshal would write as it is.
+	out.WriteByte('"')
+	out.WriteString(s)
+	out.WriteByte('"')
 }
 
 // maskXML rewrites an XML document (v2's flat <xml><name>value</name>…</xml>) with the
@@ -315,6 +337,145 @@ func maskXML(body []byte, complete bool) []byte {
 			return nil
 		}
 	}
+}
+
+// maskFlatXML is maskXML, byte for byte, for a v2 body of the usual shape: a root of
+// fields, each plain text and CDATA sections, whitespace between; ok false for anything
+// else, which maskXML then reads. It skips encoding/xml's tokenizer and encoder, most of
+// the journal's cost for a v2 request.
+func maskFlatXML(b []byte) (out []byte, ok bool) {
+	out = make([]byte, 0, len(b)+len(b)/4)
+	var names [2]string
+	depth, roots := 0, 0
+	for i := 0; i < len(b); {
+		if b[i] != '<' {
+			j := i
+			for j < len(b) && b[j] != '<' {
+				j++
+			}
+			text := b[i:j]
+			if !flatText(text, false) {
+				return nil, false
+			}
+			if depth == 2 || len(bytes.TrimSpace(text)) == 0 {
+				out = appendXMLPiece(out, names[:depth], text)
+			} else {
+				return nil, false
+			}
+			i = j
+			continue
+		}
+		switch rest := b[i:]; {
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			end := bytes.Index(rest, []byte("]]>"))
+			text := rest[len("<![CDATA["):max(end, len("<![CDATA["))]
+			if depth != 2 || end < 0 || !flatText(text, true) {
+				return nil, false
+			}
+			out = appendXMLPiece(out, names[:depth], text)
+			i += end + len("]]>")
+		case len(rest) > 1 && rest[1] == '/':
+			n := flatName(rest[2:])
+			if depth == 0 || n != len(names[depth-1]) || string(rest[2:2+n]) != names[depth-1] || 2+n >= len(rest) || rest[2+n] != '>' {
+				return nil, false
+			}
+			depth--
+			out = append(append(append(out, "</"...), names[depth]...), '>')
+			i += 3 + n
+		default:
+			n := flatName(rest[1:])
+			if n == 0 || depth == 2 || depth == 0 && roots > 0 || 1+n >= len(rest) || rest[1+n] != '>' {
+				return nil, false
+			}
+			names[depth] = string(rest[1 : 1+n])
+			depth++
+			if depth == 1 {
+				roots++
+			}
+			out = append(append(append(out, '<'), names[depth-1]...), '>')
+			i += 2 + n
+		}
+	}
+	if depth != 0 || roots != 1 {
+		return nil, false
+	}
+	return out, true
+}
+
+// flatName is the length of the ASCII element name b starts with: letters, digits, '_',
+// '-' and '.', not starting with a digit, '-' or '.'.
+func flatName(b []byte) int {
+	n := 0
+	for n < len(b) {
+		c := b[n]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || n > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.')) {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// flatText says whether text reads as itself in XML: valid UTF-8 of XML characters but
+// '\r', no '&', and outside CDATA no '>' or ']'. Anything else is left to maskXML.
+func flatText(text []byte, cdata bool) bool {
+	for k := 0; k < len(text); {
+		c := text[k]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRune(text[k:])
+			if r == utf8.RuneError && n == 1 || !isXMLChar(r) {
+				return false
+			}
+			k += n
+			continue
+		}
+		if c < 0x20 && c != '\t' && c != '\n' || c == '&' || !cdata && (c == '>' || c == ']') {
+			return false
+		}
+		k++
+	}
+	return true
+}
+
+// isXMLChar is XML 1.0's Char production.
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
+}
+
+// appendXMLPiece appends a piece of text in the elements names as maskXML's encoder
+// writes it: masked when it is not whitespace, escaped as xml.Encoder escapes text.
+func appendXMLPiece(out []byte, names []string, text []byte) []byte {
+	v := string(text)
+	if len(names) > 0 && len(bytes.TrimSpace(text)) > 0 {
+		v = maskElement(names, v)
+	}
+	for _, r := range v {
+		switch r {
+		case '"':
+			out = append(out, "&#34;"...)
+		case '\'':
+			out = append(out, "&#39;"...)
+		case '&':
+			out = append(out, "&amp;"...)
+		case '<':
+			out = append(out, "&lt;"...)
+		case '>':
+			out = append(out, "&gt;"...)
+		case '\t':
+			out = append(out, "&#x9;"...)
+		case '\r':
+			out = append(out, "&#xD;"...)
+		default:
+			if !isXMLChar(r) {
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+		}
+	}
+	return out
 }
 
 // maskElement is the shown form of text in the innermost of the elements names: hidden

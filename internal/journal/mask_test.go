@@ -161,10 +161,16 @@ func TestHeaders(t *testing.T) {
 // its marker, and that the value of a secret key never survives.
 func FuzzBody(f *testing.F) {
 	for _, s := range []string{`{"sign":"x","a":[1,2,{"b":null}]}`, `<xml><sign>ab</sign><req_info><![CDATA[x]]></req_info></xml>`,
-		"text \xff\xfe", `{"a":`, `<a><b>`, `[{"ciphertext":"` + cipher + `"}]`, ""} {
+		"text \xff\xfe", `{"a":`, `<a><b>`,
+		"<xml>\n\t<sign>A<![CDATA[B]]> </sign><a></a>\n</xml>\n", `<xml><a>x"y'z</a><b><![CDATA[<&>"]]></b></xml>`, `[{"ciphertext":"` + cipher + `"}]`, ""} {
 		f.Add([]byte(s), "ABCDEF0123456789", 64)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, secret string, limit int) {
+		if fast, ok := maskFlatXML(body); ok {
+			if slow := maskXML(body, true); string(fast) != string(slow) {
+				t.Fatalf("maskFlatXML(%q) = %q, maskXML = %q", body, fast, slow)
+			}
+		}
 		limit = max(0, limit%(2*Limit))
 		for _, missing := range []int64{0, 10} {
 			got := maskBody(body, missing, limit)

@@ -36,9 +36,10 @@ type envelope struct {
 }
 
 // attempt delivers n once and says whether it counts as delivered: a 2xx within the
-// timeout, with the answer its protocol wants, that no fault rule fails.
-func (d *Deliverer) attempt(ctx context.Context, n *pay.Notification) (pay.Attempt, bool) {
-	a, outcome := d.try(ctx, n)
+// timeout, with the answer its protocol wants, that no fault rule fails. m is the
+// merchant whose key encrypts n, nil to read it now.
+func (d *Deliverer) attempt(ctx context.Context, n *pay.Notification, m *pay.Merchant) (pay.Attempt, bool) {
+	a, outcome := d.try(ctx, n, m)
 	// An attempt cut short by the server stopping is abandoned, not made.
 	if ctx.Err() == nil {
 		d.observe(outcome, a.Latency)
@@ -47,9 +48,9 @@ func (d *Deliverer) attempt(ctx context.Context, n *pay.Notification) (pay.Attem
 }
 
 // try is attempt, the delivery's outcome in words.
-func (d *Deliverer) try(ctx context.Context, n *pay.Notification) (pay.Attempt, string) {
+func (d *Deliverer) try(ctx context.Context, n *pay.Notification, m *pay.Merchant) (pay.Attempt, string) {
 	a := pay.Attempt{At: time.Now()}
-	req, check, err := d.request(ctx, n)
+	req, check, err := d.request(ctx, n, m)
 	if err != nil {
 		a.Error = err.Error()
 		return a, OutcomeError
@@ -102,14 +103,16 @@ type wire struct {
 }
 
 // request builds one delivery of n, afresh for every attempt.
-func (d *Deliverer) request(ctx context.Context, n *pay.Notification) (*http.Request, func([]byte) error, error) {
+func (d *Deliverer) request(ctx context.Context, n *pay.Notification, m *pay.Merchant) (*http.Request, func([]byte) error, error) {
 	// n.Mchid is whose key encrypts the notification: the partner for a partner's
 	// refund of its sub-merchant
 	// (https://pay.weixin.qq.com/doc/v3/merchant/4012082053,
 	// https://pay.weixin.qq.com/doc/v2/partner/4011989265).
-	m, err := d.svc.Merchants.Query(ctx, n.Mchid)
-	if err != nil {
-		return nil, nil, fmt.Errorf("find merchant %s: %w", n.Mchid, err)
+	var err error
+	if m == nil {
+		if m, err = d.svc.Merchants.Query(ctx, n.Mchid); err != nil {
+			return nil, nil, fmt.Errorf("find merchant %s: %w", n.Mchid, err)
+		}
 	}
 	var w wire
 	switch n.Protocol {

@@ -32,13 +32,13 @@ type fixture struct {
 
 // newFixture returns a service over a fresh SQLite store with one direct merchant and
 // the platform identity.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	return newFixtureOver(t, func(s pay.Store) pay.Store { return s })
 }
 
 // newFixtureOver is newFixture with the service's store wrapped by wrap.
-func newFixtureOver(t *testing.T, wrap func(pay.Store) pay.Store) *fixture {
+func newFixtureOver(t testing.TB, wrap func(pay.Store) pay.Store) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -55,7 +55,7 @@ var seq atomic.Int64
 
 // owe makes a refund that settles SUCCESS and so owes a notification to url; it
 // returns the refund's id.
-func (f *fixture) owe(t *testing.T, url string) string {
+func (f *fixture) owe(t testing.TB, url string) string {
 	t.Helper()
 	ctx := t.Context()
 	tr, err := f.svc.Orders.Create(ctx, pay.OrderRequest{Mchid: mchid, Total: 100})

@@ -340,32 +340,76 @@ func (s *Notifications) Claim(ctx context.Context, limit int, lease time.Duratio
 func (s *Notifications) RecordAttempt(ctx context.Context, id string, a Attempt, ok bool, scale float64) (*Notification, error) {
 	var out *Notification
 	err := s.store.Update(ctx, func(tx Tx) error {
-		n, err := tx.Notification(ctx, id)
-		if err != nil {
-			return err
-		}
-		n.Attempts++
-		a.NotificationID, a.Number = id, n.Attempts
-		if err := tx.InsertAttempt(ctx, &a); err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		switch {
-		case ok:
-			n.Status = NotifyDelivered
-		case n.Status == NotifyPending && n.Attempts <= len(n.Schedule()):
-			n.NextAttemptAt = now.Add(time.Duration(float64(n.Schedule()[n.Attempts-1]) * scale))
-		case n.Status == NotifyPending:
-			n.Status = NotifyFailed
-		}
-		n.UpdateTime = now
-		out = n
-		return tx.UpdateNotification(ctx, n)
+		var err error
+		out, err = s.record(ctx, tx, AttemptRecord{ID: id, Attempt: a, OK: ok}, scale)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record attempt of notification %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// AttemptRecord is one delivery for RecordAttempts: the attempt made on notification ID,
+// and whether it delivered it.
+type AttemptRecord struct {
+	ID      string
+	Attempt Attempt
+	OK      bool
+}
+
+// RecordAttempts is RecordAttempt for many deliveries in one write transaction, so that
+// a deliverer pays for one commit (one fsync on SQLite) per batch rather than per
+// delivery. It returns each notification as recorded, in the order of recs. A record
+// whose notification is gone gets a nil notification and does not spoil the others;
+// any other error fails the whole batch, and nothing of it is recorded.
+func (s *Notifications) RecordAttempts(ctx context.Context, recs []AttemptRecord, scale float64) ([]*Notification, error) {
+	out := make([]*Notification, len(recs))
+	err := s.store.Update(ctx, func(tx Tx) error {
+		for i, r := range recs {
+			n, err := s.record(ctx, tx, r, scale)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("notification %s: %w", r.ID, err)
+			}
+			out[i] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record %d notification attempts: %w", len(recs), err)
+	}
+	return out, nil
+}
+
+// record is RecordAttempt within tx.
+func (s *Notifications) record(ctx context.Context, tx Tx, r AttemptRecord, scale float64) (*Notification, error) {
+	n, err := tx.Notification(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	n.Attempts++
+	a := r.Attempt
+	a.NotificationID, a.Number = r.ID, n.Attempts
+	if err := tx.InsertAttempt(ctx, &a); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	switch {
+	case r.OK:
+		n.Status = NotifyDelivered
+	case n.Status == NotifyPending && n.Attempts <= len(n.Schedule()):
+		n.NextAttemptAt = now.Add(time.Duration(float64(n.Schedule()[n.Attempts-1]) * scale))
+	case n.Status == NotifyPending:
+		n.Status = NotifyFailed
+	}
+	n.UpdateTime = now
+	if err := tx.UpdateNotification(ctx, n); err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // OfRefund lists a refund's notifications with their attempts.

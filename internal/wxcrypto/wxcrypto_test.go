@@ -308,30 +308,6 @@ func FuzzDecrypt(f *testing.F) {
 	})
 }
 
-func BenchmarkSign(b *testing.B) {
-	key, _ := mustKeys(b)
-	msg := wxcrypto.ResponseMessage(1554208460, "NONCE", []byte(`{"refund_id":"50300000000000000000000000000","status":"PROCESSING"}`))
-	for b.Loop() {
-		if _, err := wxcrypto.Sign(key, msg); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkVerify(b *testing.B) {
-	key, _ := mustKeys(b)
-	msg := wxcrypto.RequestMessage("POST", "/v3/refund/domestic/refunds", 1554208460, "NONCE", []byte(`{"out_refund_no":"R1"}`+"\n"))
-	sig, err := wxcrypto.Sign(key, msg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if err := wxcrypto.Verify(&key.PublicKey, msg, sig); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkEncrypt(b *testing.B) {
 	plain := []byte(strings.Repeat(`{"refund_status":"SUCCESS"}`, 20))
 	b.SetBytes(int64(len(plain)))
