@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ import (
 
 // testDB returns the URL of a fresh database, dropped at the end of the test, made
 // through the server TUIKUAN_TEST_DB names. Without it the test skips.
-func testDB(t *testing.T) string {
+func testDB(t testing.TB) string {
 	t.Helper()
 	admin := needDB(t)
 	ctx := context.Background()
@@ -54,7 +55,7 @@ func testDB(t *testing.T) string {
 }
 
 // needDB returns TUIKUAN_TEST_DB, skipping the test when it is unset.
-func needDB(t *testing.T) string {
+func needDB(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("TUIKUAN_TEST_DB")
 	if admin == "" {
@@ -64,7 +65,7 @@ func needDB(t *testing.T) string {
 	return admin
 }
 
-func mustOpen(t *testing.T, url string, opts ...Option) *Store {
+func mustOpen(t testing.TB, url string, opts ...Option) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), url, opts...)
 	if err != nil {
@@ -255,4 +256,38 @@ func TestUpgradeToConsole(t *testing.T) {
 	}
 	db.Close()
 	storetest.CheckUpgraded(t, mustOpen(t, url), placed, refunded)
+}
+
+// BenchmarkStore_InsertRefund is the store's share of a refund apply, through a pool
+// of TUIKUAN_BENCH_POOL connections if set, else the default pool.
+func BenchmarkStore_InsertRefund(b *testing.B) {
+	db := testDB(b)
+	if n := os.Getenv("TUIKUAN_BENCH_POOL"); n != "" {
+		u, err := url.Parse(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("pool_max_conns", n)
+		u.RawQuery = q.Encode()
+		db = u.String()
+	}
+	storetest.BenchInsertRefund(b, mustOpen(b, db))
+}
+
+// BenchmarkStore_RefundLookup looks refunds up among 10,000, or among
+// TUIKUAN_BENCH_REFUNDS in a database of their own (written each run).
+func BenchmarkStore_RefundLookup(b *testing.B) {
+	n := 10_000
+	if v := os.Getenv("TUIKUAN_BENCH_REFUNDS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("TUIKUAN_BENCH_REFUNDS=%q: want a positive count", v)
+		}
+	}
+	s := mustOpen(b, testDB(b))
+	if err := storetest.Populate(b.Context(), s, n); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchRefundLookup(b, s, n)
 }

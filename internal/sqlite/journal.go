@@ -8,19 +8,16 @@ import (
 	"github.com/tuikuan/tuikuan/internal/sqltable"
 )
 
-// InsertJournalEntries adds entries in order through one prepared statement, each
-// returning its id: the statement is compiled once however many entries a flush brings.
+var insertJournalSQL = hot(sqltable.JournalInsertSQL(sqltable.Question))
+
+// InsertJournalEntries adds entries in order through the connection's prepared
+// statement, each returning its id.
 func (tx *tx) InsertJournalEntries(ctx context.Context, entries []*pay.JournalEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	stmt, err := tx.tx.PrepareContext(ctx, sqltable.JournalInsertSQL(sqltable.Question))
-	if err != nil {
-		return dbError("insert journal entries", err)
-	}
-	defer stmt.Close()
 	for _, e := range entries {
-		if err := stmt.QueryRowContext(ctx, sqltable.Journal.Values(e)...).Scan(&e.ID); err != nil {
+		if err := tx.tx.QueryRowContext(ctx, insertJournalSQL, sqltable.Journal.Values(e)...).Scan(&e.ID); err != nil {
 			return dbError("insert journal entry "+e.RequestID, err)
 		}
 	}

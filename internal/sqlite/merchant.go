@@ -8,9 +8,11 @@ import (
 	"github.com/tuikuan/tuikuan/internal/sqltable"
 )
 
+var merchantSQL = hot(sqltable.Merchants.SelectSQL("") + ` WHERE mchid = ?`)
+
 // Merchant finds a merchant by mchid.
 func (tx *tx) Merchant(ctx context.Context, mchid string) (*pay.Merchant, error) {
-	m, err := sqltable.Merchants.Scan(tx.tx.QueryRowContext(ctx, sqltable.Merchants.SelectSQL("")+` WHERE mchid = ?`, mchid))
+	m, err := sqltable.Merchants.Scan(tx.tx.QueryRowContext(ctx, merchantSQL, mchid))
 	if err != nil {
 		return nil, dbError("merchant "+mchid, err)
 	}

@@ -7,13 +7,19 @@ import (
 	"github.com/tuikuan/tuikuan/internal/sqltable"
 )
 
+var (
+	orderByIDOfSQL    = hot(sqltable.Orders.SelectSQL("") + ` WHERE transaction_id = ? AND mchid = ?`)
+	orderByOutNoOfSQL = hot(sqltable.Orders.SelectSQL("") + ` WHERE out_trade_no = ? AND mchid = ?`)
+	orderByIDSQL      = hot(sqltable.Orders.SelectSQL("") + ` WHERE transaction_id = ?`)
+	updateOrderSQL    = hot(sqltable.Orders.UpdateSQL(sqltable.Question))
+)
+
 // Order finds mchid's order by ref, transaction_id first. No lock is needed: inside
 // Update the whole transaction already holds SQLite's write lock.
 func (tx *tx) Order(ctx context.Context, mchid string, ref pay.TradeRef) (*pay.Order, error) {
-	query := sqltable.Orders.SelectSQL("") + ` WHERE transaction_id = ? AND mchid = ?`
-	key := ref.TransactionID
+	query, key := orderByIDOfSQL, ref.TransactionID
 	if key == "" {
-		query = sqltable.Orders.SelectSQL("") + ` WHERE out_trade_no = ? AND mchid = ?`
+		query = orderByOutNoOfSQL
 		key = ref.OutTradeNo
 	}
 	o, err := sqltable.Orders.Scan(tx.tx.QueryRowContext(ctx, query, key, mchid))
@@ -25,7 +31,7 @@ func (tx *tx) Order(ctx context.Context, mchid string, ref pay.TradeRef) (*pay.O
 
 // OrderByID finds an order by transaction_id, whoever its merchant.
 func (tx *tx) OrderByID(ctx context.Context, transactionID string) (*pay.Order, error) {
-	o, err := sqltable.Orders.Scan(tx.tx.QueryRowContext(ctx, sqltable.Orders.SelectSQL("")+` WHERE transaction_id = ?`, transactionID))
+	o, err := sqltable.Orders.Scan(tx.tx.QueryRowContext(ctx, orderByIDSQL, transactionID))
 	if err != nil {
 		return nil, dbError("transaction "+transactionID, err)
 	}
@@ -43,7 +49,7 @@ func (tx *tx) InsertOrder(ctx context.Context, o *pay.Order) error {
 
 // UpdateOrder writes every column of o but its keys.
 func (tx *tx) UpdateOrder(ctx context.Context, o *pay.Order) error {
-	res, err := tx.tx.ExecContext(ctx, sqltable.Orders.UpdateSQL(sqltable.Question), sqltable.Orders.UpdateArgs(o)...)
+	res, err := tx.tx.ExecContext(ctx, updateOrderSQL, sqltable.Orders.UpdateArgs(o)...)
 	return mustAffect("update transaction "+o.ID, res, err)
 }
 

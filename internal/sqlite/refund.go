@@ -8,10 +8,23 @@ import (
 	"github.com/tuikuan/tuikuan/internal/sqltable"
 )
 
+var (
+	refundSQL         = hot(sqltable.Refunds.SelectSQL("") + ` WHERE mchid = ? AND out_refund_no = ?`)
+	refundByIDSQL     = hot(sqltable.Refunds.SelectSQL("") + ` WHERE refund_id = ?`)
+	refundsOfOrderSQL = hot(sqltable.Refunds.SelectSQL("") + ` WHERE transaction_id = ? ORDER BY create_time, rowid`)
+	// Without statistics the planner prefers refunds_status's equality on status, then
+	// sorts every PROCESSING refund to keep the first few; the partial index is
+	// already in settle_at order.
+	dueRefundsSQL = hot(sqltable.Refunds.SelectSQL("") + ` INDEXED BY refunds_due
+		WHERE status = 'PROCESSING' AND settle_at > 0 AND settle_at <= ?
+		ORDER BY settle_at, rowid LIMIT ?`)
+	insertRefundSQL = hot(sqltable.Refunds.InsertSQL(sqltable.Question))
+	updateRefundSQL = hot(sqltable.Refunds.UpdateSQL(sqltable.Question))
+)
+
 // Refund finds mchid's refund by out_refund_no.
 func (tx *tx) Refund(ctx context.Context, mchid, outRefundNo string) (*pay.Refund, error) {
-	row := tx.tx.QueryRowContext(ctx, sqltable.Refunds.SelectSQL("")+`
-		WHERE mchid = ? AND out_refund_no = ?`, mchid, outRefundNo)
+	row := tx.tx.QueryRowContext(ctx, refundSQL, mchid, outRefundNo)
 	r, err := sqltable.Refunds.Scan(row)
 	if err != nil {
 		return nil, dbError("refund "+outRefundNo+" of "+mchid, err)
@@ -21,7 +34,7 @@ func (tx *tx) Refund(ctx context.Context, mchid, outRefundNo string) (*pay.Refun
 
 // RefundByID finds a refund by refund_id.
 func (tx *tx) RefundByID(ctx context.Context, refundID string) (*pay.Refund, error) {
-	row := tx.tx.QueryRowContext(ctx, sqltable.Refunds.SelectSQL("")+` WHERE refund_id = ?`, refundID)
+	row := tx.tx.QueryRowContext(ctx, refundByIDSQL, refundID)
 	r, err := sqltable.Refunds.Scan(row)
 	if err != nil {
 		return nil, dbError("refund "+refundID, err)
@@ -32,16 +45,13 @@ func (tx *tx) RefundByID(ctx context.Context, refundID string) (*pay.Refund, err
 // RefundsOfOrder lists an order's refunds, oldest first; rowid breaks ties between
 // refunds created in the same millisecond by insertion order.
 func (tx *tx) RefundsOfOrder(ctx context.Context, transactionID string) ([]*pay.Refund, error) {
-	return tx.refunds(ctx, "refunds of transaction "+transactionID, sqltable.Refunds.SelectSQL("")+`
-		WHERE transaction_id = ? ORDER BY create_time, rowid`, transactionID)
+	return tx.refunds(ctx, "refunds of transaction "+transactionID, refundsOfOrderSQL, transactionID)
 }
 
 // DueRefunds lists up to limit PROCESSING refunds whose SettleAt is set and not after now,
 // soonest first. The literals repeat the predicate of the partial index refunds_due.
 func (tx *tx) DueRefunds(ctx context.Context, now time.Time, limit int) ([]*pay.Refund, error) {
-	return tx.refunds(ctx, "due refunds", sqltable.Refunds.SelectSQL("")+`
-		WHERE status = 'PROCESSING' AND settle_at > 0 AND settle_at <= ?
-		ORDER BY settle_at, rowid LIMIT ?`, now.UnixMilli(), limit)
+	return tx.refunds(ctx, "due refunds", dueRefundsSQL, now.UnixMilli(), limit)
 }
 
 func (tx *tx) refunds(ctx context.Context, what, query string, args ...any) ([]*pay.Refund, error) {
@@ -55,7 +65,7 @@ func (tx *tx) refunds(ctx context.Context, what, query string, args ...any) ([]*
 // InsertRefund adds r; ErrDuplicate when its refund_id, or its out_refund_no under the
 // same mchid, is taken.
 func (tx *tx) InsertRefund(ctx context.Context, r *pay.Refund) error {
-	if _, err := tx.tx.ExecContext(ctx, sqltable.Refunds.InsertSQL(sqltable.Question), sqltable.Refunds.Values(r)...); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, insertRefundSQL, sqltable.Refunds.Values(r)...); err != nil {
 		return dbError("insert refund "+r.ID, err)
 	}
 	return nil
@@ -63,6 +73,6 @@ func (tx *tx) InsertRefund(ctx context.Context, r *pay.Refund) error {
 
 // UpdateRefund writes every column of r but its keys.
 func (tx *tx) UpdateRefund(ctx context.Context, r *pay.Refund) error {
-	res, err := tx.tx.ExecContext(ctx, sqltable.Refunds.UpdateSQL(sqltable.Question), sqltable.Refunds.UpdateArgs(r)...)
+	res, err := tx.tx.ExecContext(ctx, updateRefundSQL, sqltable.Refunds.UpdateArgs(r)...)
 	return mustAffect("update refund "+r.ID, res, err)
 }

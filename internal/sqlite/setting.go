@@ -8,10 +8,16 @@ import (
 // Every settings value is sealed (see the package doc): the table holds the platform
 // private key and the sandbox token, and sealing all of it needs no list of which.
 
+var (
+	settingSQL    = hot(`SELECT value FROM settings WHERE key = ?`)
+	putSettingSQL = hot(`INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+)
+
 // Setting reads a named value; "" and ErrNotFound when unset.
 func (tx *tx) Setting(ctx context.Context, key string) (string, error) {
 	var value string
-	err := tx.tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
+	err := tx.tx.QueryRowContext(ctx, settingSQL, key).Scan(&value)
 	if err != nil {
 		return "", dbError("setting "+key, err)
 	}
@@ -27,8 +33,7 @@ func (tx *tx) PutSetting(ctx context.Context, key, value string) error {
 	if err != nil {
 		return fmt.Errorf("put setting %s: %w", key, err)
 	}
-	_, err = tx.tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err = tx.tx.ExecContext(ctx, putSettingSQL, key, value)
 	if err != nil {
 		return dbError("put setting "+key, err)
 	}

@@ -8,13 +8,15 @@ import (
 	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
+var insertNonceSQL = hot(`INSERT INTO nonces (mchid, nonce, expires_at) VALUES (?, ?, ?)
+	ON CONFLICT (mchid, nonce) DO UPDATE SET expires_at = excluded.expires_at
+	WHERE nonces.expires_at <= ?`)
+
 // InsertNonce records mchid's nonce until expires; ErrDuplicate when it is recorded
 // with an expiry after now. An expired row is taken over by the same statement, so two
 // concurrent inserts cannot both see it free.
 func (tx *tx) InsertNonce(ctx context.Context, mchid, nonce string, now, expires time.Time) error {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO nonces (mchid, nonce, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (mchid, nonce) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE nonces.expires_at <= ?`, mchid, nonce, expires.UnixMilli(), now.UnixMilli())
+	res, err := tx.tx.ExecContext(ctx, insertNonceSQL, mchid, nonce, expires.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return dbError("insert nonce", err)
 	}

@@ -35,13 +35,23 @@ var migrations embed.FS
 var _ pay.Store = (*Store)(nil)
 
 // Store is pay.Store on one SQLite file. Writes go through a single connection, so
-// Updates run one after another; Views read from a separate pool and see the last
-// committed state without waiting for the writer. An Update must not call Update:
-// the inner call would wait forever for the connection the outer one holds.
+// Updates run one after another; by default (WithGroupCommit) those that arrive while
+// a commit is under way run together in the next transaction, each in a savepoint, and
+// commit with one fsync. Views read from a separate pool and see the last committed
+// state without waiting for the writer. An Update must not call Update: the inner call
+// would wait forever for the transaction the outer one is part of.
 type Store struct {
-	write  *sql.DB
-	read   *sql.DB
-	sealer pay.Sealer
+	write, read           *sql.DB
+	writeStmts, readStmts prepared
+	sealer                pay.Sealer
+	group                 bool
+	committer             *committer // when group
+}
+
+// WithGroupCommit sets whether concurrent Updates share write transactions (see
+// committer), one fsync for many; without it each Update commits on its own.
+func WithGroupCommit(on bool) Option {
+	return func(st *Store) { st.group = on }
 }
 
 // Option configures Open.
@@ -113,9 +123,20 @@ func Open(path string, opts ...Option) (*Store, error) {
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, group: true}
+	if s.writeStmts, err = prepareAll(write, hotSQL); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if s.readStmts, err = prepareAll(read, hotSQL); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.group {
+		s.committer = newCommitter(s)
 	}
 	if s.sealer != nil {
 		if err := s.sealClearValues(); err != nil {
@@ -218,34 +239,43 @@ func migrate(db *sql.DB) error {
 	return nil
 }
 
-// Update runs fn in one write transaction. It commits when fn returns nil; otherwise it
-// rolls back and returns fn's error as is, so callers can match it with errors.As.
+// Update runs fn in one write transaction, or in a savepoint of one shared with other
+// Updates (WithGroupCommit). It keeps fn's writes when fn returns nil; otherwise it
+// rolls them back and returns fn's error as is, so callers can match it with errors.As.
+// Either way it returns once the transaction has committed, fn runs once, and a panic
+// in fn is raised again in the caller.
 func (s *Store) Update(ctx context.Context, fn func(pay.Tx) error) error {
-	return run(ctx, s.write, s.sealer, nil, fn)
+	if s.committer != nil {
+		return s.committer.update(ctx, fn)
+	}
+	return run(ctx, s.write, s.writeStmts, s.sealer, nil, fn)
 }
 
 // View runs fn in one read transaction: every read inside fn sees the same snapshot.
 func (s *Store) View(ctx context.Context, fn func(pay.Tx) error) error {
-	return run(ctx, s.read, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
+	return run(ctx, s.read, s.readStmts, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-func run(ctx context.Context, db *sql.DB, sealer pay.Sealer, opts *sql.TxOptions, fn func(pay.Tx) error) error {
-	sqlTx, err := db.BeginTx(ctx, opts)
+func run(ctx context.Context, db *sql.DB, stmts prepared, sealer pay.Sealer, opts *sql.TxOptions, fn func(pay.Tx) error) error {
+	t, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	// Also covers a panic in fn; after Commit it is a no-op.
-	defer sqlTx.Rollback()
-	if err := fn(&tx{tx: sqlTx, sealer: sealer}); err != nil {
+	defer t.Rollback()
+	if err := fn(&tx{tx: &sqlTx{Tx: t, stmts: stmts}, sealer: sealer}); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
 
-// Close closes both connection pools.
+// Close closes both connection pools and their statements.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	if s.committer != nil {
+		s.committer.close()
+	}
+	return errors.Join(s.readStmts.close(), s.writeStmts.close(), s.read.Close(), s.write.Close())
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,9 +91,9 @@ func TestViewReadOnly(t *testing.T) {
 	}
 }
 
-func mustOpen(t *testing.T, path string) *sqlite.Store {
+func mustOpen(t testing.TB, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(path)
+	s, err := sqlite.Open(path, opts...)
 	if err != nil {
 		t.Fatalf("Open(%q): %v", path, err)
 	}
@@ -114,12 +115,7 @@ func testSealer(t *testing.T) *wxcrypto.Sealer {
 func TestStoreSealed(t *testing.T) {
 	sealer := testSealer(t)
 	storetest.Run(t, func(t *testing.T) pay.Store {
-		s, err := sqlite.Open(filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithSealer(sealer))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return mustOpen(t, filepath.Join(t.TempDir(), "tuikuan.db"), sqlite.WithSealer(sealer))
 	})
 }
 
@@ -298,4 +294,35 @@ func mustExec(t *testing.T, db *sql.DB, query string, args ...any) {
 	if _, err := db.Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
+}
+
+// BenchmarkStore_InsertRefund is the store's share of a refund apply, with group commit
+// and without; TUIKUAN_BENCH_CLIENTS sets how many run at once.
+func BenchmarkStore_InsertRefund(b *testing.B) {
+	for _, group := range []bool{true, false} {
+		b.Run(fmt.Sprintf("group=%v", group), func(b *testing.B) {
+			storetest.BenchInsertRefund(b, mustOpen(b, filepath.Join(b.TempDir(), "tuikuan.db"), sqlite.WithGroupCommit(group)))
+		})
+	}
+}
+
+// BenchmarkStore_RefundLookup looks refunds up among 10,000, or among
+// TUIKUAN_BENCH_REFUNDS in the database TUIKUAN_BENCH_DB (generated on the first run,
+// reused after: a million refunds take about 330 MB and minutes to write).
+func BenchmarkStore_RefundLookup(b *testing.B) {
+	n, path := 10_000, filepath.Join(b.TempDir(), "tuikuan.db")
+	if v := os.Getenv("TUIKUAN_BENCH_REFUNDS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("TUIKUAN_BENCH_REFUNDS=%q: want a positive count", v)
+		}
+		if path = os.Getenv("TUIKUAN_BENCH_DB"); path == "" {
+			b.Skip("TUIKUAN_BENCH_REFUNDS needs TUIKUAN_BENCH_DB, the file to generate or reuse")
+		}
+	}
+	s := mustOpen(b, path)
+	if err := storetest.Populate(b.Context(), s, n); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchRefundLookup(b, s, n)
 }

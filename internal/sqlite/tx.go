@@ -18,7 +18,7 @@ var _ pay.Tx = (*tx)(nil)
 
 // tx is pay.Tx on one SQLite transaction.
 type tx struct {
-	tx     *sql.Tx
+	tx     *sqlTx
 	sealer pay.Sealer // nil: secrets in clear
 }
 
