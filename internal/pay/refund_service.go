@@ -85,12 +85,17 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 	if err := check(t, q, now, spacing); err != nil {
 		return nil, err
 	}
-	active, err := activeRefunds(ctx, tx, t.ID)
-	if err != nil {
-		return nil, err
+	so, ok := t.knownSplit()
+	if !ok {
+		// An order whose totals predate this code: count its refunds once, then keep them.
+		active, err := activeRefunds(ctx, tx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		so = splitOf(t, active)
 	}
 	r := newRefund(t, owner, q, now)
-	r.Amount.PayerRefund, r.Promotions = split(t, active, q.Refund)
+	r.Amount.PayerRefund, r.Promotions = split(t, so, q.Refund)
 	r.Amount.DiscountRefund = q.Refund - r.Amount.PayerRefund
 	r.Amount.SettlementRefund = q.Refund - noCashRefund(r.Promotions)
 	route := s.channel.Route(t, r, now)
@@ -98,8 +103,7 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 	if err := tx.InsertRefund(ctx, r); err != nil {
 		return nil, fmt.Errorf("insert refund %s: %w", r.OutRefundNo, err)
 	}
-	t.Refunded += q.Refund
-	t.RefundCount++
+	t.countIn(r, so)
 	t.LastRefundAt = now
 	if err := tx.UpdateOrder(ctx, t); err != nil {
 		return nil, fmt.Errorf("update transaction %s: %w", t.ID, err)
@@ -381,7 +385,7 @@ func (s *Refunds) transition(ctx context.Context, tx Tx, r *Refund, to Status) e
 			return fmt.Errorf("find transaction %s: %w", r.TransactionID, err)
 		}
 		if to == StatusClosed {
-			t.Refunded -= r.Amount.Refund
+			t.countOut(r)
 		} else {
 			// A paid order with a successful refund is 转入退款 (REFUND) when queried
 			// (https://pay.weixin.qq.com/doc/v3/merchant/4012791859, trade_state).
