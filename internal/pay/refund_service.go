@@ -32,22 +32,27 @@ func (s *Refunds) Apply(ctx context.Context, q ApplyRequest) (*Refund, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	// The merchants come from the cache, before the transaction: who owns the order, the
+	// appids a partner bound and the rate profile are configuration, which may be up to
+	// MerchantTTL old; the money is decided by the order row the transaction locks.
+	owner, err := s.owner(ctx, s.merchants, q.API, q.Caller, q.SubMchid)
+	if err != nil {
+		return nil, err
+	}
+	if q.API == APIEcommerce {
+		if err := checkAppids(ctx, s.merchants, owner, q); err != nil {
+			return nil, err
+		}
+	}
+	caller, err := s.merchants.Merchant(ctx, q.Caller)
+	if err != nil {
+		return nil, err
+	}
+	spacing := s.Spacing || s.profile(caller) == RateWechat
 	var out *Refund
-	err := s.store.Update(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, q.API, q.Caller, q.SubMchid)
-		if err != nil {
-			return err
-		}
-		if q.API == APIEcommerce {
-			if err := checkAppids(ctx, tx, owner, q); err != nil {
-				return err
-			}
-		}
-		caller, err := tx.Merchant(ctx, q.Caller)
-		if err != nil {
-			return err
-		}
-		out, err = s.apply(ctx, tx, owner, q, s.Spacing || s.profile(caller) == RateWechat)
+	err = s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		out, err = s.apply(ctx, tx, owner, q, spacing)
 		return err
 	})
 	if errors.Is(err, ErrDuplicate) {
@@ -221,7 +226,7 @@ func activeRefunds(ctx context.Context, tx Tx, transactionID string) ([]*Refund,
 
 // owner resolves whose orders a caller may refund: its own, or, for a partner, those of the
 // sub-merchant it names. The e-commerce API is for partners only.
-func (s *Refunds) owner(ctx context.Context, tx Tx, api API, caller, subMchid string) (*Merchant, error) {
+func (s *Refunds) owner(ctx context.Context, tx merchantSource, api API, caller, subMchid string) (*Merchant, error) {
 	if api == APIEcommerce {
 		c, err := tx.Merchant(ctx, caller)
 		if err == nil && c.Kind != KindPartner {
@@ -231,9 +236,14 @@ func (s *Refunds) owner(ctx context.Context, tx Tx, api API, caller, subMchid st
 	return ownerOf(ctx, tx, caller, subMchid)
 }
 
+// merchantSource finds merchants: a Tx, or the services' cache of them.
+type merchantSource interface {
+	Merchant(ctx context.Context, mchid string) (*Merchant, error)
+}
+
 // ownerOf resolves whose orders and refunds a caller may see: its own, or, for a
 // partner, those of the sub-merchant it names.
-func ownerOf(ctx context.Context, tx Tx, caller, subMchid string) (*Merchant, error) {
+func ownerOf(ctx context.Context, tx merchantSource, caller, subMchid string) (*Merchant, error) {
 	c, err := tx.Merchant(ctx, caller)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeMchNotExists, "商户号不存在")
@@ -273,7 +283,7 @@ func ownerOf(ctx context.Context, tx Tx, caller, subMchid string) (*Merchant, er
 // checkAppids requires sp_appid to be the platform's own appid and sub_appid, when sent,
 // the sub-merchant's ("微信支付会配置绑定关系",
 // https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_1.shtml, sp_appid).
-func checkAppids(ctx context.Context, tx Tx, sub *Merchant, q ApplyRequest) error {
+func checkAppids(ctx context.Context, tx merchantSource, sub *Merchant, q ApplyRequest) error {
 	sp, err := tx.Merchant(ctx, sub.SpMchid)
 	if err != nil {
 		return fmt.Errorf("find partner %s: %w", sub.SpMchid, err)
@@ -307,12 +317,12 @@ func (s *Refunds) QueryByID(ctx context.Context, api API, caller, subMchid, refu
 }
 
 func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, get func(Tx, *Merchant) (*Refund, error)) (*Refund, error) {
+	owner, err := s.owner(ctx, s.merchants, api, caller, subMchid)
+	if err != nil {
+		return nil, err
+	}
 	var out *Refund
-	err := s.store.View(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, api, caller, subMchid)
-		if err != nil {
-			return err
-		}
+	err = s.store.View(ctx, func(tx Tx) error {
 		r, err := get(tx, owner)
 		if errors.Is(err, ErrNotFound) || (err == nil && r.SpMchid != owner.SpMchid) {
 			return Errorf(CodeResourceNotExists, msgRefundNotExist)
@@ -327,13 +337,14 @@ func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, ge
 // refunds, oldest first: the v2 refund query by order number
 // (https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
 func (s *Refunds) OfOrder(ctx context.Context, caller, subMchid string, ref TradeRef) (*Order, []*Refund, error) {
+	owner, err := s.owner(ctx, s.merchants, APIDomestic, caller, subMchid)
+	if err != nil {
+		return nil, nil, err
+	}
 	var t *Order
 	var rs []*Refund
-	err := s.store.View(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, APIDomestic, caller, subMchid)
-		if err != nil {
-			return err
-		}
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
 		t, err = tx.Order(ctx, owner.Mchid, ref)
 		if errors.Is(err, ErrNotFound) || (err == nil && t.SpMchid != owner.SpMchid) {
 			return Errorf(CodeResourceNotExists, msgOrderNotExist)
