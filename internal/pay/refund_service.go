@@ -56,10 +56,35 @@ func (s *Refunds) Apply(ctx context.Context, q ApplyRequest) (*Refund, error) {
 		return err
 	})
 	if errors.Is(err, ErrDuplicate) {
-		// Two first requests with one out_refund_no on two different orders raced past
-		// each other's order locks; the loser is told what a later replay would be.
-		return nil, Errorf(CodeInvalidRequest, msgReplayOtherOrder)
+		// out_refund_no is taken: by the refund this request replays, or by one that
+		// raced it (on another order, past this order's lock). The transaction that found
+		// out is over (PostgreSQL aborts one whose statement failed); read the answer.
+		return s.replayTaken(ctx, owner, q)
 	}
+	return out, err
+}
+
+// replayTaken answers a request whose refund could not be inserted because its
+// out_refund_no was taken, as replay answers any replay.
+func (s *Refunds) replayTaken(ctx context.Context, owner *Merchant, q ApplyRequest) (*Refund, error) {
+	var out *Refund
+	err := s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Order(ctx, owner.Mchid, q.ref())
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if t != nil && t.SpMchid != owner.SpMchid {
+			t = nil
+		}
+		prior, err := tx.Refund(ctx, owner.Mchid, q.OutRefundNo)
+		if err != nil {
+			// Not found: the clash was on the random refund_id, which the client's retry
+			// with the same out_refund_no gets past.
+			return fmt.Errorf("find refund %s after a duplicate: %w", q.OutRefundNo, err)
+		}
+		out, err = replay(prior, t, q)
+		return err
+	})
 	return out, err
 }
 
@@ -71,24 +96,31 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 	if t != nil && t.SpMchid != owner.SpMchid {
 		t = nil // an order of the sub-merchant's own, not made through this partner
 	}
-	prior, err := tx.Refund(ctx, owner.Mchid, q.OutRefundNo)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	if prior != nil {
+	// A replay is answered with its refund whatever the order's state is now, so a
+	// request the order refuses first looks for one. One the order accepts finds its
+	// replay by inserting: out_refund_no is unique, and most requests are no replay, so
+	// they are spared the read (Apply answers the duplicate).
+	refuse := func(why error) (*Refund, error) {
+		prior, err := tx.Refund(ctx, owner.Mchid, q.OutRefundNo)
+		if errors.Is(err, ErrNotFound) {
+			return nil, why
+		}
+		if err != nil {
+			return nil, fmt.Errorf("find refund %s: %w", q.OutRefundNo, err)
+		}
 		return replay(prior, t, q)
 	}
 	if t == nil {
-		return nil, Errorf(CodeResourceNotExists, msgOrderNotExist)
+		return refuse(Errorf(CodeResourceNotExists, msgOrderNotExist))
 	}
 	if !t.Paid() {
 		// "请检查订单号是否正确且是否已支付，未支付的订单不能发起退款"
 		// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 错误码 RESOURCE_NOT_EXISTS).
-		return nil, Errorf(CodeResourceNotExists, msgOrderNotPaid)
+		return refuse(Errorf(CodeResourceNotExists, msgOrderNotPaid))
 	}
 	now := s.clock.Now()
 	if err := check(t, q, now, spacing); err != nil {
-		return nil, err
+		return refuse(err)
 	}
 	so, ok := t.knownSplit()
 	if !ok {

@@ -205,6 +205,23 @@ func TestService_Apply(t *testing.T) {
 		}
 	})
 
+	t.Run("ReplayPartial", func(t *testing.T) {
+		// The order could take the replay as a new refund: the taken out_refund_no, not
+		// the order, must answer it, and nothing of the order may change.
+		svc := newService(t, pay.Simulated{})
+		o := mustPay(t, svc, directMchid, 1000, pay.Promotion{PromotionID: "900001", Scope: "GLOBAL", Type: "COUPON", Amount: 100})
+		first := mustApply(t, svc, refundOf(o, "R1", 400))
+		before, _ := mustOrder(t, svc, o.ID)
+		again := mustApply(t, svc, refundOf(o, "R1", 400))
+		if again.ID != first.ID {
+			t.Errorf("Apply(replay) refund_id = %q, want %q", again.ID, first.ID)
+		}
+		after, rs := mustOrder(t, svc, o.ID)
+		if len(rs) != 1 || !cmp.Equal(before, after, cmpOpts) {
+			t.Errorf("after a replay: %d refunds, order %+v; want 1 and unchanged %+v", len(rs), after, before)
+		}
+	})
+
 	t.Run("ReplayOtherAmount", func(t *testing.T) {
 		svc := newService(t, pay.Simulated{})
 		o := mustPay(t, svc, directMchid, 1000)
