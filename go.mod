@@ -3,6 +3,7 @@ module github.com/tuikuan/tuikuan
 go 1.26.8
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.1.2
 	github.com/chromedp/chromedp v0.23.1
 	github.com/go-pay/gopay v1.5.115
 	github.com/google/go-cmp v0.7.0

@@ -24,6 +24,7 @@ func TestHelp_EveryCommand(t *testing.T) {
 		{"clock"}, {"clock", "show"}, {"clock", "advance"},
 		{"fault"}, {"fault", "add"}, {"fault", "list"}, {"fault", "rm"},
 		{"complaint"}, {"complaint", "create"}, {"complaint", "message"}, {"complaint", "continue"},
+		{"bench"}, {"bench-baseline"},
 		{"version"},
 	}
 	for _, cmd := range commands {

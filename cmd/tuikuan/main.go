@@ -8,6 +8,7 @@
 //	tuikuan clock        show or advance business time (sandbox)
 //	tuikuan fault        add, list or remove fault rules (sandbox)
 //	tuikuan complaint    complain as a user: create, message, continue (sandbox)
+//	tuikuan bench        load-test a running server against a sign-only baseline
 //	tuikuan version      print the version, commit and Go version of this binary
 //
 // Run `tuikuan <command> -h` for a command's flags.
@@ -54,6 +55,7 @@ commands:
   clock         show | advance business time (sandbox API)
   fault         add | list | rm fault rules (sandbox API)
   complaint     create | message | continue a user's complaint (sandbox API)
+  bench         load-test a running server, side by side with a sign-only baseline
   version       print the version of this binary
 
 Run 'tuikuan <command> --help' for a command's flags.
@@ -83,6 +85,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return faultCmd(ctx, rest, getenv, stdout, stderr)
 	case "complaint":
 		return complaintCmd(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, rest, getenv, stdout, stderr)
+	case "bench-baseline":
+		return benchBaseline(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fs := newFlagSet("version", stderr)
 		if err := fs.Parse(rest); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -343,6 +344,14 @@ func uniq(prefix string) string {
 }
 
 func TestMain(m *testing.M) {
+	// `tuikuan bench --baseline` runs its own binary's bench-baseline; under test that
+	// binary is this one.
+	if len(os.Args) > 1 && os.Args[1] == "bench-baseline" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(exitCode(err, os.Stderr))
+	}
 	code := m.Run()
 	if template.dir != "" {
 		os.RemoveAll(template.dir)
