@@ -76,19 +76,17 @@ func (s *Merchants) UpdateSettings(ctx context.Context, mchid string, ms Merchan
 		}
 		return nil
 	})
+	if err == nil {
+		s.merchants.forget(mchid) // this node's next request sees the change
+	}
 	return out, err
 }
 
 // Profile is the rate-limit profile in force for m.
 func (s *Merchants) Profile(m *Merchant) string { return s.profile(m) }
 
-// Query returns a merchant by mchid, ErrNotFound if there is none.
+// Query returns a merchant by mchid, ErrNotFound if there is none. The merchant may be
+// up to MerchantTTL old (see there); it is the caller's own copy.
 func (s *Merchants) Query(ctx context.Context, mchid string) (*Merchant, error) {
-	var m *Merchant
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		m, err = tx.Merchant(ctx, mchid)
-		return err
-	})
-	return m, err
+	return s.merchants.Merchant(ctx, mchid)
 }

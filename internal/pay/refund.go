@@ -177,6 +177,10 @@ type Order struct {
 	// RefundCount counts every refund ever accepted, CLOSED ones included.
 	RefundCount  int
 	LastRefundAt time.Time
+	// Split is what the active refunds returned so far to the payer and to each
+	// promotion, kept with Refunded so that a new refund splits without reading the
+	// others; nil on an order stored before it was kept (see knownSplit).
+	Split *RefundSplit
 }
 
 // Refundable is what may still be refunded.

@@ -32,29 +32,59 @@ func (s *Refunds) Apply(ctx context.Context, q ApplyRequest) (*Refund, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	// The merchants come from the cache, before the transaction: who owns the order, the
+	// appids a partner bound and the rate profile are configuration, which may be up to
+	// MerchantTTL old; the money is decided by the order row the transaction locks.
+	owner, err := s.owner(ctx, s.merchants, q.API, q.Caller, q.SubMchid)
+	if err != nil {
+		return nil, err
+	}
+	if q.API == APIEcommerce {
+		if err := checkAppids(ctx, s.merchants, owner, q); err != nil {
+			return nil, err
+		}
+	}
+	caller, err := s.merchants.Merchant(ctx, q.Caller)
+	if err != nil {
+		return nil, err
+	}
+	spacing := s.Spacing || s.profile(caller) == RateWechat
 	var out *Refund
-	err := s.store.Update(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, q.API, q.Caller, q.SubMchid)
-		if err != nil {
-			return err
-		}
-		if q.API == APIEcommerce {
-			if err := checkAppids(ctx, tx, owner, q); err != nil {
-				return err
-			}
-		}
-		caller, err := tx.Merchant(ctx, q.Caller)
-		if err != nil {
-			return err
-		}
-		out, err = s.apply(ctx, tx, owner, q, s.Spacing || s.profile(caller) == RateWechat)
+	err = s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		out, err = s.apply(ctx, tx, owner, q, spacing)
 		return err
 	})
 	if errors.Is(err, ErrDuplicate) {
-		// Two first requests with one out_refund_no on two different orders raced past
-		// each other's order locks; the loser is told what a later replay would be.
-		return nil, Errorf(CodeInvalidRequest, msgReplayOtherOrder)
+		// out_refund_no is taken: by the refund this request replays, or by one that
+		// raced it (on another order, past this order's lock). The transaction that found
+		// out is over (PostgreSQL aborts one whose statement failed); read the answer.
+		return s.replayTaken(ctx, owner, q)
 	}
+	return out, err
+}
+
+// replayTaken answers a request whose refund could not be inserted because its
+// out_refund_no was taken, as replay answers any replay.
+func (s *Refunds) replayTaken(ctx context.Context, owner *Merchant, q ApplyRequest) (*Refund, error) {
+	var out *Refund
+	err := s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Order(ctx, owner.Mchid, q.ref())
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if t != nil && t.SpMchid != owner.SpMchid {
+			t = nil
+		}
+		prior, err := tx.Refund(ctx, owner.Mchid, q.OutRefundNo)
+		if err != nil {
+			// Not found: the clash was on the random refund_id, which the client's retry
+			// with the same out_refund_no gets past.
+			return fmt.Errorf("find refund %s after a duplicate: %w", q.OutRefundNo, err)
+		}
+		out, err = replay(prior, t, q)
+		return err
+	})
 	return out, err
 }
 
@@ -66,31 +96,43 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 	if t != nil && t.SpMchid != owner.SpMchid {
 		t = nil // an order of the sub-merchant's own, not made through this partner
 	}
-	prior, err := tx.Refund(ctx, owner.Mchid, q.OutRefundNo)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	if prior != nil {
+	// A replay is answered with its refund whatever the order's state is now, so a
+	// request the order refuses first looks for one. One the order accepts finds its
+	// replay by inserting: out_refund_no is unique, and most requests are no replay, so
+	// they are spared the read (Apply answers the duplicate).
+	refuse := func(why error) (*Refund, error) {
+		prior, err := tx.Refund(ctx, owner.Mchid, q.OutRefundNo)
+		if errors.Is(err, ErrNotFound) {
+			return nil, why
+		}
+		if err != nil {
+			return nil, fmt.Errorf("find refund %s: %w", q.OutRefundNo, err)
+		}
 		return replay(prior, t, q)
 	}
 	if t == nil {
-		return nil, Errorf(CodeResourceNotExists, msgOrderNotExist)
+		return refuse(Errorf(CodeResourceNotExists, msgOrderNotExist))
 	}
 	if !t.Paid() {
 		// "请检查订单号是否正确且是否已支付，未支付的订单不能发起退款"
 		// (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 错误码 RESOURCE_NOT_EXISTS).
-		return nil, Errorf(CodeResourceNotExists, msgOrderNotPaid)
+		return refuse(Errorf(CodeResourceNotExists, msgOrderNotPaid))
 	}
 	now := s.clock.Now()
 	if err := check(t, q, now, spacing); err != nil {
-		return nil, err
+		return refuse(err)
 	}
-	active, err := activeRefunds(ctx, tx, t.ID)
-	if err != nil {
-		return nil, err
+	so, ok := t.knownSplit()
+	if !ok {
+		// An order whose totals predate this code: count its refunds once, then keep them.
+		active, err := activeRefunds(ctx, tx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		so = splitOf(t, active)
 	}
 	r := newRefund(t, owner, q, now)
-	r.Amount.PayerRefund, r.Promotions = split(t, active, q.Refund)
+	r.Amount.PayerRefund, r.Promotions = split(t, so, q.Refund)
 	r.Amount.DiscountRefund = q.Refund - r.Amount.PayerRefund
 	r.Amount.SettlementRefund = q.Refund - noCashRefund(r.Promotions)
 	route := s.channel.Route(t, r, now)
@@ -98,8 +140,7 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 	if err := tx.InsertRefund(ctx, r); err != nil {
 		return nil, fmt.Errorf("insert refund %s: %w", r.OutRefundNo, err)
 	}
-	t.Refunded += q.Refund
-	t.RefundCount++
+	t.countIn(r, so)
 	t.LastRefundAt = now
 	if err := tx.UpdateOrder(ctx, t); err != nil {
 		return nil, fmt.Errorf("update transaction %s: %w", t.ID, err)
@@ -217,7 +258,7 @@ func activeRefunds(ctx context.Context, tx Tx, transactionID string) ([]*Refund,
 
 // owner resolves whose orders a caller may refund: its own, or, for a partner, those of the
 // sub-merchant it names. The e-commerce API is for partners only.
-func (s *Refunds) owner(ctx context.Context, tx Tx, api API, caller, subMchid string) (*Merchant, error) {
+func (s *Refunds) owner(ctx context.Context, tx merchantSource, api API, caller, subMchid string) (*Merchant, error) {
 	if api == APIEcommerce {
 		c, err := tx.Merchant(ctx, caller)
 		if err == nil && c.Kind != KindPartner {
@@ -227,9 +268,14 @@ func (s *Refunds) owner(ctx context.Context, tx Tx, api API, caller, subMchid st
 	return ownerOf(ctx, tx, caller, subMchid)
 }
 
+// merchantSource finds merchants: a Tx, or the services' cache of them.
+type merchantSource interface {
+	Merchant(ctx context.Context, mchid string) (*Merchant, error)
+}
+
 // ownerOf resolves whose orders and refunds a caller may see: its own, or, for a
 // partner, those of the sub-merchant it names.
-func ownerOf(ctx context.Context, tx Tx, caller, subMchid string) (*Merchant, error) {
+func ownerOf(ctx context.Context, tx merchantSource, caller, subMchid string) (*Merchant, error) {
 	c, err := tx.Merchant(ctx, caller)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeMchNotExists, "商户号不存在")
@@ -269,7 +315,7 @@ func ownerOf(ctx context.Context, tx Tx, caller, subMchid string) (*Merchant, er
 // checkAppids requires sp_appid to be the platform's own appid and sub_appid, when sent,
 // the sub-merchant's ("微信支付会配置绑定关系",
 // https://pay.weixin.qq.com/wiki/doc/apiv3_partner/apis/chapter7_6_1.shtml, sp_appid).
-func checkAppids(ctx context.Context, tx Tx, sub *Merchant, q ApplyRequest) error {
+func checkAppids(ctx context.Context, tx merchantSource, sub *Merchant, q ApplyRequest) error {
 	sp, err := tx.Merchant(ctx, sub.SpMchid)
 	if err != nil {
 		return fmt.Errorf("find partner %s: %w", sub.SpMchid, err)
@@ -303,12 +349,12 @@ func (s *Refunds) QueryByID(ctx context.Context, api API, caller, subMchid, refu
 }
 
 func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, get func(Tx, *Merchant) (*Refund, error)) (*Refund, error) {
+	owner, err := s.owner(ctx, s.merchants, api, caller, subMchid)
+	if err != nil {
+		return nil, err
+	}
 	var out *Refund
-	err := s.store.View(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, api, caller, subMchid)
-		if err != nil {
-			return err
-		}
+	err = s.store.View(ctx, func(tx Tx) error {
 		r, err := get(tx, owner)
 		if errors.Is(err, ErrNotFound) || (err == nil && r.SpMchid != owner.SpMchid) {
 			return Errorf(CodeResourceNotExists, msgRefundNotExist)
@@ -323,13 +369,14 @@ func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, ge
 // refunds, oldest first: the v2 refund query by order number
 // (https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
 func (s *Refunds) OfOrder(ctx context.Context, caller, subMchid string, ref TradeRef) (*Order, []*Refund, error) {
+	owner, err := s.owner(ctx, s.merchants, APIDomestic, caller, subMchid)
+	if err != nil {
+		return nil, nil, err
+	}
 	var t *Order
 	var rs []*Refund
-	err := s.store.View(ctx, func(tx Tx) error {
-		owner, err := s.owner(ctx, tx, APIDomestic, caller, subMchid)
-		if err != nil {
-			return err
-		}
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
 		t, err = tx.Order(ctx, owner.Mchid, ref)
 		if errors.Is(err, ErrNotFound) || (err == nil && t.SpMchid != owner.SpMchid) {
 			return Errorf(CodeResourceNotExists, msgOrderNotExist)
@@ -381,7 +428,7 @@ func (s *Refunds) transition(ctx context.Context, tx Tx, r *Refund, to Status) e
 			return fmt.Errorf("find transaction %s: %w", r.TransactionID, err)
 		}
 		if to == StatusClosed {
-			t.Refunded -= r.Amount.Refund
+			t.countOut(r)
 		} else {
 			// A paid order with a successful refund is 转入退款 (REFUND) when queried
 			// (https://pay.weixin.qq.com/doc/v3/merchant/4012791859, trade_state).

@@ -25,6 +25,9 @@ type core struct {
 	store Store
 	clock *Clock
 	*Settings
+
+	// merchants is the one cache of merchants every service shares.
+	merchants *merchantCache
 }
 
 // profile is the rate-limit profile in force for m.
@@ -55,7 +58,7 @@ type Service struct {
 // NewService returns the services over store, settling refunds through channel on clock,
 // which follows the offset in store as Time.Load and Time.Run read it.
 func NewService(store Store, channel Channel, clock *Clock) *Service {
-	c := core{store: store, clock: clock, Settings: &Settings{}}
+	c := core{store: store, clock: clock, Settings: &Settings{}, merchants: newMerchantCache(store)}
 	complaints := &Complaints{core: c}
 	coupons := &Coupons{core: c}
 	return &Service{

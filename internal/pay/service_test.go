@@ -43,6 +43,14 @@ func mustOpenStore(tb testing.TB) *sqlite.Store {
 // partners and a sub-merchant of each.
 func newService(tb testing.TB, ch pay.Channel) *pay.Service {
 	tb.Helper()
+	svc, _ := newServiceStore(tb, ch)
+	return svc
+}
+
+// newServiceStore is newService and its store, for a test that writes what the service
+// would not.
+func newServiceStore(tb testing.TB, ch pay.Channel) (*pay.Service, pay.Store) {
+	tb.Helper()
 	s := mustOpenStore(tb)
 	merchant := func(mchid string, kind pay.Kind, sp, appid string) *pay.Merchant {
 		return &pay.Merchant{
@@ -59,7 +67,7 @@ func newService(tb testing.TB, ch pay.Channel) *pay.Service {
 		merchant(otherSubMchid, pay.KindSub, otherPartner, "wx3333333333333333"),
 	}
 	storetest.Merchants(tb, s, ms...)
-	return pay.NewService(s, ch, pay.NewClock(func() time.Time { return now0 }))
+	return pay.NewService(s, ch, pay.NewClock(func() time.Time { return now0 })), s
 }
 
 // mustPay creates a paid order of mchid.
@@ -194,6 +202,23 @@ func TestService_Apply(t *testing.T) {
 		tr, rs := mustOrder(t, svc, o.ID)
 		if len(rs) != 1 || tr.Refunded != 1000 || tr.RefundCount != 1 {
 			t.Errorf("after replays: %d refunds, refunded %d, count %d; want 1, 1000, 1", len(rs), tr.Refunded, tr.RefundCount)
+		}
+	})
+
+	t.Run("ReplayPartial", func(t *testing.T) {
+		// The order could take the replay as a new refund: the taken out_refund_no, not
+		// the order, must answer it, and nothing of the order may change.
+		svc := newService(t, pay.Simulated{})
+		o := mustPay(t, svc, directMchid, 1000, pay.Promotion{PromotionID: "900001", Scope: "GLOBAL", Type: "COUPON", Amount: 100})
+		first := mustApply(t, svc, refundOf(o, "R1", 400))
+		before, _ := mustOrder(t, svc, o.ID)
+		again := mustApply(t, svc, refundOf(o, "R1", 400))
+		if again.ID != first.ID {
+			t.Errorf("Apply(replay) refund_id = %q, want %q", again.ID, first.ID)
+		}
+		after, rs := mustOrder(t, svc, o.ID)
+		if len(rs) != 1 || !cmp.Equal(before, after, cmpOpts) {
+			t.Errorf("after a replay: %d refunds, order %+v; want 1 and unchanged %+v", len(rs), after, before)
 		}
 	})
 
@@ -639,5 +664,76 @@ func TestService_ApplyConcurrentSameOutRefundNo(t *testing.T) {
 	tr, rs := mustOrder(t, svc, o.ID)
 	if len(rs) != 1 || tr.Refunded != 300 || tr.RefundCount != 1 {
 		t.Errorf("after 20 identical requests: %d refunds, refunded %d, count %d; want 1, 300, 1", len(rs), tr.Refunded, tr.RefundCount)
+	}
+}
+
+// TestService_ApplyUpgradedOrder refunds an order whose refunds were accepted before
+// orders kept their refund split (stored without one), next to a twin that kept it all
+// along: each refund after the upgrade splits the same, fen for fen, and the upgraded
+// order keeps the same totals from then on.
+func TestService_ApplyUpgradedOrder(t *testing.T) {
+	svc, s := newServiceStore(t, pay.Simulated{})
+	promos := []pay.Promotion{
+		{PromotionID: "900001", Scope: "GLOBAL", Type: "COUPON", Amount: 100},
+		{PromotionID: "900002", Scope: "SINGLE", Type: "DISCOUNT", Amount: 37},
+	}
+	kept := mustPay(t, svc, directMchid, 1000, promos...)
+	upgraded := mustPay(t, svc, directMchid, 1000, promos...)
+
+	apply := func(no string, amount int64) (k, u *pay.Refund) {
+		t.Helper()
+		k = mustApply(t, svc, refundOf(kept, "K"+no, amount))
+		u = mustApply(t, svc, refundOf(upgraded, "U"+no, amount))
+		if k.Amount.PayerRefund != u.Amount.PayerRefund || !cmp.Equal(k.Promotions, u.Promotions) {
+			t.Errorf("refund %s of %d: upgraded order split %d %+v, want %d %+v as the kept one",
+				no, amount, u.Amount.PayerRefund, u.Promotions, k.Amount.PayerRefund, k.Promotions)
+		}
+		return k, u
+	}
+	forget := func() {
+		t.Helper()
+		err := s.Update(t.Context(), func(tx pay.Tx) error {
+			o, err := tx.OrderByID(t.Context(), upgraded.ID)
+			if err != nil {
+				return err
+			}
+			o.Split = nil
+			return tx.UpdateOrder(t.Context(), o)
+		})
+		if err != nil {
+			t.Fatalf("store the order as before the upgrade: %v", err)
+		}
+	}
+
+	k1, u1 := apply("1", 333)
+	apply("2", 101)
+	forget()
+	// A refund closed after the upgrade, before the order's next refund.
+	for _, r := range []*pay.Refund{k1, u1} {
+		if _, err := svc.Refunds.Settle(t.Context(), r.ID, pay.StatusClosed); err != nil {
+			t.Fatalf("Settle(%s, CLOSED): %v", r.OutRefundNo, err)
+		}
+	}
+	apply("3", 250)
+	apply("4", 7)
+	forget() // and one without a close in between
+	apply("5", 309)
+
+	k, rs := mustOrder(t, svc, kept.ID)
+	u, _ := mustOrder(t, svc, upgraded.ID)
+	want := pay.RefundSplit{Promotions: make([]int64, len(promos))}
+	for _, r := range rs {
+		if r.Status != pay.StatusClosed {
+			want.Payer += r.Amount.PayerRefund
+			for i, p := range r.Promotions {
+				want.Promotions[i] += p.RefundAmount
+			}
+		}
+	}
+	if k.Split == nil || !cmp.Equal(*k.Split, want) {
+		t.Errorf("kept order's totals %+v, want %+v from its active refunds", k.Split, want)
+	}
+	if !cmp.Equal(k.Split, u.Split) || u.Refunded != k.Refunded {
+		t.Errorf("upgraded order's totals %d %+v, want %d %+v as the kept one", u.Refunded, u.Split, k.Refunded, k.Split)
 	}
 }

@@ -11,20 +11,12 @@ import "math/big"
 // have returned after this one, minus what they returned before), so that a series of
 // partial refunds never returns more to the payer than payer_total or more to a coupon
 // than its face value, and a full refund returns each exactly.
-func split(t *Order, active []*Refund, amount int64) (payer int64, promos []PromotionRefund) {
-	var refunded, payerSoFar int64
-	promoSoFar := make([]int64, len(t.Promotions))
-	for _, r := range active {
-		refunded += r.Amount.Refund
-		payerSoFar += r.Amount.PayerRefund
-		for _, p := range r.Promotions {
-			for i, tp := range t.Promotions {
-				if tp.PromotionID == p.PromotionID {
-					promoSoFar[i] += p.RefundAmount
-				}
-			}
-		}
-	}
+//
+// What the active refunds returned before comes from the order's running totals, so
+// splitting reads no refund: t.Refunded is the sum of the active refunds' amounts (the
+// first rule of money keeps it so) and so is the amount side of so.
+func split(t *Order, so RefundSplit, amount int64) (payer int64, promos []PromotionRefund) {
+	refunded, payerSoFar, promoSoFar := t.Refunded, so.Payer, so.Promotions
 	discountTotal := t.Total - t.PayerTotal
 
 	payer = mulDivRound(refunded+amount, t.PayerTotal, t.Total) - payerSoFar
@@ -46,6 +38,73 @@ func split(t *Order, active []*Refund, amount int64) (payer int64, promos []Prom
 		promos[i] = PromotionRefund{Promotion: p, RefundAmount: shares[i]}
 	}
 	return payer, promos
+}
+
+// RefundSplit is how an order's active (not CLOSED) refunds divided what they returned
+// so far: Payer to the payer, Promotions[i] to the order's promotion i. Invariant, kept
+// in the transaction that changes the set of active refunds (Apply adds a refund,
+// closing one subtracts it): it equals splitOf(t, the active refunds), so split on it
+// gives, amount for amount and fen for fen, what split on the refunds themselves gave
+// before the totals were kept.
+type RefundSplit struct {
+	Payer      int64
+	Promotions []int64 // parallel to Order.Promotions
+}
+
+// splitOf sums what the refunds in active gave back, per side. A refund's promotion
+// counts towards every promotion of the order with its id, as split always matched them.
+func splitOf(t *Order, active []*Refund) RefundSplit {
+	so := RefundSplit{Promotions: make([]int64, len(t.Promotions))}
+	for _, r := range active {
+		so.add(t, r, 1)
+	}
+	return so
+}
+
+// add counts r's split in (sign 1) or out (sign -1) of the totals.
+func (so *RefundSplit) add(t *Order, r *Refund, sign int64) {
+	so.Payer += sign * r.Amount.PayerRefund
+	for _, p := range r.Promotions {
+		for i, tp := range t.Promotions {
+			if tp.PromotionID == p.PromotionID {
+				so.Promotions[i] += sign * p.RefundAmount
+			}
+		}
+	}
+}
+
+// knownSplit reports the order's running totals, and whether it has them: an order
+// stored before they were kept has none until its next apply computes them, unless it
+// never had a refund, when they are zero.
+func (t *Order) knownSplit() (RefundSplit, bool) {
+	if t.Split != nil && len(t.Split.Promotions) == len(t.Promotions) {
+		return *t.Split, true
+	}
+	if t.RefundCount == 0 {
+		return RefundSplit{Promotions: make([]int64, len(t.Promotions))}, true
+	}
+	return RefundSplit{}, false
+}
+
+// countIn adds a new refund r, split on so (the totals before it), to t's running totals.
+func (t *Order) countIn(r *Refund, so RefundSplit) {
+	// so is a copy, but its Promotions may be t.Split's own; t is the transaction's, so
+	// adding in place is safe.
+	so.add(t, r, 1)
+	t.Split = &so
+	t.Refunded += r.Amount.Refund
+	t.RefundCount++
+}
+
+// countOut takes r, being CLOSED, out of t's running totals. An order without split
+// totals yet keeps none: its next apply computes them from its refunds, r CLOSED by then.
+func (t *Order) countOut(r *Refund) {
+	t.Refunded -= r.Amount.Refund
+	if t.Split != nil && len(t.Split.Promotions) == len(t.Promotions) {
+		so := *t.Split
+		so.add(t, r, -1)
+		t.Split = &so
+	}
 }
 
 // apportion divides amount over buckets of capacity weights[i] that already hold soFar[i],

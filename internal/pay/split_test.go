@@ -66,7 +66,7 @@ func TestSplit(t *testing.T) {
 			for _, a := range tt.active {
 				active = append(active, splitRefund(tt.order, active, a))
 			}
-			payer, promos := split(tt.order, active, tt.amount)
+			payer, promos := splitActive(tt.order, active, tt.amount)
 			if payer != tt.wantPayer {
 				t.Errorf("split(%d) payer = %d, want %d", tt.amount, payer, tt.wantPayer)
 			}
@@ -87,11 +87,121 @@ func TestSplit(t *testing.T) {
 
 // splitRefund is the refund Service.Apply records for amount, split over active.
 func splitRefund(t *Order, active []*Refund, amount int64) *Refund {
-	payer, promos := split(t, active, amount)
+	payer, promos := splitActive(t, active, amount)
+	return newSplitRefund(amount, payer, promos)
+}
+
+func newSplitRefund(amount, payer int64, promos []PromotionRefund) *Refund {
 	return &Refund{
 		Amount:     Amount{Refund: amount, PayerRefund: payer, DiscountRefund: amount - payer},
 		Promotions: promos,
 	}
+}
+
+// splitActive splits amount on t as the order stands after the refunds in active: its
+// Refunded and its split totals summed from them.
+func splitActive(t *Order, active []*Refund, amount int64) (int64, []PromotionRefund) {
+	after := *t
+	after.Refunded = 0
+	for _, r := range active {
+		after.Refunded += r.Amount.Refund
+	}
+	return split(&after, splitOf(t, active), amount)
+}
+
+// splitOracle is split as it was when it summed the active refunds itself, before
+// orders kept running totals: every split on the totals must equal it.
+func splitOracle(t *Order, active []*Refund, amount int64) (payer int64, promos []PromotionRefund) {
+	var refunded, payerSoFar int64
+	promoSoFar := make([]int64, len(t.Promotions))
+	for _, r := range active {
+		refunded += r.Amount.Refund
+		payerSoFar += r.Amount.PayerRefund
+		for _, p := range r.Promotions {
+			for i, tp := range t.Promotions {
+				if tp.PromotionID == p.PromotionID {
+					promoSoFar[i] += p.RefundAmount
+				}
+			}
+		}
+	}
+	discountTotal := t.Total - t.PayerTotal
+
+	payer = mulDivRound(refunded+amount, t.PayerTotal, t.Total) - payerSoFar
+	// Clamp to what is left on each side; refund ≤ refundable guarantees both fit.
+	payer = clamp(payer, amount-(discountTotal-(refunded-payerSoFar)), t.PayerTotal-payerSoFar)
+	payer = clamp(payer, 0, amount)
+	discount := amount - payer
+	if len(t.Promotions) == 0 {
+		return payer, nil
+	}
+
+	weights := make([]int64, len(t.Promotions))
+	for i, p := range t.Promotions {
+		weights[i] = p.Amount
+	}
+	shares := apportion(discount, weights, promoSoFar)
+	promos = make([]PromotionRefund, len(t.Promotions))
+	for i, p := range t.Promotions {
+		promos[i] = PromotionRefund{Promotion: p, RefundAmount: shares[i]}
+	}
+	return payer, promos
+}
+
+// TestSplit_Totals checks split on the order's running totals against splitOracle, which
+// reads the active refunds: for random orders with promotions, random sequences of
+// refunds and closes, the totals kept as Apply and closing keep them (added on apply,
+// subtracted on close, never recomputed) give the same payer and promotion shares, fen
+// for fen, on every step.
+func TestSplit_Totals(t *testing.T) {
+	const orders = 3000
+	seed := uint64(20261203)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	for n := range orders {
+		o := randomOrder(rng)
+		if n%3 == 0 && len(o.Promotions) > 1 {
+			// Two promotions under one id: both count every share the refund gives it.
+			o.Promotions[1].PromotionID = o.Promotions[0].PromotionID
+		}
+		if err := compareTotals(rng, o); err != nil {
+			t.Fatalf("order %d (seed %d) total %d payer_total %d promotions %v: %v",
+				n, seed, o.Total, o.PayerTotal, o.Promotions, err)
+		}
+	}
+}
+
+func compareTotals(rng *rand.Rand, o *Order) error {
+	var active []*Refund
+	for step := 0; step < 200; step++ {
+		if len(active) > 0 && rng.IntN(4) == 0 {
+			i := rng.IntN(len(active))
+			o.countOut(active[i])
+			active = append(active[:i:i], active[i+1:]...)
+			continue
+		}
+		left := o.Total - o.Refunded
+		if left == 0 {
+			break
+		}
+		amount := 1 + rng.Int64N(left)
+		if rng.IntN(3) == 0 {
+			amount = 1 + rng.Int64N(min(left, 5))
+		}
+		so, ok := o.knownSplit()
+		if !ok {
+			return fmt.Errorf("step %d: totals unknown with %d refunds", step, o.RefundCount)
+		}
+		payer, promos := split(o, so, amount)
+		wantPayer, wantPromos := splitOracle(o, active, amount)
+		if payer != wantPayer || !cmp.Equal(promos, wantPromos) {
+			return fmt.Errorf("step %d, refund %d after %d: split = %d %v, oracle %d %v",
+				step, amount, o.Refunded, payer, shares(promos), wantPayer, shares(wantPromos))
+		}
+		r := newSplitRefund(amount, payer, promos)
+		o.countIn(r, so)
+		active = append(active, r)
+	}
+	return nil
 }
 
 // TestSplit_Property refunds many random orders in random partial refunds until nothing

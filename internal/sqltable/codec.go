@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/tuikuan/tuikuan/internal/pay"
 )
 
 // NullIfEmpty stores "" as NULL, for optional references that a foreign key checks.
@@ -88,5 +90,41 @@ func (s millisScanner) Scan(src any) error {
 	if v != 0 {
 		*s.t = time.UnixMilli(v)
 	}
+	return nil
+}
+
+// EncodeSplit stores an order's running refund split as a JSON array of integers, the
+// payer's total first, then each promotion's; NULL for an order without one, which the
+// domain computes from its refunds when it needs it.
+func EncodeSplit(s *pay.RefundSplit) any {
+	if s == nil {
+		return nil
+	}
+	b, _ := json.Marshal(append([]int64{s.Payer}, s.Promotions...)) // integers always marshal
+	return string(b)
+}
+
+// SplitDest returns a Scan destination that reads what EncodeSplit wrote into *s.
+func SplitDest(s **pay.RefundSplit) sql.Scanner { return splitScanner{s} }
+
+type splitScanner struct{ s **pay.RefundSplit }
+
+func (d splitScanner) Scan(src any) error {
+	*d.s = nil
+	var text string
+	if err := (nullStringScanner{&text}).Scan(src); err != nil {
+		return err
+	}
+	if text == "" {
+		return nil
+	}
+	var n []int64
+	if err := json.Unmarshal([]byte(text), &n); err != nil {
+		return fmt.Errorf("decode refund split: %w", err)
+	}
+	if len(n) == 0 {
+		return fmt.Errorf("decode refund split: empty")
+	}
+	*d.s = &pay.RefundSplit{Payer: n[0], Promotions: n[1:]}
 	return nil
 }

@@ -148,3 +148,29 @@ func ScanAll[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 	}
 	return out, nil
 }
+
+// Without returns t as it was before columns were added to it: what an upgrade test
+// writes into a database migrated only that far.
+func (t *Table[T]) Without(columns ...string) *Table[T] {
+	var keep []int
+	for i, c := range t.Columns {
+		if !slices.Contains(columns, c) {
+			keep = append(keep, i)
+		}
+	}
+	pick := func(all []any) []any {
+		out := make([]any, len(keep))
+		for j, i := range keep {
+			out[j] = all[i]
+		}
+		return out
+	}
+	return &Table[T]{
+		Name:    t.Name,
+		Columns: Except(t.Columns, columns...),
+		Key:     t.Key,
+		Update:  Except(t.Update, columns...),
+		Values:  func(v *T) []any { return pick(t.Values(v)) },
+		Dest:    func(v *T) []any { return pick(t.Dest(v)) },
+	}
+}

@@ -37,7 +37,8 @@ var orderColumns = []string{"transaction_id", "out_trade_no", "mchid", "sp_mchid
 	"refund_outcome", "refunded", "refund_count", "last_refund_at",
 	"trade_type", "trade_state", "trade_state_desc", "description", "attach", "notify_url", "goods_tag",
 	"time_expire", "support_fapiao", "limit_pay", "profit_sharing", "payer_openid", "sp_openid",
-	"sub_openid", "payer_client_ip", "prepay_id", "code_url", "h5_url", "place_digest", "protocol"}
+	"sub_openid", "payer_client_ip", "prepay_id", "code_url", "h5_url", "place_digest", "protocol",
+	"refund_split"}
 
 // Orders stores pay.Order. UPDATE leaves the keys (transaction_id, mchid, out_trade_no)
 // alone: they never change once an order exists. prepay_id and code_url are NULL when
@@ -53,7 +54,8 @@ var Orders = &Table[pay.Order]{
 			string(o.RefundOutcome), o.Refunded, o.RefundCount, Millis(o.LastRefundAt),
 			string(o.TradeType), string(o.TradeState), o.TradeStateDesc, o.Description, o.Attach, o.NotifyURL, o.GoodsTag,
 			Millis(o.TimeExpire), o.SupportFapiao, JSONList(o.LimitPay), o.ProfitSharing, o.PayerOpenid, o.SpOpenid,
-			o.SubOpenid, o.PayerClientIP, NullIfEmpty(o.PrepayID), NullIfEmpty(o.CodeURL), o.H5URL, o.PlaceDigest, o.Protocol}
+			o.SubOpenid, o.PayerClientIP, NullIfEmpty(o.PrepayID), NullIfEmpty(o.CodeURL), o.H5URL, o.PlaceDigest, o.Protocol,
+			EncodeSplit(o.Split)}
 	},
 	Dest: func(o *pay.Order) []any {
 		return []any{&o.ID, &o.OutTradeNo, &o.Mchid, &o.SpMchid, &o.Appid, &o.SubAppid,
@@ -61,7 +63,8 @@ var Orders = &Table[pay.Order]{
 			&o.RefundOutcome, &o.Refunded, &o.RefundCount, TimeDest(&o.LastRefundAt),
 			&o.TradeType, &o.TradeState, &o.TradeStateDesc, &o.Description, &o.Attach, &o.NotifyURL, &o.GoodsTag,
 			TimeDest(&o.TimeExpire), &o.SupportFapiao, JSONListDest(&o.LimitPay), &o.ProfitSharing, &o.PayerOpenid, &o.SpOpenid,
-			&o.SubOpenid, &o.PayerClientIP, NullStringDest(&o.PrepayID), NullStringDest(&o.CodeURL), &o.H5URL, &o.PlaceDigest, &o.Protocol}
+			&o.SubOpenid, &o.PayerClientIP, NullStringDest(&o.PrepayID), NullStringDest(&o.CodeURL), &o.H5URL, &o.PlaceDigest, &o.Protocol,
+			SplitDest(&o.Split)}
 	},
 }
 

@@ -53,6 +53,7 @@ func newOrder(id, mchid, outTradeNo string) *pay.Order {
 		RefundOutcome: pay.StatusAbnormal,
 		Refunded:      300,
 		RefundCount:   2,
+		Split:         &pay.RefundSplit{Payer: 270, Promotions: []int64{18, 12}},
 		LastRefundAt:  at(-time.Minute),
 
 		TradeType:      pay.TradeJSAPI,

@@ -116,6 +116,7 @@ func testUpdateOrder(t *testing.T, s pay.Store) {
 	want.Refunded = 1500
 	want.RefundCount = 7
 	want.LastRefundAt = at(time.Hour)
+	want.Split = &pay.RefundSplit{Payer: 1499, Promotions: []int64{1}}
 	want.TradeState, want.TradeStateDesc = pay.TradeClosed, "订单已关闭"
 	want.TimeExpire = time.Time{}
 	want.SupportFapiao, want.ProfitSharing = false, false
@@ -126,11 +127,25 @@ func testUpdateOrder(t *testing.T, s pay.Store) {
 	got := mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
 	checkEqual(t, "OrderByID after UpdateOrder", &want, got)
 
+	// No promotions, and split totals back to none (an order stored before they were
+	// kept): nil, not a zero value, so that the domain knows to compute them.
 	want.Promotions = nil
+	want.Split = nil
 	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, &want) })
 	got = mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
 	if len(got.Promotions) != 0 {
 		t.Errorf("Promotions after clearing = %v, want none", got.Promotions)
+	}
+	if got.Split != nil {
+		t.Errorf("Split after clearing = %+v, want nil", got.Split)
+	}
+
+	// Totals of an order without promotions: the payer's alone.
+	want.Split = &pay.RefundSplit{Payer: 1500, Promotions: []int64{}}
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, &want) })
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
+	if got.Split == nil || got.Split.Payer != 1500 || len(got.Split.Promotions) != 0 {
+		t.Errorf("Split without promotions = %+v, want payer 1500 and no promotions", got.Split)
 	}
 
 	unknown := newOrder("4200009999", tr.Mchid, "trade-9")

@@ -14,6 +14,7 @@ import (
 func UpgradeRows() (*pay.Merchant, []*pay.Order, []*pay.Refund) {
 	m := newMerchant("1900000109")
 	o1, o2 := newOrder("4200000001", m.Mchid, "trade-1"), newOrder("4200000002", m.Mchid, "trade-2")
+	o1.Split, o2.Split = nil, nil // stored before orders kept their refund split
 	r1, r2 := newRefund("50000000001", "refund-1", o1), newRefund("50000000002", "refund-2", o2)
 	return m, []*pay.Order{o1, o2}, []*pay.Refund{r1, r2}
 }
