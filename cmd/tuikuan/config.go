@@ -28,6 +28,9 @@ type config struct {
 	// MetricsAddr, when set, is the address /metrics is served on instead of the main
 	// listener, e.g. one only the monitoring network reaches.
 	MetricsAddr string
+	// PprofAddr, when set, is the address Go's profiler endpoints (/debug/pprof/) are
+	// served on; they are never on the main listener.
+	PprofAddr string
 	// RateLimit is the default rate-limit profile: sandbox, wechat or off.
 	RateLimit string
 	// NotifyTimeScale multiplies the notification retry schedule; 0.001 turns 15 s into 15 ms.
@@ -151,6 +154,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "TUIKUAN_LOG_LEVEL", "info"), "debug, info, warn or error (env TUIKUAN_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "TUIKUAN_LOG_FORMAT", "text"), "text or json, one object a line (env TUIKUAN_LOG_FORMAT)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("TUIKUAN_METRICS_ADDR"), "serve /metrics on this address instead of on --addr, e.g. 127.0.0.1:9090 (env TUIKUAN_METRICS_ADDR)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("TUIKUAN_PPROF_ADDR"), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off when empty, never on --addr (env TUIKUAN_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
