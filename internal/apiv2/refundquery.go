@@ -29,7 +29,7 @@ func (a *api) refundQuery(c *call) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := a.svc.Refunds.OfOrder(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
+	t, err := a.svc.Refunds.Order(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
 	if err != nil {
 		return nil, err
 	}

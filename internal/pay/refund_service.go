@@ -369,25 +369,45 @@ func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, ge
 // refunds, oldest first: the v2 refund query by order number
 // (https://pay.weixin.qq.com/doc/v2/merchant/4011939577).
 func (s *Refunds) OfOrder(ctx context.Context, caller, subMchid string, ref TradeRef) (*Order, []*Refund, error) {
-	owner, err := s.owner(ctx, s.merchants, APIDomestic, caller, subMchid)
-	if err != nil {
-		return nil, nil, err
-	}
 	var t *Order
 	var rs []*Refund
-	err = s.store.View(ctx, func(tx Tx) error {
+	err := s.viewOrder(ctx, caller, subMchid, ref, func(tx Tx, o *Order) error {
 		var err error
-		t, err = tx.Order(ctx, owner.Mchid, ref)
+		t = o
+		rs, err = tx.RefundsOfOrder(ctx, o.ID)
+		return err
+	})
+	return t, rs, err
+}
+
+// Order is OfOrder without the refunds, for an answer about one refund that needs its
+// order too: reading every refund of a much-refunded order would be most of its cost.
+func (s *Refunds) Order(ctx context.Context, caller, subMchid string, ref TradeRef) (*Order, error) {
+	var t *Order
+	err := s.viewOrder(ctx, caller, subMchid, ref, func(_ Tx, o *Order) error {
+		t = o
+		return nil
+	})
+	return t, err
+}
+
+// viewOrder finds, in a read transaction, the order ref names among those caller may
+// refund, and hands it to read.
+func (s *Refunds) viewOrder(ctx context.Context, caller, subMchid string, ref TradeRef, read func(Tx, *Order) error) error {
+	owner, err := s.owner(ctx, s.merchants, APIDomestic, caller, subMchid)
+	if err != nil {
+		return err
+	}
+	return s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Order(ctx, owner.Mchid, ref)
 		if errors.Is(err, ErrNotFound) || (err == nil && t.SpMchid != owner.SpMchid) {
 			return Errorf(CodeResourceNotExists, msgOrderNotExist)
 		}
 		if err != nil {
 			return err
 		}
-		rs, err = tx.RefundsOfOrder(ctx, t.ID)
-		return err
+		return read(tx, t)
 	})
-	return t, rs, err
 }
 
 // Settle moves a refund to status: the simulated channel's doing, or a tester's through
