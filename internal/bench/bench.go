@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tuikuan/tuikuan/internal/identity"
@@ -71,6 +72,9 @@ type Report struct {
 // Run benchmarks cfg.Scenarios one after the other, progress on stderr, the report on
 // stdout.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	// The progress line and the baseline child's own output share stderr, written from
+	// two goroutines.
+	stderr = &lockedWriter{w: stderr}
 	e, err := newEnv(cfg)
 	if err != nil {
 		return err
@@ -343,4 +347,16 @@ func writeText(w io.Writer, res *Result) {
 		}
 		fmt.Fprintf(w, "  tuikuan ÷ baseline: %s; median %.3f\n", strings.Join(parts, " "), res.MedianRatio)
 	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
