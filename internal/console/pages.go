@@ -14,7 +14,8 @@ import (
 func parseYuan(field, s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	whole, frac, _ := strings.Cut(s, ".")
-	if s == "" || len(frac) > 2 || strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+	// Digits only on both sides: ParseInt would take a sign, and "1.-5" would become 50 fen.
+	if s == "" || len(frac) > 2 || !digits(whole) || !digits(frac) {
 		return 0, pay.ParamError(field, "金额以元为单位，最多两位小数", s)
 	}
 	if whole == "" {
@@ -27,6 +28,15 @@ func parseYuan(field, s string) (int64, error) {
 		return 0, pay.ParamError(field, "金额以元为单位，最多两位小数", s)
 	}
 	return y*100 + f, nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // listOffset is the list's offset from the query, 0 when absent or bad.
