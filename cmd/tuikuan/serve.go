@@ -103,8 +103,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	unlockSetup()
 
 	// faults are the fault rules of the sandbox API, obeyed by the APIv3 and v2 handlers and the
-	// notification deliverer alike, kept in the store so that every node obeys them.
+	// notification deliverer alike, kept in the store so that every node obeys them. A
+	// SQLite data dir has one server, so it also keeps them in memory between its changes.
 	faults := fault.NewShared(store)
+	if cfg.DB == "" {
+		faults = fault.NewOwned(store)
+	}
 	// limits are the per-second rate limits, one set for the APIv3 and v2 handlers: this
 	// node's share of them, when several share the database.
 	limits := ratelimit.NewShare(rateClock(ctx), cfg.Nodes)

@@ -87,6 +87,8 @@ type Registry struct {
 	// this node's places in its probability rules' streams.
 	store pay.Store
 	draws map[int64]*drawState
+	// cache, when set, keeps the live rules read from store (see NewOwned).
+	cache *ruleCache
 }
 
 type entry struct {
@@ -169,7 +171,7 @@ func notExists(id string) error {
 func (g *Registry) Clear() error {
 	if g.store != nil {
 		ctx := context.Background()
-		if err := g.store.Update(ctx, func(tx pay.Tx) error { return tx.DeleteFaultRules(ctx) }); err != nil {
+		if err := g.update(ctx, func(tx pay.Tx) error { return tx.DeleteFaultRules(ctx) }); err != nil {
 			return fmt.Errorf("clear fault rules: %w", err)
 		}
 		return nil

@@ -12,12 +12,16 @@ import (
 	"github.com/tuikuan/tuikuan/internal/storetest"
 )
 
-// sharedTests makes newRegistry return Registries on a store (see TestShared).
-var sharedTests bool
+// sharedTests makes newRegistry return Registries on a store (see TestShared), made by
+// NewShared or, with ownedTests, by NewOwned.
+var sharedTests, ownedTests bool
 
 // newRegistry returns an empty Registry: in memory, or on a fresh SQLite store.
 func newRegistry(t *testing.T) *Registry {
-	if sharedTests {
+	switch {
+	case sharedTests && ownedTests:
+		return NewOwned(storetest.NewSQLite(t))
+	case sharedTests:
 		return NewShared(storetest.NewSQLite(t))
 	}
 	return New()

@@ -9,10 +9,16 @@ import (
 )
 
 // Ensure a Registry on a store behaves as one in memory: every test of this package runs
-// again with its Registries on SQLite.
+// again with its Registries on SQLite, read from the store at each decision (NewShared)
+// and from memory (NewOwned).
 func TestShared(t *testing.T) {
-	sharedTests = true
-	t.Cleanup(func() { sharedTests = false })
+	t.Run("Shared", func(t *testing.T) { runShared(t, false) })
+	t.Run("Owned", func(t *testing.T) { runShared(t, true) })
+}
+
+func runShared(t *testing.T, owned bool) {
+	sharedTests, ownedTests = true, owned
+	t.Cleanup(func() { sharedTests, ownedTests = false, false })
 	for _, tt := range []struct {
 		name string
 		test func(*testing.T)
@@ -61,6 +67,40 @@ func TestShared_TwoNodes(t *testing.T) {
 	}
 }
 
+// Ensure an owned Registry sees each change it makes to the rules at its next decision,
+// though it no longer reads them from the store for each one.
+func TestOwned_SeesItsChanges(t *testing.T) {
+	g := NewOwned(storetest.NewSQLite(t))
+	q := Request{API: endpoint.RefundApply, Mchid: "1"}
+	if d := g.Decide(q); d.Err != nil {
+		t.Fatalf("no rule: decision %+v", d)
+	}
+	r := mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError}, Times: 2})
+	if d := g.Decide(q); d.Err == nil {
+		t.Fatalf("after Add: decision %+v, want the rule's error", d)
+	}
+	if err := g.Remove(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := g.Decide(q); d.Err != nil {
+		t.Fatalf("after Remove: decision %+v, want none", d)
+	}
+	mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError}, Times: 1})
+	if d := g.Decide(q); d.Err == nil {
+		t.Fatalf("after a second Add: decision %+v, want the rule's error", d)
+	}
+	if d := g.Decide(q); d.Err != nil {
+		t.Fatalf("rule of times 1 spent: decision %+v, want none", d)
+	}
+	mustAdd(t, g, Rule{API: endpoint.RefundApply, Action: Action{Error: pay.CodeSystemError}, Times: 5})
+	if err := g.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if d := g.Decide(q); d.Err != nil {
+		t.Fatalf("after Clear: decision %+v, want none", d)
+	}
+}
+
 // BenchmarkDecide measures the decision every API request makes, with no rule and with
 // a rule of another API or another merchant, in memory and on SQLite.
 func BenchmarkDecide(b *testing.B) {
@@ -71,6 +111,7 @@ func BenchmarkDecide(b *testing.B) {
 	}{
 		{"Memory", New},
 		{"SQLite", func() *Registry { return NewShared(storetest.NewSQLite(b)) }},
+		{"SQLiteOwned", func() *Registry { return NewOwned(storetest.NewSQLite(b)) }},
 	} {
 		for _, rules := range []struct {
 			name string
