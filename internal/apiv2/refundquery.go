@@ -16,20 +16,10 @@ const pageSize = 10
 // checked against it, only looked at for an archived order.
 func (a *api) refundQuery(c *call) (*reply, error) {
 	ctx, caller, sub := c.Context(), c.merchant.Mchid, c.get("sub_mch_id")
-	var r *pay.Refund
-	var err error
-	switch {
-	case c.get("refund_id") != "":
-		r, err = a.svc.Refunds.QueryByID(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"))
-	case c.get("out_refund_no") != "":
-		r, err = a.svc.Refunds.Query(ctx, pay.APIDomestic, caller, sub, c.get("out_refund_no"))
-	default:
+	if c.get("refund_id") == "" && c.get("out_refund_no") == "" {
 		return a.orderRefunds(c)
 	}
-	if err != nil {
-		return nil, err
-	}
-	t, err := a.svc.Refunds.Order(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
+	r, t, err := a.svc.Refunds.QueryWithOrder(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"), c.get("out_refund_no"))
 	if err != nil {
 		return nil, err
 	}

@@ -332,37 +332,70 @@ func checkAppids(ctx context.Context, tx merchantSource, sub *Merchant, q ApplyR
 // Query finds a refund by out_refund_no for caller (and, for a partner, subMchid).
 // Another merchant's refund is as invisible as one that does not exist.
 func (s *Refunds) Query(ctx context.Context, api API, caller, subMchid, outRefundNo string) (*Refund, error) {
-	return s.find(ctx, api, caller, subMchid, func(tx Tx, owner *Merchant) (*Refund, error) {
-		return tx.Refund(ctx, owner.Mchid, outRefundNo)
-	})
+	r, _, err := s.find(ctx, api, caller, subMchid, byOutRefundNo(ctx, outRefundNo), false)
+	return r, err
 }
 
-// QueryByID finds a refund by refund_id, with the same visibility as Query.
-func (s *Refunds) QueryByID(ctx context.Context, api API, caller, subMchid, refundID string) (*Refund, error) {
-	return s.find(ctx, api, caller, subMchid, func(tx Tx, owner *Merchant) (*Refund, error) {
+// QueryWithOrder is Query, or QueryByID when refundID is not empty, with the refund's
+// order read in the same transaction: the v2 refund query answers from both.
+func (s *Refunds) QueryWithOrder(ctx context.Context, api API, caller, subMchid, refundID, outRefundNo string) (*Refund, *Order, error) {
+	get := byOutRefundNo(ctx, outRefundNo)
+	if refundID != "" {
+		get = byRefundID(ctx, refundID)
+	}
+	return s.find(ctx, api, caller, subMchid, get, true)
+}
+
+func byOutRefundNo(ctx context.Context, outRefundNo string) func(Tx, *Merchant) (*Refund, error) {
+	return func(tx Tx, owner *Merchant) (*Refund, error) {
+		return tx.Refund(ctx, owner.Mchid, outRefundNo)
+	}
+}
+
+func byRefundID(ctx context.Context, refundID string) func(Tx, *Merchant) (*Refund, error) {
+	return func(tx Tx, owner *Merchant) (*Refund, error) {
 		r, err := tx.RefundByID(ctx, refundID)
 		if err == nil && r.Mchid != owner.Mchid {
 			return nil, ErrNotFound
 		}
 		return r, err
-	})
+	}
 }
 
-func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, get func(Tx, *Merchant) (*Refund, error)) (*Refund, error) {
+// QueryByID finds a refund by refund_id, with the same visibility as Query.
+func (s *Refunds) QueryByID(ctx context.Context, api API, caller, subMchid, refundID string) (*Refund, error) {
+	r, _, err := s.find(ctx, api, caller, subMchid, byRefundID(ctx, refundID), false)
+	return r, err
+}
+
+// find reads the refund get finds among those caller may see, and its order too when
+// withOrder is set, in one read transaction.
+func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, get func(Tx, *Merchant) (*Refund, error), withOrder bool) (*Refund, *Order, error) {
 	owner, err := s.owner(ctx, s.merchants, api, caller, subMchid)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out *Refund
+	var r *Refund
+	var t *Order
 	err = s.store.View(ctx, func(tx Tx) error {
-		r, err := get(tx, owner)
+		var err error
+		r, err = get(tx, owner)
 		if errors.Is(err, ErrNotFound) || (err == nil && r.SpMchid != owner.SpMchid) {
 			return Errorf(CodeResourceNotExists, msgRefundNotExist)
 		}
-		out = r
+		if err != nil || !withOrder {
+			return err
+		}
+		t, err = tx.Order(ctx, owner.Mchid, TradeRef{TransactionID: r.TransactionID})
+		if errors.Is(err, ErrNotFound) || (err == nil && t.SpMchid != owner.SpMchid) {
+			return Errorf(CodeResourceNotExists, msgOrderNotExist)
+		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, t, nil
 }
 
 // OfOrder finds caller's order (a partner names its sub-merchant) and lists its
