@@ -58,6 +58,12 @@ func (a *api) write(w http.ResponseWriter, r *http.Request, serial string, v any
 		a.writeError(w, r, fmt.Errorf("sign response: %w", err))
 		return
 	}
+	// The answer was signed while the writes it reports were being flushed (pay.Defer);
+	// it leaves only once they are durable.
+	if err := pay.Durable(r.Context()); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
 	if body != nil {
 		// Java's client wants application/json on every 2xx with a body
 		// (docs/wire.md#content-type).
@@ -77,6 +83,11 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // too: no SDK checks them, but a real client that logs signatures sees the same headers
 // as on 2xx.
 func (a *api) writeErrorFor(w http.ResponseWriter, r *http.Request, m *pay.Merchant, err error) {
+	// An error read from a batch whose commit then failed may describe a state that
+	// never was: the failure is the answer.
+	if cerr := pay.Durable(r.Context()); cerr != nil {
+		err = cerr
+	}
 	status, b := jsonapi.ErrorBody(err)
 	jsonapi.LogRefusal(a.log, r, status, b.Code, err, caller(r)...)
 	body, _ := json.Marshal(b)

@@ -160,6 +160,9 @@ func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 			a.writeError(w, r, err)
 			return
 		}
+		// The answer is signed while the request's writes are flushed, and sent once
+		// they are durable (pay.Defer; write and writeErrorFor wait).
+		r = r.WithContext(pay.Defer(r.Context()))
 		c := &call{Request: r, body: body, merchant: m}
 		out, err := a.run(api, c, f)
 		if err != nil {

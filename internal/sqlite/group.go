@@ -31,6 +31,11 @@ type update struct {
 	err  error
 	pan  any // fn's panic, raised again in the caller
 	done chan struct{}
+	// applied, for a deferred Update (pay.Defer), is closed once fn's savepoint is
+	// released or rolled back, its outcome in err then; failed is the batch's failure,
+	// set before done is closed.
+	applied chan struct{}
+	failed  error
 }
 
 // committer runs batches of Updates on the write pool, one batch at a time.
@@ -58,6 +63,10 @@ var errClosed = errors.New("sqlite store closed")
 // update hands fn to the committer and waits for its batch to commit.
 func (c *committer) update(ctx context.Context, fn func(pay.Tx) error) error {
 	u := &update{ctx: ctx, fn: fn, done: make(chan struct{})}
+	p := pay.Deferred(ctx)
+	if p != nil {
+		u.applied = make(chan struct{})
+	}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -71,7 +80,18 @@ func (c *committer) update(ctx context.Context, fn func(pay.Tx) error) error {
 		return fmt.Errorf("begin: %w", ctx.Err())
 	}
 	// Once queued, fn runs and its batch commits whatever ctx does: leaving early would
-	// answer before knowing whether fn's writes were kept.
+	// answer before knowing whether fn's writes were kept — unless the caller deferred
+	// that question to pay.Durable.
+	if u.applied != nil {
+		select {
+		case <-u.applied:
+			if u.pan == nil {
+				p.Add(func() error { <-u.done; return u.failed })
+				return u.err
+			}
+		case <-u.done:
+		}
+	}
 	<-u.done
 	if u.pan != nil {
 		panic(u.pan)
@@ -135,7 +155,8 @@ func (c *committer) run(batch []*update) {
 	ctx := context.Background()
 	fail := func(err error) {
 		for _, u := range batch {
-			if u.pan == nil {
+			u.failed = err
+			if u.pan == nil && !u.isApplied() {
 				u.err = err
 			}
 		}
@@ -174,9 +195,26 @@ func (c *committer) run(batch []*update) {
 				return
 			}
 		}
+		if u.applied != nil {
+			close(u.applied)
+		}
 	}
 	if err := t.Commit(); err != nil {
 		fail(fmt.Errorf("commit: %w", err))
+	}
+}
+
+// isApplied reports whether u's caller was told fn's outcome already: err is its to
+// keep, and a failure of the batch reaches it through failed.
+func (u *update) isApplied() bool {
+	if u.applied == nil {
+		return false
+	}
+	select {
+	case <-u.applied:
+		return true
+	default:
+		return false
 	}
 }
 

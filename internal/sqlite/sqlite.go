@@ -252,7 +252,10 @@ func (s *Store) Update(ctx context.Context, fn func(pay.Tx) error) error {
 }
 
 // View runs fn in one read transaction: every read inside fn sees the same snapshot.
+// Under pay.Defer it first waits for the caller's deferred commits, so that the caller
+// reads what it wrote; a failed commit is the caller's to report (pay.Durable).
 func (s *Store) View(ctx context.Context, fn func(pay.Tx) error) error {
+	_ = pay.Durable(ctx)
 	return run(ctx, s.read, s.readStmts, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
