@@ -24,7 +24,7 @@ func (tx *tx) InsertJournalEntries(ctx context.Context, entries []*pay.JournalEn
 	return nil
 }
 
-// TrimJournal deletes every entry but the newest keep.
+// TrimJournal deletes the entries keep or more ids below the newest.
 func (tx *tx) TrimJournal(ctx context.Context, keep int) (int, error) {
 	if err := sqltable.CheckKeep(keep); err != nil {
 		return 0, err
