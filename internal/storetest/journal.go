@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ func TestJournal(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("JournalEntry", func(t *testing.T) { testJournalEntry(t, open(t)) })
 	t.Run("JournalEntries", func(t *testing.T) { testJournalEntries(t, open(t)) })
 	t.Run("JournalPages", func(t *testing.T) { testJournalPages(t, open(t)) })
+	t.Run("JournalMany", func(t *testing.T) { testJournalMany(t, open(t)) })
 	t.Run("TrimJournal", func(t *testing.T) { testTrimJournal(t, open(t)) })
 }
 
@@ -156,6 +158,23 @@ func testJournalPages(t *testing.T, s pay.Store) {
 	}
 	want := [][]string{{"req-g", "req-e"}, {"req-d", "req-b"}, {"req-a"}}
 	checkEqual(t, "JournalEntries pages", want, pages)
+}
+
+// testJournalMany inserts more entries in one call than a store may put in one
+// statement, and finds each under the ID it was given.
+func testJournalMany(t *testing.T, s pay.Store) {
+	es := make([]*pay.JournalEntry, 150)
+	for i := range es {
+		es[i] = newJournalEntry(fmt.Sprintf("req-%03d", i), at(time.Duration(i)*time.Millisecond))
+	}
+	insertJournal(t, s, es...)
+	checkIncreasing(t, 0, es)
+	for _, e := range es {
+		got := mustRead(t, s, func(tx pay.Tx) (*pay.JournalEntry, error) { return tx.JournalEntry(t.Context(), e.ID) })
+		if got.RequestID != e.RequestID {
+			t.Errorf("JournalEntry(%d) = %s, want %s", e.ID, got.RequestID, e.RequestID)
+		}
+	}
 }
 
 func testTrimJournal(t *testing.T, s pay.Store) {
