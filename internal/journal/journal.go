@@ -51,10 +51,9 @@ type Recorder struct {
 
 	dropped atomic.Uint64
 
-	mu        sync.Mutex // serializes writes
-	sinceTrim int        // entries inserted since the last trim
-	failing   bool       // the last write failed: log the next failure not again
-	lost      int        // entries lost to failed writes since failing began
+	mu      sync.Mutex // serializes writes
+	failing bool       // the last write failed: log the next failure not again
+	lost    int        // entries lost to failed writes since failing began
 }
 
 // New returns a Recorder writing to store; its Run must run for anything to be written.
@@ -79,9 +78,7 @@ func New(store pay.Store, cfg Config) *Recorder {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Recorder{store: store, cfg: cfg, log: log,
-		queue: make(chan *queued, cfg.Queue), kick: make(chan struct{}, 1),
-		// The first write trims, in case Keep was lowered since the last run.
-		sinceTrim: cfg.Keep}
+		queue: make(chan *queued, cfg.Queue), kick: make(chan struct{}, 1)}
 }
 
 // Record queues e for writing. It never blocks: when the queue is full, e is dropped and
@@ -141,28 +138,26 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	return r.write(ctx, true)
 }
 
-// write writes what is queued, a batch per transaction; it trims once more than a tenth
-// of Keep was written since the last trim, or whenever trim is set.
+// write writes what is queued, a batch per transaction, and trims the journal back to
+// Keep in each: a trim costs a step down the primary key and the deletes it must do
+// anyway, so the journal never holds more than Keep, even for a moment. With nothing
+// queued it writes nothing, unless trim is set.
 func (r *Recorder) write(ctx context.Context, trim bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var first error
 	for {
 		batch := r.take()
-		if len(batch) == 0 && !(trim && r.sinceTrim > 0) {
+		if len(batch) == 0 && !trim {
 			return first
 		}
-		doTrim := trim || r.sinceTrim+len(batch) > r.cfg.Keep/10
+		trim = false
 		err := r.store.Update(ctx, func(tx pay.Tx) error {
-			if len(batch) > 0 {
-				if err := tx.InsertJournalEntries(ctx, batch); err != nil {
-					return fmt.Errorf("insert journal entries: %w", err)
-				}
+			if err := tx.InsertJournalEntries(ctx, batch); err != nil {
+				return fmt.Errorf("insert journal entries: %w", err)
 			}
-			if doTrim {
-				if _, err := tx.TrimJournal(ctx, r.cfg.Keep); err != nil {
-					return fmt.Errorf("trim journal: %w", err)
-				}
+			if _, err := tx.TrimJournal(ctx, r.cfg.Keep); err != nil {
+				return fmt.Errorf("trim journal: %w", err)
 			}
 			return nil
 		})
@@ -183,10 +178,6 @@ func (r *Recorder) write(ctx context.Context, trim bool) error {
 		if r.failing {
 			r.log.Info("writing the request journal again", "lost", r.lost)
 			r.failing, r.lost = false, 0
-		}
-		r.sinceTrim += len(batch)
-		if doTrim {
-			r.sinceTrim = 0
 		}
 		if len(batch) < r.cfg.Batch {
 			return first // the queue was empty

@@ -51,8 +51,10 @@ type JournalTx interface {
 	// InsertJournalEntries adds entries in order, setting each one's ID; an ID is
 	// never given twice, even once its entry is trimmed away. No entries is no error.
 	InsertJournalEntries(ctx context.Context, entries []*JournalEntry) error
-	// TrimJournal deletes every entry but the newest keep and returns how many it
-	// deleted: keep 0 deletes them all, a negative keep is an error.
+	// TrimJournal deletes every entry whose ID is keep or more below the newest's and
+	// returns how many it deleted: keep 0 deletes them all, a negative keep is an error.
+	// That leaves the newest keep entries while IDs run without gaps, and fewer, never
+	// more, while the IDs of a rolled-back write lie among them (a store may skip them).
 	TrimJournal(ctx context.Context, keep int) (int, error)
 	// JournalEntries lists up to f.Limit entries f selects, newest (highest ID) first.
 	JournalEntries(ctx context.Context, f JournalFilter) ([]*JournalEntry, error)

@@ -28,7 +28,7 @@ func (t *tx) InsertJournalEntries(ctx context.Context, entries []*pay.JournalEnt
 	return nil
 }
 
-// TrimJournal deletes every entry but the newest keep.
+// TrimJournal deletes the entries keep or more ids below the newest.
 func (t *tx) TrimJournal(ctx context.Context, keep int) (int, error) {
 	if err := sqltable.CheckKeep(keep); err != nil {
 		return 0, err

@@ -36,7 +36,9 @@ func TestHotStatementsSearch(t *testing.T) {
 		t.Logf("%s\n\t%s", q, strings.Join(plan, "\n\t"))
 		for _, step := range plan {
 			sorted := strings.Contains(step, "TEMP B-TREE") && q != refundsOfOrderSQL
-			if strings.HasPrefix(step, "SCAN ") || sorted {
+			// A multi-row INSERT scans its own VALUES, not a table.
+			scan := strings.HasPrefix(step, "SCAN ") && !strings.HasSuffix(step, " VALUES CLAUSE")
+			if scan || sorted {
 				t.Errorf("%q: %s", q, step)
 			}
 		}

@@ -79,7 +79,8 @@ var pragmas = []string{
 	// must survive that, so fsync the WAL on every commit.
 	"synchronous(FULL)",
 	// A value replaced or deleted (a clear key sealed in place, an old bank account)
-	// is overwritten with zeros instead of lingering in a free page of the file.
+	// is overwritten with zeros instead of lingering in a free page of the file. The
+	// request journal's trim, which frees pages of masked text only, relaxes it.
 	"secure_delete(1)",
 	// After a checkpoint SQLite reuses the WAL from its start but keeps the file as
 	// large as it ever grew; truncate it back to about the size one autocheckpoint

@@ -42,11 +42,14 @@ func ScanJournalEntry(s Scanner) (*pay.JournalEntry, error) {
 	return e, nil
 }
 
-// TrimJournalSQL deletes every entry but the newest n, n its one argument. The
-// subquery finds the id of the newest entry not kept in the primary key's order; with n
-// entries or fewer it finds none, and "id <= NULL" deletes nothing.
+// TrimJournalSQL deletes the entries whose id is n or more below the newest's, n its
+// one argument: every entry but the newest n wherever ids run without gaps, as SQLite's
+// do. max(id) is one step down the primary key, where finding the n-th newest entry
+// walked n of them on every trim. Where ids skip (PostgreSQL's, after a rolled-back
+// write), it keeps fewer than n until the gap is trimmed away, never more. With no
+// entries max(id) is NULL, and "id <= NULL" deletes nothing.
 func TrimJournalSQL(p Placeholder) string {
-	return "DELETE FROM journal WHERE id <= (SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET " + p(1) + ")"
+	return "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - " + p(1)
 }
 
 // CheckKeep refuses a negative count of entries for TrimJournal to keep: it is a

@@ -53,12 +53,27 @@ func (t *Table[T]) SelectSQL(alias string) string {
 }
 
 // InsertSQL returns an INSERT of every column.
-func (t *Table[T]) InsertSQL(p Placeholder) string {
-	marks := make([]string, len(t.Columns))
-	for i := range marks {
-		marks[i] = p(i + 1)
+func (t *Table[T]) InsertSQL(p Placeholder) string { return t.InsertRowsSQL(p, 1) }
+
+// InsertRowsSQL returns an INSERT of every column of n rows, inserted in the order
+// their values come: the arguments of the first row, then the second's, and so on.
+func (t *Table[T]) InsertRowsSQL(p Placeholder, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + t.Name + " (" + strings.Join(t.Columns, ", ") + ") VALUES ")
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for i := range t.Columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(p(r*len(t.Columns) + i + 1))
+		}
+		b.WriteByte(')')
 	}
-	return "INSERT INTO " + t.Name + " (" + strings.Join(t.Columns, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")"
+	return b.String()
 }
 
 // UpdateSQL returns an UPDATE of t.Update matching t.Key; its arguments are UpdateArgs'.

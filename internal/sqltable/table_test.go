@@ -37,3 +37,22 @@ func TestTables(t *testing.T) {
 		})
 	}
 }
+
+// TestInsertRowsSQL checks that each row of a multi-row INSERT takes the next run of
+// arguments, as the rows' values are appended one after another.
+func TestInsertRowsSQL(t *testing.T) {
+	tbl := &Table[struct{}]{Name: "t", Columns: []string{"a", "b"}}
+	for _, tt := range []struct {
+		p    Placeholder
+		n    int
+		want string
+	}{
+		{Dollar, 1, "INSERT INTO t (a, b) VALUES ($1, $2)"},
+		{Dollar, 3, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)"},
+		{Question, 2, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"},
+	} {
+		if got := tbl.InsertRowsSQL(tt.p, tt.n); got != tt.want {
+			t.Errorf("InsertRowsSQL(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}

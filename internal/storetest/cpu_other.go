@@ -5,4 +5,4 @@ package storetest
 import "testing"
 
 // reportCPU reports nothing where the process's CPU time is not at hand.
-func reportCPU(*testing.B) func() { return func() {} }
+func reportCPU(*testing.B, int, string) func() { return func() {} }

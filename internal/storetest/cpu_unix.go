@@ -17,11 +17,12 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportCPU reports the process's CPU time per op from now to the end of b, a steadier
-// figure than ns/op on a machine shared with other work.
-func reportCPU(b *testing.B) func() {
+// reportCPU reports the process's CPU time from now to the end of b, per op divided
+// by per, as unit: a steadier figure than ns/op on a machine shared with other work, and
+// one that leaves out waiting for the disk.
+func reportCPU(b *testing.B, per int, unit string) func() {
 	start := cpuTime()
 	return func() {
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N*per), unit)
 	}
 }

@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,8 +16,12 @@ func TestJournal(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("JournalEntry", func(t *testing.T) { testJournalEntry(t, open(t)) })
 	t.Run("JournalEntries", func(t *testing.T) { testJournalEntries(t, open(t)) })
 	t.Run("JournalPages", func(t *testing.T) { testJournalPages(t, open(t)) })
+	t.Run("JournalMany", func(t *testing.T) { testJournalMany(t, open(t)) })
 	t.Run("TrimJournal", func(t *testing.T) { testTrimJournal(t, open(t)) })
 }
+
+// errRollBack makes an Update roll back.
+var errRollBack = errors.New("roll back")
 
 // newJournalEntry returns an entry with every field set; requestID tells entries apart
 // in the lists' diffs.
@@ -153,6 +160,23 @@ func testJournalPages(t *testing.T, s pay.Store) {
 	checkEqual(t, "JournalEntries pages", want, pages)
 }
 
+// testJournalMany inserts more entries in one call than a store may put in one
+// statement, and finds each under the ID it was given.
+func testJournalMany(t *testing.T, s pay.Store) {
+	es := make([]*pay.JournalEntry, 150)
+	for i := range es {
+		es[i] = newJournalEntry(fmt.Sprintf("req-%03d", i), at(time.Duration(i)*time.Millisecond))
+	}
+	insertJournal(t, s, es...)
+	checkIncreasing(t, 0, es)
+	for _, e := range es {
+		got := mustRead(t, s, func(tx pay.Tx) (*pay.JournalEntry, error) { return tx.JournalEntry(t.Context(), e.ID) })
+		if got.RequestID != e.RequestID {
+			t.Errorf("JournalEntry(%d) = %s, want %s", e.ID, got.RequestID, e.RequestID)
+		}
+	}
+}
+
 func testTrimJournal(t *testing.T, s pay.Store) {
 	ctx := t.Context()
 	var es []*pay.JournalEntry
@@ -210,4 +234,29 @@ func testTrimJournal(t *testing.T, s pay.Store) {
 	again := newJournalEntry("req-f", at(time.Minute))
 	insertJournal(t, s, again)
 	checkIncreasing(t, es[len(es)-1].ID, []*pay.JournalEntry{again})
+
+	// The trim counts back from the newest ID, wherever the IDs start.
+	insertJournal(t, s, newJournalEntry("req-g", at(time.Minute)), newJournalEntry("req-h", at(time.Minute)))
+	if n, err := trim(2); err != nil || n != 1 {
+		t.Errorf("TrimJournal(2) after more entries = %d, %v, want 1", n, err)
+	}
+	checkEqual(t, "entries left after TrimJournal", []string{"req-h", "req-g"}, left())
+
+	// A rolled-back write may use up IDs (PostgreSQL's sequence does): the trim then
+	// keeps fewer than keep, never more, and always the newest.
+	err = write(t, s, func(tx pay.Tx) error {
+		if err := tx.InsertJournalEntries(ctx, []*pay.JournalEntry{newJournalEntry("req-lost", at(time.Hour))}); err != nil {
+			return err
+		}
+		return errRollBack
+	})
+	checkErr(t, "Update that rolls back", err, errRollBack)
+	insertJournal(t, s, newJournalEntry("req-i", at(time.Hour)), newJournalEntry("req-j", at(time.Hour)))
+	if _, err := trim(3); err != nil {
+		t.Fatalf("TrimJournal(3) after a rolled-back write: %v", err)
+	}
+	got := left()
+	if want := []string{"req-j", "req-i", "req-h"}; len(got) < 2 || !slices.Equal(got, want[:len(got)]) {
+		t.Errorf("entries left after TrimJournal(3) = %q, want the newest 3, or 2 if an ID was skipped", got)
+	}
 }
