@@ -177,7 +177,7 @@ func BenchInsertRefund(b *testing.B, s pay.Store) {
 				split := *o.Split
 				split.Payer += r.Amount.PayerRefund
 				o.Split = &split
-				return tx.UpdateOrder(ctx, o)
+				return tx.UpdateOrderTotals(ctx, o)
 			})
 			if err != nil {
 				b.Errorf("apply %d: %v", i, err)
