@@ -102,7 +102,7 @@ func BenchRefundLookup(b *testing.B, s pay.Store, n int) {
 	var seed atomic.Uint64
 	clients(b)
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer ReportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		// A small LCG per goroutine: spread over the whole table, no shared lock.
 		x := seed.Add(0x9E3779B97F4A7C15)
@@ -157,7 +157,7 @@ func BenchInsertRefund(b *testing.B, s pay.Store) {
 	var next atomic.Int64
 	clients(b)
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer ReportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := int(next.Add(1) - 1)

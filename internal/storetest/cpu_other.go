@@ -4,5 +4,5 @@ package storetest
 
 import "testing"
 
-// reportCPU reports nothing where the process's CPU time is not at hand.
-func reportCPU(*testing.B) func() { return func() {} }
+// ReportCPU reports nothing where the process's CPU time is not at hand.
+func ReportCPU(*testing.B) func() { return func() {} }

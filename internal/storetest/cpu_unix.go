@@ -17,9 +17,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportCPU reports the process's CPU time per op from now to the end of b, a steadier
+// ReportCPU reports the process's CPU time per op from now to the end of b, a steadier
 // figure than ns/op on a machine shared with other work.
-func reportCPU(b *testing.B) func() {
+func ReportCPU(b *testing.B) func() {
 	start := cpuTime()
 	return func() {
 		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
