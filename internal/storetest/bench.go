@@ -130,10 +130,10 @@ func BenchRefundLookup(b *testing.B, s pay.Store, n int) {
 }
 
 // BenchInsertRefund runs the store's share of a refund apply b.N times: in one Update,
-// the order read, the new refund inserted and the order's running totals written. The
-// merchants come from a cache and a replay is found by the insert, so neither is read. It runs from GOMAXPROCS goroutines, or
-// TUIKUAN_BENCH_CLIENTS; each order takes RefundsPerOrder refunds, so goroutines meet
-// on orders as clients do.
+// the order read, the new refund inserted and the order's running totals written (the
+// merchants come from a cache and a replay is found by the insert, so neither is read).
+// It runs from GOMAXPROCS goroutines, or TUIKUAN_BENCH_CLIENTS; each order takes
+// RefundsPerOrder refunds, so goroutines meet on orders as clients do.
 func BenchInsertRefund(b *testing.B, s pay.Store) {
 	ctx := context.Background()
 	const mchid = "1900009192"
