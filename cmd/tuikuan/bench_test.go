@@ -8,6 +8,8 @@ import (
 
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/refunddomestic"
+
+	"github.com/tuikuan/tuikuan/internal/storetest"
 )
 
 // refundsPerOrder is the most partial refunds one order takes (申请退款, https://pay.weixin.qq.com/doc/v3/merchant/4012556457),
@@ -44,6 +46,8 @@ func BenchmarkRefundApply(b *testing.B) {
 	orders := benchOrders(b, s, m.Mchid, b.N)
 	ctx := context.Background()
 	b.ResetTimer()
+	// The client's signing and verifying count too: the server is in this process.
+	defer storetest.ReportCPU(b)()
 	for i := range b.N {
 		if err := benchRefund(ctx, svc, orders[i/refundsPerOrder], fmt.Sprintf("B%d", i)); err != nil {
 			b.Fatalf("Create(B%d): %v", i, err)
@@ -61,6 +65,7 @@ func BenchmarkRefundApplyParallel(b *testing.B) {
 	ctx := context.Background()
 	var next atomic.Int64
 	b.ResetTimer()
+	defer storetest.ReportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := next.Add(1) - 1

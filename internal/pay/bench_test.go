@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tuikuan/tuikuan/internal/pay"
+	"github.com/tuikuan/tuikuan/internal/storetest"
 )
 
 // BenchmarkService_Apply is Refunds.Apply alone on SQLite, with no HTTP and no signature:
@@ -22,6 +23,7 @@ func BenchmarkService_Apply(b *testing.B) {
 		orders[i] = mustPay(b, svc, directMchid, 50, promos...)
 	}
 	b.ResetTimer()
+	defer storetest.ReportCPU(b)()
 	for i := range b.N {
 		if _, err := svc.Refunds.Apply(b.Context(), refundOf(orders[i/50], fmt.Sprintf("B%d", i), 1)); err != nil {
 			b.Fatalf("Apply(B%d): %v", i, err)

@@ -142,7 +142,7 @@ func (s *Refunds) apply(ctx context.Context, tx Tx, owner *Merchant, q ApplyRequ
 	}
 	t.countIn(r, so)
 	t.LastRefundAt = now
-	if err := tx.UpdateOrder(ctx, t); err != nil {
+	if err := tx.UpdateOrderTotals(ctx, t); err != nil {
 		return nil, fmt.Errorf("update transaction %s: %w", t.ID, err)
 	}
 	return r, nil
@@ -480,14 +480,16 @@ func (s *Refunds) transition(ctx context.Context, tx Tx, r *Refund, to Status) e
 		if err != nil {
 			return fmt.Errorf("find transaction %s: %w", r.TransactionID, err)
 		}
+		update := tx.UpdateOrder
 		if to == StatusClosed {
 			t.countOut(r)
+			update = tx.UpdateOrderTotals
 		} else {
 			// A paid order with a successful refund is 转入退款 (REFUND) when queried
 			// (https://pay.weixin.qq.com/doc/v3/merchant/4012791859, trade_state).
 			t.TradeState, t.TradeStateDesc = TradeRefund, descRefund
 		}
-		if err := tx.UpdateOrder(ctx, t); err != nil {
+		if err := update(ctx, t); err != nil {
 			return fmt.Errorf("update transaction %s: %w", t.ID, err)
 		}
 	}

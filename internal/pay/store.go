@@ -75,6 +75,9 @@ type OrderTx interface {
 	// UpdateOrder writes every field of o but its keys (transaction_id, mchid,
 	// out_trade_no), which never change once an order exists.
 	UpdateOrder(ctx context.Context, o *Order) error
+	// UpdateOrderTotals writes o's running refund totals alone (Refunded, RefundCount,
+	// LastRefundAt, Split): all that a refund's apply or close changes of its order.
+	UpdateOrderTotals(ctx context.Context, o *Order) error
 	// OrderByPrepayID finds an order by its prepay_id, unique among orders; "" finds none.
 	OrderByPrepayID(ctx context.Context, prepayID string) (*Order, error)
 	// OrderByCodeURL finds a NATIVE order by its code_url, unique among orders; "" finds

@@ -36,6 +36,11 @@ func (t *tx) UpdateOrder(ctx context.Context, o *pay.Order) error {
 	return update(ctx, t, orders, "update transaction "+o.ID, o)
 }
 
+// UpdateOrderTotals writes o's running refund totals alone.
+func (t *tx) UpdateOrderTotals(ctx context.Context, o *pay.Order) error {
+	return update(ctx, t, sqltable.OrderTotals, "update totals of transaction "+o.ID, o)
+}
+
 // OrderByPrepayID finds an order by the prepay_id it was answered with.
 func (t *tx) OrderByPrepayID(ctx context.Context, prepayID string) (*pay.Order, error) {
 	return t.orderWhere(ctx, "prepay_id", prepayID)

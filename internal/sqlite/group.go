@@ -11,7 +11,8 @@ import (
 
 // Group commit: concurrent Updates share one write transaction and so one fsync of the
 // WAL. Each fn runs inside a savepoint of its own; a failing fn rolls back its savepoint
-// only, so it takes none of its batch-mates' work with it. Every caller, a failing one
+// only, so it takes none of its batch-mates' work with it. A batch of one needs none: its
+// failure rolls back a transaction that holds nothing else. Every caller, a failing one
 // too, is answered after the batch's COMMIT returned: what fn read may have been
 // written by a batch-mate, and only a durable state may be answered from.
 
@@ -168,6 +169,10 @@ func (c *committer) run(batch []*update) {
 	}
 	defer t.Rollback()
 	st := &sqlTx{Tx: t, stmts: c.s.writeStmts, uncancelable: true}
+	if len(batch) == 1 {
+		c.runAlone(batch[0], st)
+		return
+	}
 	for _, u := range batch {
 		if err := u.ctx.Err(); err != nil {
 			u.err = fmt.Errorf("begin: %w", err)
@@ -201,6 +206,29 @@ func (c *committer) run(batch []*update) {
 	}
 	if err := t.Commit(); err != nil {
 		fail(fmt.Errorf("commit: %w", err))
+	}
+}
+
+// runAlone runs a batch of one, u, in st, and commits unless it failed. At low load most
+// batches are lone, and a savepoint with its release and journal cost a lone apply
+// 17 allocations and some 5–10 of its 250 CPU µs.
+func (c *committer) runAlone(u *update, st *sqlTx) {
+	if err := u.ctx.Err(); err != nil {
+		u.err = fmt.Errorf("begin: %w", err)
+		return
+	}
+	u.err, u.pan = call(u.fn, &tx{tx: st, sealer: c.s.sealer})
+	if u.applied != nil {
+		close(u.applied)
+	}
+	if u.err != nil || u.pan != nil {
+		return // run's deferred Rollback undoes fn's writes
+	}
+	if err := st.Commit(); err != nil {
+		u.failed = fmt.Errorf("commit: %w", err)
+		if u.applied == nil {
+			u.err = u.failed
+		}
 	}
 }
 

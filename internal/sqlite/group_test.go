@@ -33,6 +33,10 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	errs := make([]error, n)
 	panics := make([]any, n)
 	for i := range n {
+		// The last few run one at a time, each a batch of its own, without a savepoint.
+		if i >= n-9 {
+			wg.Wait()
+		}
 		wg.Go(func() {
 			defer func() { panics[i] = recover() }()
 			errs[i] = s.Update(ctx, func(tx pay.Tx) error {

@@ -12,6 +12,7 @@ var (
 	orderByOutNoOfSQL = hot(sqltable.Orders.SelectSQL("") + ` WHERE out_trade_no = ? AND mchid = ?`)
 	orderByIDSQL      = hot(sqltable.Orders.SelectSQL("") + ` WHERE transaction_id = ?`)
 	updateOrderSQL    = hot(sqltable.Orders.UpdateSQL(sqltable.Question))
+	updateTotalsSQL   = hot(sqltable.OrderTotals.UpdateSQL(sqltable.Question))
 )
 
 // Order finds mchid's order by ref, transaction_id first. No lock is needed: inside
@@ -51,6 +52,12 @@ func (tx *tx) InsertOrder(ctx context.Context, o *pay.Order) error {
 func (tx *tx) UpdateOrder(ctx context.Context, o *pay.Order) error {
 	res, err := tx.tx.ExecContext(ctx, updateOrderSQL, sqltable.Orders.UpdateArgs(o)...)
 	return mustAffect("update transaction "+o.ID, res, err)
+}
+
+// UpdateOrderTotals writes o's running refund totals alone.
+func (tx *tx) UpdateOrderTotals(ctx context.Context, o *pay.Order) error {
+	res, err := tx.tx.ExecContext(ctx, updateTotalsSQL, sqltable.OrderTotals.UpdateArgs(o)...)
+	return mustAffect("update totals of transaction "+o.ID, res, err)
 }
 
 // OrderByPrepayID finds an order by the prepay_id it was answered with.

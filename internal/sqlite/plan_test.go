@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,6 +42,29 @@ func TestHotStatementsSearch(t *testing.T) {
 			if scan || sorted {
 				t.Errorf("%q: %s", q, step)
 			}
+		}
+	}
+}
+
+// TestTempStore checks that the writer keeps its savepoint journals in memory and the
+// readers, whose console lists may sort many rows, keep SQLite's default.
+func TestTempStore(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		pool string
+		db   *sql.DB
+		want int
+	}{{"write", s.write, 2}, {"read", s.read, 0}} {
+		var got int
+		if err := c.db.QueryRow(`PRAGMA temp_store`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%s pool: temp_store = %d, want %d", c.pool, got, c.want)
 		}
 	}
 }

@@ -138,7 +138,7 @@ func (t *Table[T]) shape() Shape {
 // against.
 func Shapes() []Shape {
 	return []Shape{
-		Merchants.shape(), Orders.shape(), Refunds.shape(), Notifications.shape(),
+		Merchants.shape(), Orders.shape(), OrderTotals.shape(), Refunds.shape(), Notifications.shape(),
 		Attempts.shape(), Complaints.shape(), ComplaintLogs.shape(), Images.shape(),
 		Stocks.shape(), Coupons.shape(), CouponRequests.shape(), AdvanceReturns.shape(),
 		Journal.shape(),

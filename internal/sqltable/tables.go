@@ -68,6 +68,22 @@ var Orders = &Table[pay.Order]{
 	},
 }
 
+// OrderTotals is the part of an order a new refund changes: its running refund totals.
+// Writing these alone leaves every indexed column of the order as it was, so an apply's
+// UPDATE maintains none of the order's indexes.
+var OrderTotals = &Table[pay.Order]{
+	Name:    "orders",
+	Columns: []string{"transaction_id", "refunded", "refund_count", "last_refund_at", "refund_split"},
+	Key:     []string{"transaction_id"},
+	Update:  []string{"refunded", "refund_count", "last_refund_at", "refund_split"},
+	Values: func(o *pay.Order) []any {
+		return []any{o.ID, o.Refunded, o.RefundCount, Millis(o.LastRefundAt), EncodeSplit(o.Split)}
+	},
+	Dest: func(o *pay.Order) []any {
+		return []any{&o.ID, &o.Refunded, &o.RefundCount, TimeDest(&o.LastRefundAt), SplitDest(&o.Split)}
+	},
+}
+
 var refundColumns = []string{"refund_id", "out_refund_no", "mchid", "sp_mchid", "transaction_id", "out_trade_no",
 	"api", "reason", "notify_url", "funds_account", "refund_account", "sp_appid", "sub_appid",
 	"amount_refund", "amount_total", "payer_total", "payer_refund", "settlement_total",

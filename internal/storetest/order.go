@@ -12,6 +12,7 @@ func TestOrders(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("Order", func(t *testing.T) { testOrder(t, open(t)) })
 	t.Run("OrderDuplicate", func(t *testing.T) { testOrderDuplicate(t, open(t)) })
 	t.Run("UpdateOrder", func(t *testing.T) { testUpdateOrder(t, open(t)) })
+	t.Run("UpdateOrderTotals", func(t *testing.T) { testUpdateOrderTotals(t, open(t)) })
 	t.Run("OrderByPrepayIDAndCodeURL", func(t *testing.T) { testOrderByPrepayIDAndCodeURL(t, open(t)) })
 }
 
@@ -151,6 +152,37 @@ func testUpdateOrder(t *testing.T, s pay.Store) {
 	unknown := newOrder("4200009999", tr.Mchid, "trade-9")
 	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateOrder(ctx, unknown) })
 	checkErr(t, "UpdateOrder(unknown)", err, pay.ErrNotFound)
+}
+
+// UpdateOrderTotals writes the running refund totals and nothing else: every other
+// field changed in the value passed stays as stored.
+func testUpdateOrderTotals(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
+
+	want := *tr
+	want.Refunded = 150
+	want.RefundCount = 3
+	want.LastRefundAt = at(time.Hour)
+	want.Split = &pay.RefundSplit{Payer: 120, Promotions: []int64{20, 10}}
+	passed := want
+	passed.Total, passed.PayerTotal = 1, 1
+	passed.TradeState, passed.Description = pay.TradeClosed, "changed"
+	passed.Promotions = nil
+	passed.CreateTime = at(-time.Hour)
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrderTotals(ctx, &passed) })
+	got := mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
+	checkEqual(t, "OrderByID after UpdateOrderTotals", &want, got)
+
+	// Back to none: what a refund's close leaves on an order that never kept its split.
+	want.Refunded, want.RefundCount, want.LastRefundAt, want.Split = 0, 0, time.Time{}, nil
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateOrderTotals(ctx, &want) })
+	got = mustRead(t, s, func(tx pay.Tx) (*pay.Order, error) { return tx.OrderByID(ctx, tr.ID) })
+	checkEqual(t, "OrderByID after clearing the totals", &want, got)
+
+	unknown := newOrder("4200009999", tr.Mchid, "trade-9")
+	err := write(t, s, func(tx pay.Tx) error { return tx.UpdateOrderTotals(ctx, unknown) })
+	checkErr(t, "UpdateOrderTotals(unknown)", err, pay.ErrNotFound)
 }
 
 // A placed order is found by the prepay_id and code_url it was answered with, each unique
