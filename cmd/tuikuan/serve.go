@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ import (
 	"github.com/tuikuan/tuikuan/internal/wxcrypto"
 )
 
+// gcPercent is the server's GOGC unless the environment sets one.
+const gcPercent = 400
+
 // serve runs the server until ctx is done. Everything a script reads — credentials.json
 // and the files it names — is on disk before the listener answers its first request.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -43,6 +47,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log = log.With("node", cfg.Node)
+	// A server keeps a heap of a few MB while each request allocates tens of KB, so at
+	// Go's default GOGC of 100 the collector runs many times a second for little. Four
+	// times the live heap (tens of MB) is still far below what the server's memory is
+	// sized for, for a quarter of the collections. GOGC, when set, wins.
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	// On SQLite one server owns the data dir. On PostgreSQL several nodes share the
 	// database, on one data dir or on copies of it.
 	if cfg.DB == "" {
