@@ -67,3 +67,34 @@ func TestV2_QueryRefundOfArchivedOrder(t *testing.T) {
 		}
 	}
 }
+
+// Ensure the archive rule follows the order's age, not the refund's: a refund made a
+// year after its payment, queried by its number half a year later, is refused, though
+// the refund itself is six months old.
+func TestV2_QueryLateRefundOfArchivedOrder(t *testing.T) {
+	s := startServer(t)
+	m := s.merchant(t, "direct")
+	c := s.v2Client(t, m, "https", true)
+	ctx := context.Background()
+	o := s.pay(t, map[string]any{"mchid": m.Mchid, "total": 1000})
+	const day = 24 * 3600
+	s.advanceClock(t, 360*day)
+	no := uniq("L")
+	r, _, err := c.Refund(ctx, v2RefundBody(o, no, 300, wechat.SignType_MD5))
+	if err != nil || r.ResultCode != "SUCCESS" {
+		t.Fatalf("Refund at 360 days = %+v, %v", r, err)
+	}
+	st := wechat.SignType_HMAC_SHA256
+	s.advanceClock(t, 190*day)
+	for _, kv := range [][]string{{"out_refund_no", no}, {"refund_id", r.RefundId}} {
+		q, bm, err := c.QueryRefund(ctx, v2QueryBody(st, kv...))
+		if err != nil {
+			t.Fatalf("QueryRefund(%v): %v", kv, err)
+		}
+		if q.ResultCode != "FAIL" {
+			t.Errorf("QueryRefund(%v) of an order paid 550 days ago = %+v, want PARAM_ERROR", kv, q)
+			continue
+		}
+		v2ErrCode(t, m, st, bm, "PARAM_ERROR")
+	}
+}

@@ -58,7 +58,7 @@ func BenchmarkAnswer(b *testing.B) {
 }
 
 // BenchmarkRefundQuery is one refund query through the handler, on a real SQLite store:
-// decode, merchant, verify, one read transaction, answer, sign, encode.
+// decode, merchant, verify, the refund read, answer, sign, encode.
 func BenchmarkRefundQuery(b *testing.B) {
 	f := newFixture(b)
 	// No rate limit: the query page's 300 a second would answer most of the loop.

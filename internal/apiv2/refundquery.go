@@ -16,15 +16,27 @@ const pageSize = 10
 // checked against it, only looked at for an archived order.
 func (a *api) refundQuery(c *call) (*reply, error) {
 	ctx, caller, sub := c.Context(), c.merchant.Mchid, c.get("sub_mch_id")
-	if c.get("refund_id") == "" && c.get("out_refund_no") == "" {
+	var r *pay.Refund
+	var err error
+	switch {
+	case c.get("refund_id") != "":
+		r, err = a.svc.Refunds.QueryByID(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"))
+	case c.get("out_refund_no") != "":
+		r, err = a.svc.Refunds.Query(ctx, pay.APIDomestic, caller, sub, c.get("out_refund_no"))
+	default:
 		return a.orderRefunds(c)
 	}
-	r, t, err := a.svc.Refunds.QueryWithOrder(ctx, pay.APIDomestic, caller, sub, c.get("refund_id"), c.get("out_refund_no"))
 	if err != nil {
 		return nil, err
 	}
-	if err := a.archived(c, t); err != nil {
-		return nil, err
+	if a.mayBeArchived(r) {
+		t, err := a.svc.Refunds.Order(ctx, caller, sub, pay.TradeRef{TransactionID: r.TransactionID})
+		if err != nil {
+			return nil, err
+		}
+		if err := a.archived(c, t); err != nil {
+			return nil, err
+		}
 	}
 	// One refund, no paging. total_refund_count is left out: the refundquery docs'
 	// field table gives it "当请求参数传入offset后有返回" (查询退款: with a query by order
@@ -79,6 +91,14 @@ func (a *api) orderRefunds(c *call) (*reply, error) {
 // (https://pay.weixin.qq.com/doc/v2/merchant/4011939577, 应用场景, 注意 2). No document,
 // SDK or issue thread found names the code the service answers with; PARAM_ERROR is the
 // page's closest, its 错误码 table giving it for "请求参数未按指引进行填写".
+// mayBeArchived reports whether r's order may have been paid more than 18 months ago,
+// the one case in which a query by refund needs the order: a refund is accepted only
+// within pay.RefundWindow of its order's payment, so the order of a refund made less
+// than 18 months less that window ago is not archived, and is not read.
+func (a *api) mayBeArchived(r *pay.Refund) bool {
+	return a.svc.Time.Clock().Now().After(r.CreateTime.Add(-pay.RefundWindow).AddDate(0, 18, 0))
+}
+
 func (a *api) archived(c *call, t *pay.Order) error {
 	if !a.svc.Time.Clock().Now().After(t.SuccessTime.AddDate(0, 18, 0)) {
 		return nil

@@ -12,9 +12,13 @@ import (
 // Limits from the refund docs (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 注意事项).
 const (
 	maxRefundsPerOrder = 50
-	refundWindow       = 365 * 24 * time.Hour
 	refundSpacing      = time.Minute
 )
+
+// RefundWindow is how long after its payment an order may be refunded
+// ("交易时间超过一年的订单无法提交退款"): every refund was made within it of its
+// order's payment, on the sandbox clock.
+const RefundWindow = 365 * 24 * time.Hour
 
 // Refunds is the refund service: applying for refunds, their settlement, abnormal
 // refunds and advance returns.
@@ -172,7 +176,7 @@ func check(t *Order, q ApplyRequest, now time.Time, spacing bool) error {
 	switch {
 	case q.Total != t.Total:
 		return Errorf(CodeInvalidRequest, msgTotalMismatch)
-	case now.Sub(t.SuccessTime) > refundWindow:
+	case now.Sub(t.SuccessTime) > RefundWindow:
 		return &Error{Code: CodeInvalidRequest, Message: msgTooOld, Reason: ReasonTradeOverdue}
 	case t.RefundCount >= maxRefundsPerOrder:
 		return Errorf(CodeInvalidRequest, msgTooMany)
@@ -332,18 +336,7 @@ func checkAppids(ctx context.Context, tx merchantSource, sub *Merchant, q ApplyR
 // Query finds a refund by out_refund_no for caller (and, for a partner, subMchid).
 // Another merchant's refund is as invisible as one that does not exist.
 func (s *Refunds) Query(ctx context.Context, api API, caller, subMchid, outRefundNo string) (*Refund, error) {
-	r, _, err := s.find(ctx, api, caller, subMchid, byOutRefundNo(ctx, outRefundNo), false)
-	return r, err
-}
-
-// QueryWithOrder is Query, or QueryByID when refundID is not empty, with the refund's
-// order read in the same transaction: the v2 refund query answers from both.
-func (s *Refunds) QueryWithOrder(ctx context.Context, api API, caller, subMchid, refundID, outRefundNo string) (*Refund, *Order, error) {
-	get := byOutRefundNo(ctx, outRefundNo)
-	if refundID != "" {
-		get = byRefundID(ctx, refundID)
-	}
-	return s.find(ctx, api, caller, subMchid, get, true)
+	return s.find(ctx, api, caller, subMchid, byOutRefundNo(ctx, outRefundNo))
 }
 
 func byOutRefundNo(ctx context.Context, outRefundNo string) func(Tx, *Merchant) (*Refund, error) {
@@ -364,38 +357,25 @@ func byRefundID(ctx context.Context, refundID string) func(Tx, *Merchant) (*Refu
 
 // QueryByID finds a refund by refund_id, with the same visibility as Query.
 func (s *Refunds) QueryByID(ctx context.Context, api API, caller, subMchid, refundID string) (*Refund, error) {
-	r, _, err := s.find(ctx, api, caller, subMchid, byRefundID(ctx, refundID), false)
-	return r, err
+	return s.find(ctx, api, caller, subMchid, byRefundID(ctx, refundID))
 }
 
-// find reads the refund get finds among those caller may see, and its order too when
-// withOrder is set, in one read transaction.
-func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, get func(Tx, *Merchant) (*Refund, error), withOrder bool) (*Refund, *Order, error) {
+// find reads the refund get finds among those caller may see.
+func (s *Refunds) find(ctx context.Context, api API, caller, subMchid string, get func(Tx, *Merchant) (*Refund, error)) (*Refund, error) {
 	owner, err := s.owner(ctx, s.merchants, api, caller, subMchid)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var r *Refund
-	var t *Order
+	var out *Refund
 	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		r, err = get(tx, owner)
+		r, err := get(tx, owner)
 		if errors.Is(err, ErrNotFound) || (err == nil && r.SpMchid != owner.SpMchid) {
 			return Errorf(CodeResourceNotExists, msgRefundNotExist)
 		}
-		if err != nil || !withOrder {
-			return err
-		}
-		t, err = tx.Order(ctx, owner.Mchid, TradeRef{TransactionID: r.TransactionID})
-		if errors.Is(err, ErrNotFound) || (err == nil && t.SpMchid != owner.SpMchid) {
-			return Errorf(CodeResourceNotExists, msgOrderNotExist)
-		}
+		out = r
 		return err
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return r, t, nil
+	return out, err
 }
 
 // OfOrder finds caller's order (a partner names its sub-merchant) and lists its
