@@ -88,7 +88,7 @@ var cipherKeys = map[string]bool{
 }
 
 // normKey appends k to b lower-cased, without '_' and '-'.
-func normKey(b []byte, k string) []byte {
+func normKey[T string | []byte](b []byte, k T) []byte {
 	for i := 0; i < len(k); i++ {
 		switch c := k[i]; {
 		case c == '_' || c == '-':
@@ -101,14 +101,16 @@ func normKey(b []byte, k string) []byte {
 	return b
 }
 
-func isSecretKey(k string) bool {
+// isSecretKey and the helpers below take the bytes of a body as well, so that the JSON
+// scanner asks about a key or a value without copying it into a string.
+func isSecretKey[T string | []byte](k T) bool {
 	var buf [64]byte
 	n := normKey(buf[:0], k)
 	return secretKeys[string(n)] || hasSuffix(n, "privatekey") || hasSuffix(n, "secret") ||
 		hasSuffix(n, "apikey") || hasSuffix(n, "v3key") || hasSuffix(n, "signature")
 }
 
-func isCipherKey(k string) bool {
+func isCipherKey[T string | []byte](k T) bool {
 	var buf [64]byte
 	n := normKey(buf[:0], k)
 	return cipherKeys[string(n)] || len(n) >= len("encrypted") && string(n[:len("encrypted")]) == "encrypted"
@@ -119,15 +121,25 @@ func hasSuffix(b []byte, suffix string) bool {
 }
 
 // hidden is what stands for a secret value.
-func hidden(n int) string { return fmt.Sprintf("***(%d bytes)", n) }
+func hidden(n int) string { return string(appendHidden(nil, n)) }
+
+func appendHidden(b []byte, n int) []byte {
+	return append(strconv.AppendInt(append(b, "***("...), int64(n), 10), " bytes)"...)
+}
 
 // shorten keeps the start of a ciphertext, enough to tell two apart, and its length.
 // Short values (a name in clear) keep nothing.
-func shorten(s string) string {
-	if len(s) <= 16 {
-		return fmt.Sprintf("…(%d bytes)", len(s))
+func shorten(s string) string { return string(appendShortened(nil, s)) }
+
+func appendShortened[T string | []byte](b []byte, s T) []byte {
+	if len(s) > 16 {
+		if head := s[:8]; utf8.Valid([]byte(head)) {
+			b = append(b, head...)
+		} else {
+			b = append(b, strings.ToValidUTF8(string(head), "")...)
+		}
 	}
-	return strings.ToValidUTF8(s[:8], "") + fmt.Sprintf("…(%d bytes)", len(s))
+	return append(strconv.AppendInt(append(b, "…("...), int64(len(s)), 10), " bytes)"...)
 }
 
 // longBase64 is the shortest run of base64 characters taken for a ciphertext wherever
@@ -138,7 +150,7 @@ func isBase64Byte(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
 }
 
-func looksBase64(s string) bool {
+func looksBase64[T string | []byte](s T) bool {
 	if len(s) <= longBase64 {
 		return false
 	}
