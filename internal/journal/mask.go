@@ -127,7 +127,10 @@ func hasSuffix(b []byte, suffix string) bool {
 }
 
 // hidden is what stands for a secret value.
-func hidden(n int) string { return string(appendHidden(nil, n)) }
+func hidden(n int) string {
+	var buf [32]byte
+	return string(appendHidden(buf[:0], n))
+}
 
 func appendHidden(b []byte, n int) []byte {
 	return append(strconv.AppendInt(append(b, "***("...), int64(n), 10), " bytes)"...)
@@ -135,7 +138,10 @@ func appendHidden(b []byte, n int) []byte {
 
 // shorten keeps the start of a ciphertext, enough to tell two apart, and its length.
 // Short values (a name in clear) keep nothing.
-func shorten(s string) string { return string(appendShortened(nil, s)) }
+func shorten(s string) string {
+	var buf [48]byte
+	return string(appendShortened(buf[:0], s))
+}
 
 func appendShortened[T string | []byte](b []byte, s T) []byte {
 	if len(s) > 16 {
