@@ -39,7 +39,13 @@ func maskBody(body []byte, missing int64, limit int) string {
 	case len(t) == 0:
 		out = nil
 	case t[0] == '{' || t[0] == '[':
-		out = maskJSON(body, complete)
+		ok := false
+		if complete {
+			out, ok = maskPlainJSON(body)
+		}
+		if !ok {
+			out = maskJSON(body, complete)
+		}
 	case t[0] == '<':
 		if complete {
 			out, _ = maskFlatXML(body)
@@ -88,7 +94,7 @@ var cipherKeys = map[string]bool{
 }
 
 // normKey appends k to b lower-cased, without '_' and '-'.
-func normKey(b []byte, k string) []byte {
+func normKey[T string | []byte](b []byte, k T) []byte {
 	for i := 0; i < len(k); i++ {
 		switch c := k[i]; {
 		case c == '_' || c == '-':
@@ -101,14 +107,16 @@ func normKey(b []byte, k string) []byte {
 	return b
 }
 
-func isSecretKey(k string) bool {
+// isSecretKey and the helpers below take the bytes of a body as well, so that the JSON
+// scanner asks about a key or a value without copying it into a string.
+func isSecretKey[T string | []byte](k T) bool {
 	var buf [64]byte
 	n := normKey(buf[:0], k)
 	return secretKeys[string(n)] || hasSuffix(n, "privatekey") || hasSuffix(n, "secret") ||
 		hasSuffix(n, "apikey") || hasSuffix(n, "v3key") || hasSuffix(n, "signature")
 }
 
-func isCipherKey(k string) bool {
+func isCipherKey[T string | []byte](k T) bool {
 	var buf [64]byte
 	n := normKey(buf[:0], k)
 	return cipherKeys[string(n)] || len(n) >= len("encrypted") && string(n[:len("encrypted")]) == "encrypted"
@@ -119,15 +127,31 @@ func hasSuffix(b []byte, suffix string) bool {
 }
 
 // hidden is what stands for a secret value.
-func hidden(n int) string { return fmt.Sprintf("***(%d bytes)", n) }
+func hidden(n int) string {
+	var buf [32]byte
+	return string(appendHidden(buf[:0], n))
+}
+
+func appendHidden(b []byte, n int) []byte {
+	return append(strconv.AppendInt(append(b, "***("...), int64(n), 10), " bytes)"...)
+}
 
 // shorten keeps the start of a ciphertext, enough to tell two apart, and its length.
 // Short values (a name in clear) keep nothing.
 func shorten(s string) string {
-	if len(s) <= 16 {
-		return fmt.Sprintf("…(%d bytes)", len(s))
+	var buf [48]byte
+	return string(appendShortened(buf[:0], s))
+}
+
+func appendShortened[T string | []byte](b []byte, s T) []byte {
+	if len(s) > 16 {
+		if head := s[:8]; utf8.Valid([]byte(head)) {
+			b = append(b, head...)
+		} else {
+			b = append(b, strings.ToValidUTF8(string(head), "")...)
+		}
 	}
-	return strings.ToValidUTF8(s[:8], "") + fmt.Sprintf("…(%d bytes)", len(s))
+	return append(strconv.AppendInt(append(b, "…("...), int64(len(s)), 10), " bytes)"...)
 }
 
 // longBase64 is the shortest run of base64 characters taken for a ciphertext wherever
@@ -138,7 +162,7 @@ func isBase64Byte(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
 }
 
-func looksBase64(s string) bool {
+func looksBase64[T string | []byte](s T) bool {
 	if len(s) <= longBase64 {
 		return false
 	}
@@ -282,6 +306,227 @@ func writeJSONString(out *bytes.Buffer, s string) {
 	out.WriteByte('"')
 	out.WriteString(s)
 	out.WriteByte('"')
+}
+
+// maskPlainJSON is maskJSON, byte for byte, for a complete document of the usual shape:
+// an object or array, at most maxPlainDepth deep, whose strings need no escape either way
+// (no backslash, no control character, none of '<', '>', '&', U+2028 and U+2029 that
+// json.Marshal escapes, valid UTF-8), so that a string's bytes are what maskJSON decodes
+// and writes again. ok false for anything else, which maskJSON then reads. It skips
+// encoding/json's tokenizer and its allocations, most of the journal's cost for a v3
+// request.
+func maskPlainJSON(b []byte) (out []byte, ok bool) {
+	const maxPlainDepth = 32
+	var object [maxPlainDepth]bool // per open container
+	depth := 0
+	hideFrom := 0 // the depth of the container a secret key holds, whose contents are hidden
+	i := skipJSONSpace(b, 0)
+	if i == len(b) || b[i] != '{' && b[i] != '[' {
+		return nil, false
+	}
+	// Masking mostly shortens; a short secret grows by its marker.
+	out = make([]byte, 0, len(b)+64)
+	var key []byte // of the value at i; nil in an array
+	for {
+		shown := hideFrom == 0
+		secret := shown && len(key) > 0 && isSecretKey(key)
+		opened := false // a container with something in it
+		switch c := b[i]; c {
+		case '{', '[':
+			if depth == maxPlainDepth {
+				return nil, false
+			}
+			object[depth] = c == '{'
+			depth++
+			switch {
+			case secret:
+				out = append(out, `"***"`...)
+				hideFrom = depth
+			case shown:
+				out = append(out, c)
+			}
+			i = skipJSONSpace(b, i+1)
+			opened = i < len(b) && b[i] != closer(object[depth-1])
+		case '"':
+			end := plainStringEnd(b, i+1)
+			if end < 0 {
+				return nil, false
+			}
+			switch v := b[i+1 : end]; {
+			case secret:
+				out = append(appendHidden(append(out, '"'), len(v)), '"')
+			case !shown:
+			case len(key) > 0 && isCipherKey(key) || looksBase64(v):
+				out = append(appendShortened(append(out, '"'), v), '"')
+			default:
+				out = append(append(append(out, '"'), v...), '"')
+			}
+			i = end + 1
+		default:
+			n := jsonScalarLen(b[i:])
+			if n == 0 {
+				return nil, false
+			}
+			switch v := b[i : i+n]; {
+			case secret:
+				// maskJSON measures fmt.Sprint of the token: "<nil>" for null.
+				m := n
+				if v[0] == 'n' {
+					m = len("<nil>")
+				}
+				out = append(appendHidden(append(out, '"'), m), '"')
+			case shown:
+				out = append(out, v...)
+			}
+			i += n
+		}
+		// After a value: the ends of the containers it closes, then a comma.
+		for !opened {
+			i = skipJSONSpace(b, i)
+			if i == len(b) {
+				return nil, false
+			}
+			c := b[i]
+			if c == ',' {
+				if hideFrom == 0 {
+					out = append(out, ',')
+				}
+				i = skipJSONSpace(b, i+1)
+				break
+			}
+			if c != closer(object[depth-1]) {
+				return nil, false
+			}
+			switch hideFrom {
+			case 0:
+				out = append(out, c)
+			case depth:
+				hideFrom = 0
+			}
+			depth--
+			i++
+			if depth == 0 {
+				if skipJSONSpace(b, i) != len(b) {
+					return nil, false
+				}
+				return out, true
+			}
+		}
+		if i == len(b) {
+			return nil, false
+		}
+		key = nil
+		if !object[depth-1] {
+			continue
+		}
+		// A member: its key, a colon, then the value at i.
+		if b[i] != '"' {
+			return nil, false
+		}
+		end := plainStringEnd(b, i+1)
+		if end < 0 {
+			return nil, false
+		}
+		key = b[i+1 : end]
+		if hideFrom == 0 {
+			out = append(append(append(append(out, '"'), key...), '"'), ':')
+		}
+		i = skipJSONSpace(b, end+1)
+		if i == len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipJSONSpace(b, i+1)
+		if i == len(b) {
+			return nil, false
+		}
+	}
+}
+
+func closer(object bool) byte {
+	if object {
+		return '}'
+	}
+	return ']'
+}
+
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainStringEnd is the index of the quote that ends the string whose contents start at
+// b[i], or -1 when the string is cut or would not read and write as its own bytes.
+func plainStringEnd(b []byte, i int) int {
+	for i < len(b) {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"':
+				return i
+			case c < 0x20 || c == '\\' || c == '<' || c == '>' || c == '&':
+				return -1
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+			return -1
+		}
+		i += n
+	}
+	return -1
+}
+
+// jsonScalarLen is the length of the number, true, false or null b starts with, 0 when
+// it starts with none. Numbers follow JSON's grammar, which the decoder checks; what
+// follows the scalar is the caller's to check.
+func jsonScalarLen(b []byte) int {
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(b) >= len(lit) && string(b[:len(lit)]) == lit {
+			return len(lit)
+		}
+	}
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		i = digitsEnd(b, i)
+	default:
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		if j := digitsEnd(b, i+1); j > i+1 {
+			i = j
+		} else {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		j := i + 1
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if k := digitsEnd(b, j); k > j {
+			i = k
+		} else {
+			return 0
+		}
+	}
+	return i
+}
+
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // maskXML rewrites an XML document (v2's flat <xml><name>value</name>…</xml>) with the

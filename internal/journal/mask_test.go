@@ -157,6 +157,45 @@ func TestHeaders(t *testing.T) {
 	}
 }
 
+// Ensure the usual v3 bodies take the scanner, and that it masks them as maskJSON does.
+func TestMaskPlainJSON(t *testing.T) {
+	for _, s := range v3Bodies {
+		fast, ok := maskPlainJSON([]byte(s))
+		if slow := maskJSON([]byte(s), true); ok && string(fast) != string(slow) {
+			t.Errorf("maskPlainJSON(%q) = %q, maskJSON = %q", s, fast, slow)
+		}
+		if !ok && !strings.ContainsAny(s, `\<>`) {
+			t.Errorf("maskPlainJSON(%q) not ok", s)
+		}
+	}
+}
+
+// v3Bodies are APIv3 refund requests and answers as clients and the server write them:
+// secrets, ciphertexts, nested amounts and promotions, unicode, escapes, whitespace.
+var v3Bodies = []string{
+	v3Request,
+	v3Answer,
+	`{"transaction_id":"1217752501201407033233368018","out_refund_no":"1217752501201407033233368018","reason":"商品已售完",` +
+		`"notify_url":"https://weixin.qq.com","funds_account":"AVAILABLE","amount":{"refund":888,"from":[{"account":"AVAILABLE","amount":444}],` +
+		`"total":888,"currency":"CNY"},"goods_detail":[{"merchant_goods_id":"1217752501201407033233368018","wechatpay_goods_id":"1001",` +
+		`"goods_name":"iPhone6s 16G","unit_price":528800,"refund_amount":528800,"refund_quantity":1}]}`,
+	`{"refund_id":"50000000382019052709732678859","out_refund_no":"1217752501201407033233368018","transaction_id":"1217752501201407033233368018",` +
+		`"out_trade_no":"1217752501201407033233368018","channel":"ORIGINAL","user_received_account":"招商银行信用卡0403","success_time":"2020-12-01T16:18:12+08:00",` +
+		`"create_time":"2020-12-01T16:18:12+08:00","status":"SUCCESS","funds_account":"UNSETTLED","amount":{"total":100,"refund":100,` +
+		`"from":[{"account":"AVAILABLE","amount":444}],"payer_total":90,"payer_refund":90,"settlement_refund":100,"settlement_total":100,` +
+		`"discount_refund":10,"currency":"CNY","refund_fee":0},"promotion_detail":[{"promotion_id":"109519","scope":"SINGLE","type":"DISCOUNT",` +
+		`"amount":5,"refund_amount":100,"goods_detail":[{"merchant_goods_id":"1217752501201407033233368018","wechatpay_goods_id":"1001",` +
+		`"goods_name":"iPhone6s 16G","unit_price":528800,"refund_amount":528800,"refund_quantity":1}]}]}`,
+	"{\n  \"out_refund_no\": \"R-4\",\n  \"amount\": {\"refund\": 1.5e2, \"total\": -0, \"currency\": \"CNY\"},\n  \"reason\": \"退款 🎁 a\\\"b <x>\"\n}\n",
+	`{"sub_mchid":"1900000109","out_refund_no":"R-5","type":"MERCHANT_BANK_CARD","bank_type":"ICBC_DEBIT","bank_account":"` + cipher +
+		`","real_name":"` + cipher + `","sign":"` + signature + `","api_key":null,"paySign":{"nested":[1,true]},"token":false,"key":[]}`,
+	`{"code":"PARAM_ERROR","message":"参数错误","detail":{"field":"/amount/refund","value":0,"issue":"must be > 0","location":"body"}}`,
+	`{"id":"EV-2018","create_time":"2018-06-08T10:34:56+08:00","resource_type":"encrypt-resource","event_type":"REFUND.SUCCESS",` +
+		`"summary":"退款成功","resource":{"original_type":"refund","algorithm":"AEAD_AES_256_GCM","ciphertext":"` + cipher +
+		`","associated_data":"refund","nonce":"fdasflkja484w"}}`,
+	`[{"user_name":"张三丰是一个很长的名字","encrypted_account":"short"},{"apiv3_key":"0123456789abcdef0123456789abcdef"}]`,
+}
+
 // Ensure no body makes the maskers panic, return invalid UTF-8 or more than the limit and
 // its marker, and that the value of a secret key never survives.
 func FuzzBody(f *testing.F) {
@@ -165,7 +204,15 @@ func FuzzBody(f *testing.F) {
 		"<xml>\n\t<sign>A<![CDATA[B]]> </sign><a></a>\n</xml>\n", `<xml><a>x"y'z</a><b><![CDATA[<&>"]]></b></xml>`, `[{"ciphertext":"` + cipher + `"}]`, ""} {
 		f.Add([]byte(s), "ABCDEF0123456789", 64)
 	}
+	for _, s := range v3Bodies {
+		f.Add([]byte(s), "ABCDEF0123456789", Limit)
+	}
 	f.Fuzz(func(t *testing.T, body []byte, secret string, limit int) {
+		if fast, ok := maskPlainJSON(body); ok {
+			if slow := maskJSON(body, true); string(fast) != string(slow) {
+				t.Fatalf("maskPlainJSON(%q) = %q, maskJSON = %q", body, fast, slow)
+			}
+		}
 		if fast, ok := maskFlatXML(body); ok {
 			if slow := maskXML(body, true); string(fast) != string(slow) {
 				t.Fatalf("maskFlatXML(%q) = %q, maskXML = %q", body, fast, slow)
