@@ -161,8 +161,11 @@ func (a *api) handle(api string, f func(c *call) (any, error)) http.Handler {
 			return
 		}
 		// The answer is signed while the request's writes are flushed, and sent once
-		// they are durable (pay.Defer; write and writeErrorFor wait).
+		// they are durable (pay.Defer; write and writeErrorFor wait). However the
+		// handler ends — an answer, a fault rule's dropped connection, a panic — it ends
+		// after its commits, so that what a client does next sees what it did.
 		r = r.WithContext(pay.Defer(r.Context()))
+		defer pay.Durable(r.Context())
 		c := &call{Request: r, body: body, merchant: m}
 		out, err := a.run(api, c, f)
 		if err != nil {

@@ -14,7 +14,9 @@ import (
 // only, so it takes none of its batch-mates' work with it. A batch of one needs none: its
 // failure rolls back a transaction that holds nothing else. Every caller, a failing one
 // too, is answered after the batch's COMMIT returned: what fn read may have been
-// written by a batch-mate, and only a durable state may be answered from.
+// written by a batch-mate, and only a durable state may be answered from. A caller
+// under pay.Defer learns fn's outcome as soon as its savepoint ends, and the COMMIT's
+// through pay.Durable, which it waits for before it answers.
 
 // maxBatch bounds a batch, so that one COMMIT's wait stays bounded too.
 const maxBatch = 64
