@@ -336,28 +336,20 @@ func checkAppids(ctx context.Context, tx merchantSource, sub *Merchant, q ApplyR
 // Query finds a refund by out_refund_no for caller (and, for a partner, subMchid).
 // Another merchant's refund is as invisible as one that does not exist.
 func (s *Refunds) Query(ctx context.Context, api API, caller, subMchid, outRefundNo string) (*Refund, error) {
-	return s.find(ctx, api, caller, subMchid, byOutRefundNo(ctx, outRefundNo))
-}
-
-func byOutRefundNo(ctx context.Context, outRefundNo string) func(Tx, *Merchant) (*Refund, error) {
-	return func(tx Tx, owner *Merchant) (*Refund, error) {
+	return s.find(ctx, api, caller, subMchid, func(tx Tx, owner *Merchant) (*Refund, error) {
 		return tx.Refund(ctx, owner.Mchid, outRefundNo)
-	}
+	})
 }
 
-func byRefundID(ctx context.Context, refundID string) func(Tx, *Merchant) (*Refund, error) {
-	return func(tx Tx, owner *Merchant) (*Refund, error) {
+// QueryByID finds a refund by refund_id, with the same visibility as Query.
+func (s *Refunds) QueryByID(ctx context.Context, api API, caller, subMchid, refundID string) (*Refund, error) {
+	return s.find(ctx, api, caller, subMchid, func(tx Tx, owner *Merchant) (*Refund, error) {
 		r, err := tx.RefundByID(ctx, refundID)
 		if err == nil && r.Mchid != owner.Mchid {
 			return nil, ErrNotFound
 		}
 		return r, err
-	}
-}
-
-// QueryByID finds a refund by refund_id, with the same visibility as Query.
-func (s *Refunds) QueryByID(ctx context.Context, api API, caller, subMchid, refundID string) (*Refund, error) {
-	return s.find(ctx, api, caller, subMchid, byRefundID(ctx, refundID))
+	})
 }
 
 // find reads the refund get finds among those caller may see.
