@@ -1,6 +1,9 @@
 package pay
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Status is a refund's state (https://pay.weixin.qq.com/doc/v3/merchant/4012556457, 退款状态): PROCESSING → SUCCESS | CLOSED | ABNORMAL.
 type Status string
@@ -105,6 +108,16 @@ type GoodsDetail struct {
 	UnitPrice        int64
 	RefundAmount     int64
 	RefundQuantity   int64
+}
+
+// Clone returns a copy of r that shares nothing with it: a store that keeps refunds in
+// memory hands each reader its own.
+func (r *Refund) Clone() *Refund {
+	c := *r
+	c.Amount.From = slices.Clone(r.Amount.From)
+	c.Promotions = slices.Clone(r.Promotions)
+	c.GoodsDetail = slices.Clone(r.GoodsDetail)
+	return &c
 }
 
 // PromotionRefund is the share of one promotion of the original payment that a refund

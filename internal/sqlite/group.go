@@ -206,8 +206,8 @@ func (c *committer) run(batch []*update) {
 			close(u.applied)
 		}
 	}
-	if err := t.Commit(); err != nil {
-		fail(fmt.Errorf("commit: %w", err))
+	if err := c.s.commit(st); err != nil {
+		fail(err)
 	}
 }
 
@@ -226,8 +226,8 @@ func (c *committer) runAlone(u *update, st *sqlTx) {
 	if u.err != nil || u.pan != nil {
 		return // run's deferred Rollback undoes fn's writes
 	}
-	if err := st.Commit(); err != nil {
-		u.failed = fmt.Errorf("commit: %w", err)
+	if err := c.s.commit(st); err != nil {
+		u.failed = err
 		if u.applied == nil {
 			u.err = u.failed
 		}

@@ -24,22 +24,41 @@ var (
 
 // Refund finds mchid's refund by out_refund_no.
 func (tx *tx) Refund(ctx context.Context, mchid, outRefundNo string) (*pay.Refund, error) {
+	if tx.cache != nil && !tx.tx.begun() {
+		if r := tx.cache.byOutRefundNo(mchid, outRefundNo); r != nil {
+			return r, nil
+		}
+	}
 	row := tx.tx.QueryRowContext(ctx, refundSQL, mchid, outRefundNo)
 	r, err := sqltable.Refunds.Scan(row)
 	if err != nil {
 		return nil, dbError("refund "+outRefundNo+" of "+mchid, err)
 	}
+	tx.keep(r)
 	return r, nil
 }
 
 // RefundByID finds a refund by refund_id.
 func (tx *tx) RefundByID(ctx context.Context, refundID string) (*pay.Refund, error) {
+	if tx.cache != nil && !tx.tx.begun() {
+		if r := tx.cache.byRefundID(refundID); r != nil {
+			return r, nil
+		}
+	}
 	row := tx.tx.QueryRowContext(ctx, refundByIDSQL, refundID)
 	r, err := sqltable.Refunds.Scan(row)
 	if err != nil {
 		return nil, dbError("refund "+refundID, err)
 	}
+	tx.keep(r)
 	return r, nil
+}
+
+// keep hands r, read in a View, to the Store's refundCache.
+func (tx *tx) keep(r *pay.Refund) {
+	if tx.cache != nil {
+		tx.cache.keep(r, tx.gen)
+	}
 }
 
 // RefundsOfOrder lists an order's refunds, oldest first; rowid breaks ties between
@@ -73,6 +92,7 @@ func (tx *tx) InsertRefund(ctx context.Context, r *pay.Refund) error {
 
 // UpdateRefund writes every column of r but its keys.
 func (tx *tx) UpdateRefund(ctx context.Context, r *pay.Refund) error {
+	tx.tx.updated = append(tx.tx.updated, refundKeys{r.ID, refundNo{r.Mchid, r.OutRefundNo}})
 	res, err := tx.tx.ExecContext(ctx, updateRefundSQL, sqltable.Refunds.UpdateArgs(r)...)
 	return mustAffect("update refund "+r.ID, res, err)
 }

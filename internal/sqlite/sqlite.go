@@ -45,7 +45,8 @@ type Store struct {
 	writeStmts, readStmts prepared
 	sealer                pay.Sealer
 	group                 bool
-	committer             *committer // when group
+	committer             *committer   // when group
+	refunds               *refundCache // nil: none (WithRefundCache)
 }
 
 // WithGroupCommit sets whether concurrent Updates share write transactions (see
@@ -124,7 +125,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read, group: true}
+	s := &Store{write: write, read: read, group: true, refunds: newRefundCache(DefaultRefundCache)}
 	if s.writeStmts, err = prepareAll(write, hotSQL); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -260,28 +261,68 @@ func (s *Store) Update(ctx context.Context, fn func(pay.Tx) error) error {
 	if s.committer != nil {
 		return s.committer.update(ctx, fn)
 	}
-	return run(ctx, s.write, s.writeStmts, s.sealer, nil, fn)
+	return s.update(ctx, fn)
 }
 
 // View runs fn in one read transaction: every read inside fn sees the same snapshot.
 // Under pay.Defer it first waits for the caller's deferred commits, so that the caller
 // reads what it wrote; a failed commit is the caller's to report (pay.Durable).
+//
+// The transaction begins at fn's first statement. A refund fn asks for before that
+// may come from memory (WithRefundCache), as the store holds it at that moment; a
+// statement fn runs after it reads a snapshot taken then, which may be newer.
 func (s *Store) View(ctx context.Context, fn func(pay.Tx) error) error {
 	_ = pay.Durable(ctx)
-	return run(ctx, s.read, s.readStmts, s.sealer, &sql.TxOptions{ReadOnly: true}, fn)
+	t := &tx{sealer: s.sealer, cache: s.refunds}
+	st := &sqlTx{stmts: s.readStmts, begin: func(ctx context.Context) (*sql.Tx, error) {
+		if t.cache != nil {
+			t.gen = t.cache.generation()
+		}
+		return s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	}}
+	t.tx = st
+	defer func() {
+		// Also covers a panic in fn; after Commit it is a no-op.
+		if st.begun() {
+			st.Rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if !st.begun() {
+		return nil
+	}
+	if err := st.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
-func run(ctx context.Context, db *sql.DB, stmts prepared, sealer pay.Sealer, opts *sql.TxOptions, fn func(pay.Tx) error) error {
-	t, err := db.BeginTx(ctx, opts)
+// update runs fn in a write transaction of its own.
+func (s *Store) update(ctx context.Context, fn func(pay.Tx) error) error {
+	t, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	// Also covers a panic in fn; after Commit it is a no-op.
 	defer t.Rollback()
-	if err := fn(&tx{tx: &sqlTx{Tx: t, stmts: stmts}, sealer: sealer}); err != nil {
+	st := &sqlTx{Tx: t, stmts: s.writeStmts}
+	if err := fn(&tx{tx: st, sealer: s.sealer}); err != nil {
 		return err
 	}
-	if err := t.Commit(); err != nil {
+	return s.commit(st)
+}
+
+// commit commits the write transaction st, the refundCache told of the refunds it
+// updated: before, so that it keeps none of them while the commit runs, and after,
+// before the Update's callers learn of it.
+func (s *Store) commit(st *sqlTx) error {
+	if s.refunds != nil {
+		s.refunds.committing(st.updated)
+		defer s.refunds.committed(st.updated)
+	}
+	if err := st.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -57,13 +57,40 @@ func (p prepared) close() error {
 // statement its connection already compiled, and any other text as is.
 type sqlTx struct {
 	*sql.Tx
+	// begin, when set, begins Tx at the first statement: a View answered from memory
+	// (refundCache) takes no connection and runs no BEGIN.
+	begin func(context.Context) (*sql.Tx, error)
 	stmts prepared
 	// uncancelable runs statements whatever their context does (see committer.run).
 	uncancelable bool
 	// bound holds this transaction's handles on the statements it used, so that a
 	// statement run twice in one transaction is bound to it once.
 	bound map[*sql.Stmt]*sql.Stmt
+	// updated names the refunds this transaction updated, for the Store's refundCache
+	// to forget once it commits.
+	updated []refundKeys
 }
+
+// begun reports whether t has a transaction: it ran a statement, or was begun eagerly.
+func (t *sqlTx) begun() bool { return t.Tx != nil }
+
+// ensure begins t's transaction if it is still to begin.
+func (t *sqlTx) ensure(ctx context.Context) error {
+	if t.Tx != nil {
+		return nil
+	}
+	tx, err := t.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t.Tx = tx
+	return nil
+}
+
+// errRow is the row of a statement that could not run.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // context returns the context t's statements run under.
 func (t *sqlTx) context(ctx context.Context) context.Context {
@@ -94,6 +121,9 @@ func (t *sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
 
 func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	ctx = t.context(ctx)
+	if err := t.ensure(ctx); err != nil {
+		return nil, err
+	}
 	if s := t.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -102,14 +132,20 @@ func (t *sqlTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Res
 
 func (t *sqlTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	ctx = t.context(ctx)
+	if err := t.ensure(ctx); err != nil {
+		return nil, err
+	}
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, q, args...)
 }
 
-func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+func (t *sqlTx) QueryRowContext(ctx context.Context, q string, args ...any) scanner {
 	ctx = t.context(ctx)
+	if err := t.ensure(ctx); err != nil {
+		return errRow{err}
+	}
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}

@@ -20,6 +20,10 @@ var _ pay.Tx = (*tx)(nil)
 type tx struct {
 	tx     *sqlTx
 	sealer pay.Sealer // nil: secrets in clear
+	// cache, in a View, is the Store's refundCache; gen its generation when the
+	// transaction began.
+	cache *refundCache
+	gen   uint64
 }
 
 // seal returns what is stored for the secret v.

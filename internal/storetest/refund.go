@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ func TestRefunds(t *testing.T, open func(t *testing.T) pay.Store) {
 	t.Run("RefundsOfOrder", func(t *testing.T) { testRefundsOfOrder(t, open(t)) })
 	t.Run("UpdateRefund", func(t *testing.T) { testUpdateRefund(t, open(t)) })
 	t.Run("DueRefunds", func(t *testing.T) { testDueRefunds(t, open(t)) })
+	t.Run("ReadsFollowUpdates", func(t *testing.T) { testRefundReadsFollowUpdates(t, open(t)) })
+	t.Run("ReadsWhileUpdating", func(t *testing.T) { testRefundReadsWhileUpdating(t, open(t)) })
 }
 
 func testRefund(t *testing.T, s pay.Store) {
@@ -168,4 +171,118 @@ func testDueRefunds(t *testing.T, s pay.Store) {
 		}
 		checkEqual(t, fmt.Sprintf("DueRefunds(now, %d)", tt.limit), tt.want, got)
 	}
+}
+
+// testRefundReadsFollowUpdates reads a refund by both keys before and after each update:
+// a store that keeps refunds in memory must never answer the value an update replaced,
+// not even one a View read from a snapshot older than the update and finished after it.
+func testRefundReadsFollowUpdates(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	m, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
+	r := newProcessingRefund("50000000001", "refund-1", tr, at(time.Minute))
+	insertRefunds(t, s, r)
+	byNo := func() string {
+		return mustRead(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.Refund(ctx, r.Mchid, r.OutRefundNo) }).Reason
+	}
+	byID := func() string {
+		return mustRead(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.RefundByID(ctx, r.ID) }).Reason
+	}
+	for i := range 3 {
+		byNo()
+		byID()
+		if got := byNo(); got != r.Reason {
+			t.Fatalf("Refund before update %d: reason %q, want %q", i, got, r.Reason)
+		}
+		r.Reason = fmt.Sprintf("update %d", i)
+		mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateRefund(ctx, r) })
+		if got := byNo(); got != r.Reason {
+			t.Errorf("Refund after update %d: reason %q, want %q", i, got, r.Reason)
+		}
+		if got := byID(); got != r.Reason {
+			t.Errorf("RefundByID after update %d: reason %q, want %q", i, got, r.Reason)
+		}
+	}
+
+	// A View whose snapshot began before the update reads the refund after it committed.
+	began, updated := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.View(ctx, func(tx pay.Tx) error {
+			if _, err := tx.Merchant(ctx, m.Mchid); err != nil {
+				return err
+			}
+			close(began)
+			<-updated
+			_, err := tx.RefundByID(ctx, r.ID)
+			return err
+		})
+	}()
+	<-began
+	r.Reason = "after the snapshot began"
+	mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateRefund(ctx, r) })
+	close(updated)
+	if err := <-done; err != nil {
+		t.Fatalf("View begun before the update: %v", err)
+	}
+	if got := byID(); got != r.Reason {
+		t.Errorf("RefundByID after a View older than the update: reason %q, want %q", got, r.Reason)
+	}
+	if got := byNo(); got != r.Reason {
+		t.Errorf("Refund after a View older than the update: reason %q, want %q", got, r.Reason)
+	}
+}
+
+// testRefundReadsWhileUpdating updates one refund again and again while readers read it:
+// each reader sees its updates in order, and the writer reads each update it made.
+func testRefundReadsWhileUpdating(t *testing.T, s pay.Store) {
+	ctx := t.Context()
+	_, tr := seed(t, s, "1900000109", "4200000001", "trade-1")
+	r := newProcessingRefund("50000000001", "refund-1", tr, at(time.Minute))
+	r.Reason = "0000"
+	insertRefunds(t, s, r)
+	const updates = 40
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			last := ""
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var got *pay.Refund
+				err := s.View(ctx, func(tx pay.Tx) error {
+					var err error
+					if (g+i)%2 == 0 {
+						got, err = tx.Refund(ctx, r.Mchid, r.OutRefundNo)
+					} else {
+						got, err = tx.RefundByID(ctx, r.ID)
+					}
+					return err
+				})
+				if err != nil {
+					t.Errorf("reader %d: %v", g, err)
+					return
+				}
+				if got.Reason < last {
+					t.Errorf("reader %d read %q after %q", g, got.Reason, last)
+					return
+				}
+				last = got.Reason
+				got.Reason = "changed by a reader" // its own copy
+			}
+		})
+	}
+	for i := 1; i <= updates; i++ {
+		r.Reason = fmt.Sprintf("%04d", i)
+		mustWrite(t, s, func(tx pay.Tx) error { return tx.UpdateRefund(ctx, r) })
+		got := mustRead(t, s, func(tx pay.Tx) (*pay.Refund, error) { return tx.RefundByID(ctx, r.ID) })
+		if got.Reason != r.Reason {
+			t.Errorf("after update %d the writer read %q", i, got.Reason)
+		}
+	}
+	close(stop)
+	wg.Wait()
 }
