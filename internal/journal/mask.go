@@ -590,7 +590,8 @@ func maskXML(body []byte, complete bool) []byte {
 // the journal's cost for a v2 request.
 func maskFlatXML(b []byte) (out []byte, ok bool) {
 	out = make([]byte, 0, len(b)+len(b)/4)
-	var names [2]string
+	var names [2][]byte
+	var secret [3]bool // secret[d]: one of names[:d] is a secret's
 	depth, roots := 0, 0
 	for i := 0; i < len(b); {
 		if b[i] != '<' {
@@ -603,7 +604,7 @@ func maskFlatXML(b []byte) (out []byte, ok bool) {
 				return nil, false
 			}
 			if depth == 2 || len(bytes.TrimSpace(text)) == 0 {
-				out = appendXMLPiece(out, names[:depth], text)
+				out = appendXMLPiece(out, names[:depth], secret[depth], text)
 			} else {
 				return nil, false
 			}
@@ -617,11 +618,11 @@ func maskFlatXML(b []byte) (out []byte, ok bool) {
 			if depth != 2 || end < 0 || !flatText(text, true) {
 				return nil, false
 			}
-			out = appendXMLPiece(out, names[:depth], text)
+			out = appendXMLPiece(out, names[:depth], secret[depth], text)
 			i += end + len("]]>")
 		case len(rest) > 1 && rest[1] == '/':
 			n := flatName(rest[2:])
-			if depth == 0 || n != len(names[depth-1]) || string(rest[2:2+n]) != names[depth-1] || 2+n >= len(rest) || rest[2+n] != '>' {
+			if depth == 0 || !bytes.Equal(rest[2:2+n], names[depth-1]) || 2+n >= len(rest) || rest[2+n] != '>' {
 				return nil, false
 			}
 			depth--
@@ -632,7 +633,8 @@ func maskFlatXML(b []byte) (out []byte, ok bool) {
 			if n == 0 || depth == 2 || depth == 0 && roots > 0 || 1+n >= len(rest) || rest[1+n] != '>' {
 				return nil, false
 			}
-			names[depth] = string(rest[1 : 1+n])
+			names[depth] = rest[1 : 1+n]
+			secret[depth+1] = secret[depth] || isSecretKey(names[depth])
 			depth++
 			if depth == 1 {
 				roots++
@@ -691,14 +693,40 @@ func isXMLChar(r rune) bool {
 }
 
 // appendXMLPiece appends a piece of text in the elements names as maskXML's encoder
-// writes it: masked when it is not whitespace, escaped as xml.Encoder escapes text.
-func appendXMLPiece(out []byte, names []string, text []byte) []byte {
-	v := string(text)
-	if len(names) > 0 && len(bytes.TrimSpace(text)) > 0 {
-		v = maskElement(names, v)
+// writes it: masked when it is not whitespace, escaped as xml.Encoder escapes text. It
+// works on the body's bytes: a v2 answer has some twenty fields, and a string for each
+// name and text was most of what masking it cost.
+// secret says whether any of names is a secret's.
+func appendXMLPiece(out []byte, names [][]byte, secret bool, text []byte) []byte {
+	if len(names) == 0 || len(bytes.TrimSpace(text)) == 0 {
+		return appendXMLText(out, text)
 	}
-	for _, r := range v {
-		switch r {
+	if secret {
+		return appendHidden(out, len(text))
+	}
+	if isCipherKey(names[len(names)-1]) || looksBase64(text) {
+		var buf [48]byte
+		return appendXMLText(out, appendShortened(buf[:0], text))
+	}
+	return appendXMLText(out, text)
+}
+
+// appendXMLText appends text escaped as xml.Encoder escapes it, a character that XML
+// cannot hold (or a byte that is not UTF-8) as U+FFFD.
+func appendXMLText(out []byte, text []byte) []byte {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRune(text[i:])
+			if !isXMLChar(r) {
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+			i += n
+			continue
+		}
+		i++
+		switch c {
 		case '"':
 			out = append(out, "&#34;"...)
 		case '\'':
@@ -714,10 +742,11 @@ func appendXMLPiece(out []byte, names []string, text []byte) []byte {
 		case '\r':
 			out = append(out, "&#xD;"...)
 		default:
-			if !isXMLChar(r) {
-				r = utf8.RuneError
+			if !isXMLChar(rune(c)) {
+				out = utf8.AppendRune(out, utf8.RuneError)
+				continue
 			}
-			out = utf8.AppendRune(out, r)
+			out = append(out, c)
 		}
 	}
 	return out
