@@ -164,10 +164,18 @@ func JournalQuery(d Dialect, f pay.JournalFilter) (string, []any) {
 	if f.Path != "" {
 		q.add(d.Position+"(target, ?) > 0", f.Path)
 	}
+	// The conditions of SQLite's partial indexes of failures, repeated where the filter
+	// implies them, so that the planner may use those indexes.
 	if f.Status != 0 {
 		q.add("status = ?", f.Status)
+		if f.Status >= 400 {
+			q.add("status >= 400")
+		}
 	}
-	q.eq("code", f.Code)
+	if f.Code != "" {
+		q.add("code = ?", f.Code)
+		q.add("code <> ''")
+	}
 	if f.Before != 0 {
 		q.add("id < ?", f.Before)
 	}
