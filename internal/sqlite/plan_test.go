@@ -82,11 +82,7 @@ func explain(t *testing.T, db *sql.DB, q string, args ...any) []string {
 // through the partial indexes that hold failures only, and that the others read the
 // journal newest first without sorting it.
 func TestJournalFilterPlans(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "tuikuan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openForTest(t)
 	for _, c := range []struct {
 		f     pay.JournalFilter
 		index string // "" for the table's own order
