@@ -269,8 +269,9 @@ func (s *Store) Update(ctx context.Context, fn func(pay.Tx) error) error {
 // reads what it wrote; a failed commit is the caller's to report (pay.Durable).
 //
 // The transaction begins at fn's first statement. A refund fn asks for before that
-// may come from memory (WithRefundCache), as the store holds it at that moment; a
-// statement fn runs after it reads a snapshot taken then, which may be newer.
+// may come from memory (WithRefundCache), as the store holds it at that moment; the
+// statements fn runs after such a read see the snapshot the first of them takes,
+// which may be newer.
 func (s *Store) View(ctx context.Context, fn func(pay.Tx) error) error {
 	_ = pay.Durable(ctx)
 	t := &tx{sealer: s.sealer, cache: s.refunds}

@@ -66,8 +66,8 @@ type sqlTx struct {
 	// bound holds this transaction's handles on the statements it used, so that a
 	// statement run twice in one transaction is bound to it once.
 	bound map[*sql.Stmt]*sql.Stmt
-	// updated names the refunds this transaction updated, for the Store's refundCache
-	// to forget once it commits.
+	// updated names the refunds this transaction updated, which the Store's
+	// refundCache drops when it commits (Store.commit).
 	updated []refundKeys
 }
 
